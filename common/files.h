@@ -1,0 +1,43 @@
+// File-system helpers for the files the helper keeps: private folders, files
+// that must not be readable by anyone else, atomic replacement and locks.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "common/secure.h"
+
+namespace ssm {
+
+// Creates dir (and missing parents) so that dir itself is 0700. An existing dir
+// must belong to this user and not be writable by group or others.
+void EnsurePrivateDir(const std::string& dir);
+
+// Reads a whole file that holds secrets or protects them. nullopt when it does
+// not exist. Refuses a file that is not regular, belongs to another user, or is
+// readable/writable by group or others; refuses files over max_bytes.
+std::optional<SecretString> ReadPrivateFile(const std::string& path, size_t max_bytes);
+
+// Reads an ordinary file (a config) bounded by max_bytes; nullopt when absent.
+std::optional<std::string> ReadTextFile(const std::string& path, size_t max_bytes);
+
+// Replaces path with data, mode 0600: written to a temporary file in the same
+// folder, flushed to disk, then renamed over path, so that a crash at any point
+// leaves either the old or the new content, never a mix.
+void WriteFileAtomic(const std::string& path, const std::string& data);
+
+// An exclusive advisory lock (flock) on a lock file, held for the object's life.
+class FileLock {
+ public:
+  explicit FileLock(const std::string& path);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+std::string DirName(const std::string& path);
+
+}  // namespace ssm

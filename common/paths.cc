@@ -1,0 +1,45 @@
+#include "common/paths.h"
+
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "common/error.h"
+
+namespace ssm {
+namespace {
+
+constexpr char kAppDir[] = "/docker-credential-ssm";
+
+std::string FromXdg(const char* variable, const char* fallback_below_home) {
+  const char* v = std::getenv(variable);
+  // The spec says relative paths are invalid and must be ignored.
+  if (v != nullptr && v[0] == '/') return std::string(v) + kAppDir;
+  return HomeDir() + fallback_below_home + kAppDir;
+}
+
+}  // namespace
+
+std::string HomeDir() {
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && home[0] == '/') return home;
+  struct passwd* pw = getpwuid(geteuid());
+  if (pw != nullptr && pw->pw_dir != nullptr && pw->pw_dir[0] == '/') return pw->pw_dir;
+  throw Error::Failure("cannot find the home folder: HOME is not set and the user has no entry");
+}
+
+std::string ConfigDir() { return FromXdg("XDG_CONFIG_HOME", "/.config"); }
+std::string DataDir() { return FromXdg("XDG_DATA_HOME", "/.local/share"); }
+
+bool SessionBusConfigured() {
+  const char* address = std::getenv("DBUS_SESSION_BUS_ADDRESS");
+  if (address != nullptr && *address != '\0') return true;
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  if (runtime == nullptr || *runtime == '\0') return false;
+  struct stat st;
+  return stat((std::string(runtime) + "/bus").c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+}  // namespace ssm

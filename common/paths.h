@@ -1,0 +1,18 @@
+// Where the helper keeps its files, after the XDG base-directory rules:
+// $XDG_CONFIG_HOME (else ~/.config) and $XDG_DATA_HOME (else ~/.local/share),
+// each with a docker-credential-ssm folder.
+#pragma once
+
+#include <string>
+
+namespace ssm {
+
+std::string HomeDir();
+std::string ConfigDir();  // .../docker-credential-ssm
+std::string DataDir();    // .../docker-credential-ssm
+
+// Whether a D-Bus session bus can be found the way GLib finds it without
+// autolaunching: $DBUS_SESSION_BUS_ADDRESS, or the socket $XDG_RUNTIME_DIR/bus.
+bool SessionBusConfigured();
+
+}  // namespace ssm

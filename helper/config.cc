@@ -1,0 +1,32 @@
+#include "helper/config.h"
+
+#include "common/error.h"
+#include "common/files.h"
+#include "common/paths.h"
+
+namespace ssm {
+
+Config LoadConfig() { return LoadConfigFrom(ConfigDir() + "/config.json"); }
+
+Config LoadConfigFrom(const std::string& path) {
+  Config config;
+  config.path = path;
+  std::optional<std::string> text = ReadTextFile(path, 1u << 20);
+  if (!text) return config;
+  config.exists = true;
+  try {
+    config.document = nlohmann::json::parse(*text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error::BadInput("the config file " + path + " is not valid JSON (error at byte " + std::to_string(e.byte) +
+                          ")");
+  }
+  if (!config.document.is_object()) throw Error::BadInput("the config file " + path + " must hold a JSON object");
+  auto it = config.document.find("store");
+  if (it != config.document.end()) {
+    if (!it->is_string()) throw Error::BadInput("the config file " + path + ": \"store\" must be a string");
+    config.store = it->get<std::string>();
+  }
+  return config;
+}
+
+}  // namespace ssm

@@ -1,0 +1,21 @@
+// The helper's own settings file, $XDG_CONFIG_HOME/docker-credential-ssm/config.json.
+// It holds no secrets. A missing file means defaults; a broken one is an error
+// that names the file, so a typo never silently changes where secrets go.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace ssm {
+
+struct Config {
+  std::string path;        // the file read (or that would be)
+  bool exists = false;
+  std::string store;       // "auto", "secretservice", "file" or empty
+  nlohmann::json document = nlohmann::json::object();
+};
+
+Config LoadConfig();
+Config LoadConfigFrom(const std::string& path);
+
+}  // namespace ssm

@@ -1,0 +1,198 @@
+#include "helper/protocol.h"
+
+#include <istream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "helper/protocol_strings.h"
+
+#ifndef SSM_VERSION
+#define SSM_VERSION "0.0.0-dev"
+#endif
+
+namespace ssm {
+namespace {
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string LowerAscii(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) out.push_back(Lower(c));
+  return out;
+}
+
+// Reads a string field the way Go's encoding/json fills a struct: keys match
+// case-insensitively, null leaves the field empty, anything else is an error.
+void TakeString(const std::string& name, const nlohmann::json& value, std::string* into) {
+  if (value.is_null()) {
+    into->clear();
+    return;
+  }
+  if (!value.is_string()) throw Error::BadInput("store: the field " + name + " must be a string");
+  *into = value.get<std::string>();
+  if (into->find('\0') != std::string::npos) {
+    throw Error::BadInput("store: the field " + name + " must not contain NUL characters");
+  }
+}
+
+template <typename Json>
+void WipeJsonStrings(Json& j) {
+  if (j.is_string()) {
+    Cleanse(j.get_ref<std::string&>());
+  } else if (j.is_structured()) {
+    for (auto& child : j) WipeJsonStrings(child);
+  }
+}
+
+}  // namespace
+
+std::string VersionLine() { return std::string(kProgramName) + " " + SSM_VERSION; }
+
+std::string ReadBoundedInput(std::istream& in, const char* action) {
+  std::string data;
+  char chunk[8192];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    size_t n = static_cast<size_t>(in.gcount());
+    if (data.size() + n > kMaxInputBytes) {
+      explicit_bzero(chunk, sizeof chunk);
+      Cleanse(data);
+      throw Error::BadInput(std::string(action) + ": the input on stdin is larger than " +
+                            std::to_string(kMaxInputBytes >> 20) + " MiB");
+    }
+    data.append(chunk, n);
+  }
+  explicit_bzero(chunk, sizeof chunk);
+  return data;
+}
+
+Protocol::Protocol(StoreOpener store, Fallback fallback)
+    : open_store_(std::move(store)), fallback_(std::move(fallback)) {}
+
+int Protocol::Run(const std::string& action, std::istream& in, std::ostream& out) {
+  try {
+    if (action == "store") {
+      Store(in);
+    } else if (action == "get") {
+      Get(in, out);
+    } else if (action == "erase") {
+      Erase(in);
+    } else if (action == "list") {
+      List(out);
+    } else if (action == "version") {
+      out << VersionLine() << "\n";
+    } else {
+      throw Error::Usage(std::string(kProgramName) + ": unknown action: " + action);
+    }
+    out.flush();
+    return 0;
+  } catch (const Error& e) {
+    out << e.what() << "\n";
+    out.flush();
+    return e.exit_status();
+  }
+}
+
+void Protocol::Store(std::istream& in) {
+  SecretString input(ReadBoundedInput(in, "store"));
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(input.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.what() quotes the text around the error, which may be the secret.
+    throw Error::BadInput("store: stdin is not valid UTF-8 JSON (error at byte " + std::to_string(e.byte) +
+                          "); expected {\"ServerURL\":...,\"Username\":...,\"Secret\":...}");
+  }
+  struct Wipe {
+    nlohmann::json& j;
+    ~Wipe() { WipeJsonStrings(j); }
+  } wipe{doc};
+  if (!doc.is_object()) {
+    throw Error::BadInput("store: stdin must be a JSON object {\"ServerURL\":...,\"Username\":...,\"Secret\":...}");
+  }
+  std::string server_url, username;
+  Credential credential;
+  for (auto& [name, value] : doc.items()) {
+    std::string lower = LowerAscii(name);
+    if (lower == "serverurl") {
+      TakeString("ServerURL", value, &server_url);
+    } else if (lower == "username") {
+      TakeString("Username", value, &username);
+    } else if (lower == "secret") {
+      TakeString("Secret", value, &credential.secret.mutable_str());
+    }
+  }
+  if (TrimSpace(server_url).empty()) throw Error::BadInput(kNoServerUrlMessage);
+  if (username.empty()) throw Error::BadInput(kNoUsernameMessage);
+  ServerKey key = NormalizeServer(server_url);
+  credential.username = username;
+
+  SecretStore& store = open_store_();
+  store.Put(key.key, credential);
+  for (const std::string& other : OtherSpellings(key.key)) store.Erase(other);
+  LogDebug("store: saved credentials for " + key.key + " in the " + store.Name() + " store");
+}
+
+void Protocol::Get(std::istream& in, std::ostream& out) {
+  std::string input = ReadBoundedInput(in, "get");
+  std::string server_url(TrimSpace(input));
+  ServerKey key = NormalizeServer(server_url);
+
+  std::optional<Credential> credential;
+  SecretStore& store = open_store_();
+  credential = store.Get(key.key);
+  if (!credential) {
+    for (const std::string& other : OtherSpellings(key.key)) {
+      credential = store.Get(other);
+      if (credential) break;
+    }
+  }
+  if (credential) {
+    LogDebug("get: " + key.key + ": stored login from the " + store.Name() + " store");
+  } else if (fallback_) {
+    credential = fallback_(key);
+  }
+  if (!credential) {
+    LogDebug("get: " + key.key + ": nothing stored or configured; answering not found");
+    throw Error::Failure(kNotFoundMessage);
+  }
+  nlohmann::ordered_json answer = {
+      {"ServerURL", server_url}, {"Username", credential->username}, {"Secret", credential->secret.str()}};
+  std::string text = answer.dump();
+  WipeJsonStrings(answer);
+  out << text << "\n";
+  Cleanse(text);
+}
+
+void Protocol::Erase(std::istream& in) {
+  std::string input = ReadBoundedInput(in, "erase");
+  ServerKey key = NormalizeServer(TrimSpace(input));
+  SecretStore& store = open_store_();
+  bool erased = store.Erase(key.key);
+  for (const std::string& other : OtherSpellings(key.key)) erased = store.Erase(other) || erased;
+  // Erasing what is not there succeeds, as docker-credential-secretservice
+  // does: docker logout erases up to four spellings of one server.
+  LogDebug(std::string("erase: ") + key.key + (erased ? ": removed" : ": nothing was stored"));
+}
+
+void Protocol::List(std::ostream& out) {
+  nlohmann::json answer = nlohmann::json::object();
+  for (const auto& [server, username] : open_store_().List()) {
+    ServerKey key;
+    answer[TryNormalizeServer(server, &key) ? key.key : server] = username;
+  }
+  out << answer.dump() << "\n";
+}
+
+std::vector<std::string> Protocol::OtherSpellings(const std::string& key) {
+  std::vector<std::string> others;
+  for (const auto& [server, username] : open_store_().List()) {
+    ServerKey normalized;
+    if (server != key && TryNormalizeServer(server, &normalized) && normalized.key == key) others.push_back(server);
+  }
+  return others;
+}
+
+}  // namespace ssm

@@ -1,0 +1,50 @@
+// The credential-helper protocol (store, get, erase, list, version) over
+// streams, as the docker CLI and containers/image speak it. main() only wires
+// stdin/stdout and a store to it; tests drive it with string streams.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "helper/server_key.h"
+#include "store/secret_store.h"
+
+namespace ssm {
+
+class Protocol {
+ public:
+  // Opens the store on first use, so `version` or a rejected request never
+  // loads one.
+  using StoreOpener = std::function<SecretStore&()>;
+  // Credentials for a server that has no stored login (configured providers);
+  // nullopt means "answer not found".
+  using Fallback = std::function<std::optional<Credential>(const ServerKey&)>;
+
+  explicit Protocol(StoreOpener store, Fallback fallback = nullptr);
+
+  // Runs one action. Protocol output goes to out; so does the one-line error
+  // message clients read. Returns the exit status (0 or 1).
+  int Run(const std::string& action, std::istream& in, std::ostream& out);
+
+ private:
+  void Store(std::istream& in);
+  void Get(std::istream& in, std::ostream& out);
+  void Erase(std::istream& in);
+  void List(std::ostream& out);
+
+  // The store's keys, other than key itself, that normalize to key: items
+  // written by other helpers under another spelling of the same server.
+  std::vector<std::string> OtherSpellings(const std::string& key);
+
+  StoreOpener open_store_;
+  Fallback fallback_;
+};
+
+// Reads all of in, at most kMaxInputBytes; throws Error::BadInput beyond.
+std::string ReadBoundedInput(std::istream& in, const char* action);
+
+std::string VersionLine();
+
+}  // namespace ssm

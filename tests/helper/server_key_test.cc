@@ -1,0 +1,123 @@
+#include "helper/server_key.h"
+
+#include <catch2/catch.hpp>
+
+#include "common/error.h"
+#include "helper/protocol_strings.h"
+
+using ssm::NormalizeServer;
+
+TEST_CASE("Docker Hub's spellings are one key", "[server_key]") {
+  const char* spellings[] = {
+      "https://index.docker.io/v1/", "https://index.docker.io/v1", "http://index.docker.io/v1/",
+      "index.docker.io",             "INDEX.DOCKER.IO",            "docker.io",
+      "https://docker.io",           "docker.io/",                 "registry-1.docker.io",
+      "https://registry-1.docker.io/v2/", " docker.io\n",          "//index.docker.io/v1/",
+  };
+  for (const char* s : spellings) {
+    INFO(s);
+    auto key = NormalizeServer(s);
+    CHECK(key.key == ssm::kDockerHubKey);
+    CHECK(key.docker_hub);
+  }
+}
+
+TEST_CASE("Other registries become host[:port]", "[server_key]") {
+  struct Case {
+    const char* in;
+    const char* key;
+  } cases[] = {
+      {"ghcr.io", "ghcr.io"},
+      {"https://ghcr.io", "ghcr.io"},
+      {"https://ghcr.io/", "ghcr.io"},
+      {"GHCR.IO/", "ghcr.io"},
+      {"ghcr.io:443", "ghcr.io:443"},
+      {"http://localhost:5000/v2/", "localhost:5000"},
+      {"localhost:5000", "localhost:5000"},
+      {"localhost", "localhost"},
+      {"127.0.0.1:5000", "127.0.0.1:5000"},
+      {"[::1]:5000", "[::1]:5000"},
+      {"https://[::1]:5000/v2/", "[::1]:5000"},
+      {"[FE80::1]", "[fe80::1]"},
+      {"quay.io/org/repo", "quay.io"},
+      {"registry.example.com:05000", "registry.example.com:5000"},
+      {"my_registry.local", "my_registry.local"},
+      {"HTTPS://Example.COM/path?q=1#frag", "example.com"},
+      {"\t123456789012.dkr.ecr.us-east-1.amazonaws.com \r\n", "123456789012.dkr.ecr.us-east-1.amazonaws.com"},
+      {"docker.io:5000", "docker.io:5000"},  // a port makes it another server
+      {"hub.docker.com", "hub.docker.com"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.in);
+    auto key = NormalizeServer(c.in);
+    CHECK(key.key == c.key);
+    CHECK_FALSE(key.docker_hub);
+  }
+}
+
+TEST_CASE("Host and port are split out", "[server_key]") {
+  auto key = NormalizeServer("https://Registry.Example.com:8443/v2/");
+  CHECK(key.host == "registry.example.com");
+  CHECK(key.port == "8443");
+  auto v6 = NormalizeServer("[::1]:5000");
+  CHECK(v6.host == "[::1]");
+  CHECK(v6.port == "5000");
+}
+
+TEST_CASE("Empty and malformed server URLs are refused with one clear line", "[server_key]") {
+  SECTION("empty") {
+    for (const char* s : {"", "   ", "\n", "\t\r\n"}) {
+      INFO(s);
+      try {
+        NormalizeServer(s);
+        FAIL("accepted");
+      } catch (const ssm::Error& e) {
+        CHECK(std::string(e.what()) == ssm::kNoServerUrlMessage);
+        CHECK(e.exit_status() == 1);
+      }
+    }
+  }
+  SECTION("malformed") {
+    const char* bad[] = {
+        "https://",         "ftp://ghcr.io",        "ghcr.io:",          "ghcr.io:http",
+        "ghcr.io:0",        "ghcr.io:65536",        "ghcr.io:123456",    "gh cr.io",
+        "::1",              "[::1",                 "[zz::1]",           "[::1]x",
+        "a..b",             ".ghcr.io",             "ghcr.io/\x01",      "ghcr\xc3\xa9.io",
+        "/just/a/path",     "https:///v2/",         "host*name",         "[]",
+    };
+    for (const char* s : bad) {
+      INFO(s);
+      try {
+        NormalizeServer(s);
+        FAIL("accepted");
+      } catch (const ssm::Error& e) {
+        std::string m = e.what();
+        CHECK(m.rfind("invalid server URL", 0) == 0);
+        CHECK(m.find('\n') == std::string::npos);
+        CHECK(e.kind() == ssm::Error::Kind::kBadInput);
+      }
+    }
+  }
+  SECTION("user information is refused and never echoed") {
+    for (const char* s : {"https://user:hunter2@ghcr.io", "gcr.io@evil.com", "user@ghcr.io:443/v2"}) {
+      INFO(s);
+      try {
+        NormalizeServer(s);
+        FAIL("accepted");
+      } catch (const ssm::Error& e) {
+        std::string m = e.what();
+        CHECK(m.find("user information") != std::string::npos);
+        CHECK(m.find("hunter2") == std::string::npos);
+        CHECK(m.find("evil") == std::string::npos);
+      }
+    }
+  }
+}
+
+TEST_CASE("TryNormalizeServer does not throw", "[server_key]") {
+  ssm::ServerKey key;
+  CHECK(ssm::TryNormalizeServer("ghcr.io", &key));
+  CHECK(key.key == "ghcr.io");
+  CHECK_FALSE(ssm::TryNormalizeServer("ftp://x", &key));
+  CHECK_FALSE(ssm::TryNormalizeServer("", &key));
+}
