@@ -41,7 +41,7 @@ void TakeString(const std::string& name, const nlohmann::json& value, std::strin
 template <typename Json>
 void WipeJsonStrings(Json& j) {
   if (j.is_string()) {
-    Cleanse(j.get_ref<std::string&>());
+    Cleanse(j.template get_ref<std::string&>());
   } else if (j.is_structured()) {
     for (auto& child : j) WipeJsonStrings(child);
   }

@@ -1,7 +1,10 @@
 #include "store/file_store.h"
 
 #include <openssl/evp.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <openssl/rand.h>
+#include <unistd.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -182,6 +185,7 @@ template <typename Change>
 bool FileStore::Modify(Change change) {
   EnsurePrivateDir(dir_);
   FileLock lock(dir_ + "/credentials.lock");
+  RemoveStaleTemporaries();
   std::optional<SecretString> key = LoadKey();
   // Load refuses a data file without its key, so a lost key never leads to a
   // fresh key silently replacing credentials that could still be recovered.
@@ -200,6 +204,21 @@ bool FileStore::Modify(Change change) {
   }
   Save(*key, entries);
   return true;
+}
+
+// A writer killed between creating its temporary file and the rename leaves
+// that file behind (ciphertext only). Holding the writers' lock, no live
+// writer owns one, so they can go.
+void FileStore::RemoveStaleTemporaries() const {
+  DIR* dir = opendir(dir_.c_str());
+  if (dir == nullptr) return;
+  while (struct dirent* entry = readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name.rfind("credentials.enc.tmp.", 0) == 0 || name.rfind("credentials.key.tmp.", 0) == 0) {
+      unlinkat(dirfd(dir), name.c_str(), 0);
+    }
+  }
+  closedir(dir);
 }
 
 std::optional<Credential> FileStore::Get(const std::string& key) {

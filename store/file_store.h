@@ -34,6 +34,7 @@ class FileStore : public SecretStore {
   std::optional<SecretString> LoadKey() const;
   Entries Load(const std::optional<SecretString>& key) const;
   void Save(const SecretString& key, const Entries& entries) const;
+  void RemoveStaleTemporaries() const;
   // Runs change on the entries under the writers' lock and saves the result
   // when change returns true.
   template <typename Change>

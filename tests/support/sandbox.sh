@@ -1,61 +1,38 @@
 # shellcheck shell=bash
 # Isolation for the e2e scripts (sourced). Call first thing in a test script:
 #     sandbox_enter "$0" "$@"
-# It re-executes the script (the caller's process waits for it and exits with its status):
-#  1. in a private mount namespace (`unshare --mount --propagation private`, root only) where
-#     the machine-wide state dirs the container tools write to no matter what flags they get
-#     are covered by empty tmpfs mounts, so nothing lands on the real disk:
+# The calling process re-runs the script inside the sandbox, waits for it and exits with its
+# status; inside, sandbox_enter just returns. The sandbox is:
+#  1. a private mount namespace (`unshare --mount --propagation private`, root only) where the
+#     machine-wide state dirs that the container tools write to whatever flags they get are
+#     covered by empty tmpfs mounts, so nothing lands on the real disk:
 #       /var/lib/containers  containers/image's blob-info cache for root
-#                            (cache/blob-info-cache-v1.boltdb; skopeo has no flag for it and
-#                            podman 4.3 / buildah 1.28 write it too despite --root)
+#                            (cache/blob-info-cache-v1.boltdb: skopeo has no flag for it, and
+#                            podman 4.3 / buildah 1.28 write it too despite storage.conf)
 #       /run/containers      podman 4.3 creates /run/containers/networks
 #       /run/libpod /run/docker (dockerd 20.10 hard-codes /run/docker/plugins) /var/tmp
-#     Missing mount points are created before and removed (rmdir) after the run.
-#     Without root or unshare, this step is skipped with a warning on stderr.
-#  2. under `dbus-run-session --` when DBUS_SESSION_BUS_ADDRESS is not set, giving a private
-#     session bus for the keyring (tests/support/keyring.sh).
-# Everything the re-executed script starts dies with it: the namespace's tmpfs mounts vanish
-# with its last process, and dbus-run-session ends the bus (and with it gnome-keyring-daemon).
+#     Missing mount points are created before and removed (rmdir) after the run (by the last
+#     of concurrent runs; a marker file in the real dir tells which ones). Without root
+#     or unshare this step is skipped with a warning on stderr.
+#  2. `dbus-run-session` when DBUS_SESSION_BUS_ADDRESS is not set: a private session bus for the
+#     keyring (tests/support/keyring.sh). Its config (written to a temp dir) has NO service
+#     directories, so nothing is D-Bus-activated: no stray gnome-keyring-daemon started by a
+#     Secret Service call before ours is up, and no gcr-prompter (with the stock session config,
+#     the prompter that a locked keyring asks for is activated, fails for want of a display,
+#     and creates ~/.cache in the bus's HOME). The bus also runs with HOME/XDG_* in that temp
+#     dir; the script gets the caller's values back.
+# Signals: INT/TERM/HUP to the calling process are passed on as TERM to the test script
+# itself, whose own trap then stops its servers; the caller waits for it before cleaning up.
 
 SANDBOX_MOUNTS=(/var/lib/containers /run/containers /run/libpod /run/docker /var/tmp)
 
-sandbox_enter() {
-	local script=$1
-	shift
-	if [ -z "${E2E_SANDBOX_NS:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
-		local created=() d rc=0
-		for d in "${SANDBOX_MOUNTS[@]}"; do
-			if [ ! -e "$d" ]; then
-				mkdir -p "$d"
-				created+=("$d")
-			fi
-		done
-		# shellcheck disable=SC2016 # expanded by the inner shell
-		E2E_SANDBOX_NS=1 unshare --mount --propagation private -- bash -c '
-			set -e
-			for d in "${@:2:$1}"; do mount -t tmpfs -o mode=0755 e2e-sandbox "$d"; done
-			chmod 1777 /var/tmp
-			shift $(($1 + 1))
-			exec bash "$@"
-		' sandbox "${#SANDBOX_MOUNTS[@]}" "${SANDBOX_MOUNTS[@]}" "$script" "$@" || rc=$?
-		for d in "${created[@]}"; do
-			rmdir "$d" 2>/dev/null || true
-		done
-		exit "$rc"
-	fi
-	if [ -z "${E2E_SANDBOX_NS:-}" ]; then
-		echo "# sandbox.sh: not root or no unshare: running without a private mount namespace" >&2
-		export E2E_SANDBOX_NS=0
-	fi
-	if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
-		local busdir rc=0
-		busdir=$(mktemp -d "${TMPDIR:-/tmp}/e2e-bus.XXXXXX")
-		cat >"$busdir/session.conf" <<EOF
+_sandbox_write_bus_config() {
+	cat >"$1/session.conf" <<EOF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
-  <listen>unix:dir=$busdir</listen>
+  <listen>unix:dir=$1</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
@@ -64,17 +41,92 @@ sandbox_enter() {
   </policy>
 </busconfig>
 EOF
-		# The bus (and anything it might start) sees only busdir; the script gets the
-		# caller's HOME and XDG_* back unchanged.
-		local sets=(HOME="$HOME") unsets=() v
+}
+
+# _sandbox_remove_mount_points: rmdir the mount points a sandbox created, unless another
+# sandbox still runs (an rmdir here would detach its tmpfs); the last one out removes them.
+_sandbox_remove_mount_points() {
+	local d
+	if compgen -G "${TMPDIR:-/tmp}/e2e-sandbox.*" >/dev/null; then
+		return 0
+	fi
+	for d in "${SANDBOX_MOUNTS[@]}"; do
+		if [ -e "$d/.e2e-sandbox-created" ]; then
+			rm -f "$d/.e2e-sandbox-created"
+			rmdir "$d" 2>/dev/null || true
+		fi
+	done
+}
+
+sandbox_enter() {
+	local script=$1
+	shift
+	if [ -n "${E2E_SANDBOX_STATE:-}" ]; then
+		# Inside: tell the caller whom to signal.
+		echo "$$" >"$E2E_SANDBOX_STATE/pid"
+		return 0
+	fi
+
+	local use_ns="" use_bus="" state d cmd=() rc=0 child v i
+	if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
+		use_ns=1
+	else
+		echo "# sandbox.sh: not root or no unshare: running without a private mount namespace" >&2
+	fi
+	[ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || use_bus=1
+	if [ -z "$use_ns" ] && [ -z "$use_bus" ]; then
+		return 0
+	fi
+
+	state=$(mktemp -d "${TMPDIR:-/tmp}/e2e-sandbox.XXXXXX")
+	if [ -n "$use_ns" ]; then
+		for d in "${SANDBOX_MOUNTS[@]}"; do
+			if [ ! -e "$d" ]; then
+				mkdir -p "$d"
+				# Marks the real (covered) dir as ours, for _sandbox_remove_mount_points.
+				: >"$d/.e2e-sandbox-created"
+			fi
+		done
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		cmd+=(unshare --mount --propagation private -- bash -c '
+			set -e
+			for d in "${@:2:$1}"; do mount -t tmpfs -o mode=0755 e2e-sandbox "$d"; done
+			chmod 1777 /var/tmp
+			shift $(($1 + 1))
+			exec "$@"
+		' sandbox "${#SANDBOX_MOUNTS[@]}" "${SANDBOX_MOUNTS[@]}")
+	fi
+	if [ -n "$use_bus" ]; then
+		_sandbox_write_bus_config "$state"
+		local sets=(HOME="$HOME") unsets=()
 		for v in XDG_RUNTIME_DIR XDG_CACHE_HOME XDG_DATA_HOME XDG_CONFIG_HOME; do
 			if [ -n "${!v+x}" ]; then sets+=("$v=${!v}"); else unsets+=(-u "$v"); fi
 		done
-		HOME="$busdir" XDG_RUNTIME_DIR="$busdir" XDG_CACHE_HOME="$busdir" \
-			XDG_DATA_HOME="$busdir" XDG_CONFIG_HOME="$busdir" \
-			dbus-run-session --config-file="$busdir/session.conf" -- \
-			env "${unsets[@]}" "${sets[@]}" bash "$script" "$@" || rc=$?
-		rm -rf "$busdir"
-		exit "$rc"
+		cmd+=(env HOME="$state" XDG_RUNTIME_DIR="$state" XDG_CACHE_HOME="$state"
+			XDG_DATA_HOME="$state" XDG_CONFIG_HOME="$state"
+			dbus-run-session --config-file="$state/session.conf" --
+			env "${unsets[@]}" "${sets[@]}")
 	fi
+
+	E2E_SANDBOX_STATE=$state "${cmd[@]}" bash "$script" "$@" &
+	child=$!
+	# shellcheck disable=SC2064 # state and child are fixed now
+	trap "if [ -s '$state/pid' ]; then kill -TERM \"\$(cat '$state/pid')\" 2>/dev/null; else kill -TERM $child 2>/dev/null; fi" INT TERM HUP
+	wait "$child" || rc=$?
+	while kill -0 "$child" 2>/dev/null; do
+		rc=0
+		wait "$child" || rc=$?
+	done
+	# The script may outlive a wrapper killed by a terminal's SIGINT: let it finish its cleanup.
+	if [ -s "$state/pid" ]; then
+		for i in $(seq 1 600); do
+			kill -0 "$(cat "$state/pid")" 2>/dev/null || break
+			sleep 0.1
+			: "$i"
+		done
+	fi
+	trap - INT TERM HUP
+	rm -rf "$state"
+	[ -z "$use_ns" ] || _sandbox_remove_mount_points
+	exit "$rc"
 }

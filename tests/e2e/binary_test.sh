@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# binary_test.sh /path/to/docker-credential-ssm
+# Drives the built binary over real pipes: the command line, bad input that must
+# change nothing, the encrypted file store under 50 concurrent writers and under
+# kill -9 mid-write, store selection with and without a D-Bus session, and
+# secret hygiene (no planted secret in stderr or any file in plaintext).
+set -uo pipefail
+BIN=$(readlink -f "${1:?usage: binary_test.sh /path/to/docker-credential-ssm}")
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/support/tap.sh
+source "$here/../support/tap.sh"
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+unset DBUS_SESSION_BUS_ADDRESS XDG_DATA_HOME XDG_CONFIG_HOME XDG_RUNTIME_DIR SSM_STORE SSM_FILE_STORE_KEY SSM_LOG
+
+# fresh_home NAME: a new empty HOME for one group of checks.
+fresh_home() {
+	export HOME="$WORK/$1"
+	mkdir -p "$HOME"
+	STORE_DIR="$HOME/.local/share/docker-credential-ssm"
+	DATA="$STORE_DIR/credentials.enc"
+}
+
+# run ACTION INPUT: runs the helper with INPUT on stdin; sets OUT, ERR, RC.
+run() {
+	local action=$1 input=$2
+	RC=0
+	OUT=$(printf '%s' "$input" | "$BIN" "$action" 2>"$WORK/stderr") || RC=$?
+	ERR=$(cat "$WORK/stderr")
+}
+
+store_json() { printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}\n' "$1" "$2" "$3"; }
+
+lines() { printf '%s\n' "$1" | wc -l; }
+
+sum() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
+
+# ---------------------------------------------------------------- command line
+fresh_home cli
+RC=0; OUT=$("$BIN" 2>/dev/null) || RC=$?
+check_eq "no argument: usage line" "Usage: docker-credential-ssm <store|get|erase|list|version>" "$OUT"
+check_eq "no argument: exit 1" 1 "$RC"
+RC=0; OUT=$("$BIN" get extra 2>/dev/null) || RC=$?
+check_eq "two arguments: usage and exit 1" "Usage: docker-credential-ssm <store|get|erase|list|version>/1" "$OUT/$RC"
+for flag in --help -h; do
+	RC=0; OUT=$("$BIN" "$flag") || RC=$?
+	check_eq "$flag exits 0 with usage first" "Usage: docker-credential-ssm <store|get|erase|list|version>/0" "$(printf '%s' "$OUT" | head -1)/$RC"
+done
+for flag in --version -v version; do
+	RC=0; OUT=$("$BIN" "$flag" </dev/null) || RC=$?
+	check_eq "$flag prints one version line" "0/1" "$RC/$(lines "$OUT")"
+	case $OUT in "docker-credential-ssm "[0-9]*) pass "$flag names the program and version" ;; *) fail "$flag names the program and version" "$OUT" ;; esac
+done
+run frobnicate ""
+check_eq "unknown action" "docker-credential-ssm: unknown action: frobnicate/1" "$OUT/$RC"
+check_eq "version opened no store" "" "$(ls -A "$HOME")"
+
+# ---------------------------------------------------------------- file store through the binary
+fresh_home roundtrip
+run store "$(store_json https://index.docker.io/v1/ alice planted-secret-hub)"
+check_eq "store (auto, no D-Bus: file store) succeeds silently" "0/" "$RC/$OUT"
+run get docker.io
+check_eq "get docker.io finds the docker login" '{"ServerURL":"docker.io","Username":"alice","Secret":"planted-secret-hub"}/0' "$OUT/$RC"
+run get "https://index.docker.io/v1/"
+check_eq "get echoes the URL it was asked for" '{"ServerURL":"https://index.docker.io/v1/","Username":"alice","Secret":"planted-secret-hub"}' "$OUT"
+run list unused
+check_eq "list" '{"https://index.docker.io/v1/":"alice"}/0' "$OUT/$RC"
+check_eq "store folder is 0700" 700 "$(stat -c %a "$STORE_DIR")"
+check_eq "data file is 0600" 600 "$(stat -c %a "$DATA")"
+check_eq "key file is 0600" 600 "$(stat -c %a "$STORE_DIR/credentials.key")"
+if grep -rqa planted-secret "$HOME"; then fail "no plaintext secret under HOME"; else pass "no plaintext secret under HOME"; fi
+run erase docker.io
+check_eq "erase" "0/" "$RC/$OUT"
+run get docker.io
+check_eq "get after erase: not found" "credentials not found in native keychain/1" "$OUT/$RC"
+run erase docker.io
+check_eq "erase of nothing succeeds" "0/" "$RC/$OUT"
+
+# ---------------------------------------------------------------- bad input changes nothing
+fresh_home badinput
+run store "$(store_json keep.example keeper planted-secret-keep)"
+before=$(sum "$DATA")
+bad_inputs=(
+	"not json at all"
+	'{"ServerURL":"x.example"}'
+	'{"Username":"u","Secret":"s"}'
+	'{"ServerURL":"x.example","Username":"","Secret":"s"}'
+	'["x.example","u","s"]'
+	'{"ServerURL":"ftp://x.example","Username":"u","Secret":"s"}'
+	'{"ServerURL":"x.example","Username":"u","Secret":"planted-secret-trunc'
+	'{"ServerURL":"keep.example","Username":"u","Secret":"a\u0000b"}'
+)
+for input in "${bad_inputs[@]}"; do
+	run store "$input"
+	if [ "$RC" = 1 ] && [ "$(lines "$OUT")" = 1 ] && [ -n "$OUT" ]; then
+		pass "store refuses with one line: ${input:0:40}"
+	else
+		fail "store refuses with one line: ${input:0:40}" "rc=$RC out=$OUT"
+	fi
+	case $OUT$ERR in *planted-secret*) fail "refusal does not echo the secret" "$OUT" ;; esac
+done
+check_eq "refused stores left the file unchanged" "$before" "$(sum "$DATA")"
+
+# Raw bytes that printf cannot carry in a variable: write them to files.
+printf '{"ServerURL":"keep.example","Username":"u","Secret":"a\0b"}' >"$WORK/nul.json"
+printf '{"ServerURL":"keep.example","Username":"u","Secret":"\xff\xfe"}' >"$WORK/utf8.json"
+printf 'keep.example\0evil' >"$WORK/nul.url"
+head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' 'a' >"$WORK/big"
+for case in "store nul.json" "store utf8.json" "store big" "get big" "erase big" "get nul.url" "erase nul.url"; do
+	set -- $case
+	RC=0
+	OUT=$("$BIN" "$1" <"$WORK/$2" 2>/dev/null) || RC=$?
+	if [ "$RC" = 1 ] && [ "$(lines "$OUT")" = 1 ]; then pass "$1 <$2: one line, exit 1 ($OUT)"; else fail "$1 <$2: one line, exit 1" "rc=$RC out=${OUT:0:200}"; fi
+done
+RC=0; OUT=$("$BIN" store </dev/null 2>/dev/null) || RC=$?
+check_eq "store with empty stdin: one line, exit 1" "1/1" "$RC/$(lines "$OUT")"
+check_eq "bad input left the file unchanged" "$before" "$(sum "$DATA")"
+run get keep.example
+check_eq "the stored login is intact" '{"ServerURL":"keep.example","Username":"keeper","Secret":"planted-secret-keep"}' "$OUT"
+
+# ---------------------------------------------------------------- secrets stay out of logs
+fresh_home hygiene
+RC=0
+SSM_LOG=debug "$BIN" store <<<"$(store_json ghcr.io me planted-secret-debug)" 2>"$WORK/debug.log" >/dev/null || RC=$?
+printf ghcr.io | SSM_LOG=debug "$BIN" get 2>>"$WORK/debug.log" >/dev/null || RC=$?
+printf ghcr.io | SSM_LOG=debug "$BIN" erase 2>>"$WORK/debug.log" >/dev/null || RC=$?
+check_eq "debug run succeeded" 0 "$RC"
+if grep -q "debug:" "$WORK/debug.log"; then pass "SSM_LOG=debug writes diagnostics to stderr"; else fail "SSM_LOG=debug writes diagnostics to stderr"; fi
+if grep -q planted-secret "$WORK/debug.log"; then fail "debug log holds no secret" "$(cat "$WORK/debug.log")"; else pass "debug log holds no secret"; fi
+
+# ---------------------------------------------------------------- concurrency
+fresh_home concurrent
+run store "$(store_json base.example base planted-secret-base)"
+pids=()
+for i in $(seq 1 50); do
+	store_json "w$i.example:5000" "user$i" "secret-$i" | "$BIN" store >"$WORK/c$i.out" 2>&1 &
+	pids+=($!)
+done
+failed=0
+for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
+check_eq "50 concurrent stores all succeed" 0 "$failed"
+count=$("$BIN" list </dev/null | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+check_eq "after 50 concurrent stores, list has all 51" 51 "$count"
+pids=()
+for i in $(seq 1 50); do
+	if [ $((i % 2)) = 0 ]; then
+		printf 'w%s.example:5000' "$i" | "$BIN" erase >/dev/null 2>&1 &
+	else
+		store_json "w$i.example:5000" "user$i" "changed-$i" | "$BIN" store >/dev/null 2>&1 &
+	fi
+	pids+=($!)
+done
+failed=0
+for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
+check_eq "50 concurrent mixed stores and erases succeed" 0 "$failed"
+listed=$("$BIN" list </dev/null | /usr/bin/python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))')
+expected=$(for i in $(seq 1 2 49); do printf 'w%s.example:5000\n' "$i"; done; echo base.example)
+expected=$(printf '%s\n' $expected | sort | tr '\n' ' ' | sed 's/ $//')
+check_eq "final state is exactly what the operations imply" "$expected" "$listed"
+wrong=0
+for i in $(seq 1 2 49); do
+	printf 'w%s.example:5000' "$i" | "$BIN" get | grep -q "\"changed-$i\"" || wrong=$((wrong + 1))
+done
+check_eq "every surviving entry holds its latest secret" 0 "$wrong"
+
+# ---------------------------------------------------------------- kill -9 mid-write
+fresh_home killed
+run store "$(store_json old.example old planted-secret-old)"
+before=$(sum "$DATA")
+store_json new.example new planted-secret-new >"$WORK/new.json"
+if command -v gdb >/dev/null 2>&1; then
+	# Stop the writer exactly at the rename (temporary file written and
+	# flushed) and at the flush itself, then SIGKILL it there.
+	for fn in rename fsync "write if \$rdi > 2"; do
+		gdb -q -batch -nx -ex "set breakpoint pending on" \
+			-ex "break $fn" -ex "run store <$WORK/new.json" -ex "info registers rip" -ex "kill" \
+			"$BIN" >"$WORK/gdb.log" 2>&1
+		if grep -Eq "^Breakpoint 1(\.1)?, " "$WORK/gdb.log"; then pass "writer stopped at $fn and killed"; else fail "writer stopped at $fn and killed" "$(tail -5 "$WORK/gdb.log")"; fi
+		check_eq "after kill -9 at $fn the data file is the old one" "$before" "$(sum "$DATA")"
+		run get old.example
+		check_eq "after kill -9 at $fn the old login reads" '{"ServerURL":"old.example","Username":"old","Secret":"planted-secret-old"}' "$OUT"
+		run get new.example
+		check_eq "after kill -9 at $fn the new login is absent" "credentials not found in native keychain" "$OUT"
+	done
+else
+	fail "gdb is installed (needed for the deterministic kill test)"
+fi
+# And at random moments, with a large secret so writes take a while.
+big=$(head -c 600000 /dev/zero | tr '\0' 'x')
+store_json big.example big "$big" >"$WORK/big.json"
+broken=0
+for i in $(seq 1 25); do
+	"$BIN" store <"$WORK/big.json" >/dev/null 2>&1 &
+	p=$!
+	sleep "0.00$((RANDOM % 10))"
+	kill -9 "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	printf old.example | "$BIN" get >/dev/null 2>&1 || broken=$((broken + 1))
+done
+check_eq "25 writers killed at random moments: the store always reads" 0 "$broken"
+run store "$(store_json after.example a b)"
+check_eq "a later store succeeds" 0 "$RC"
+check_eq "and leaves no temporary files" "credentials.enc credentials.key credentials.lock" "$(ls "$STORE_DIR" | tr '\n' ' ' | sed 's/ $//')"
+
+# ---------------------------------------------------------------- damaged store
+fresh_home damaged
+run store "$(store_json ghcr.io me planted-secret-d)"
+/usr/bin/python3 - "$DATA" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[30] ^= 1
+open(p, "wb").write(bytes(b))
+PY
+damaged=$(sum "$DATA")
+run get ghcr.io
+case "$RC/$OUT" in 1/*"failed its integrity check"*) pass "tampered file: get says so ($OUT)" ;; *) fail "tampered file: get says so" "$RC/$OUT" ;; esac
+run store "$(store_json quay.io me x)"
+case "$RC/$OUT" in 1/*"integrity check"*) pass "tampered file: store refuses" ;; *) fail "tampered file: store refuses" "$RC/$OUT" ;; esac
+check_eq "tampered file was left as it was" "$damaged" "$(sum "$DATA")"
+fresh_home lostkey
+run store "$(store_json ghcr.io me planted-secret-l)"
+rm "$STORE_DIR/credentials.key"
+before=$(sum "$DATA")
+run store "$(store_json quay.io me x)"
+case "$RC/$OUT" in 1/*"is missing"*) pass "lost key: store refuses and says why" ;; *) fail "lost key: store refuses and says why" "$RC/$OUT" ;; esac
+check_eq "lost key: data file unchanged, no new key" "$before/no" "$(sum "$DATA")/$([ -e "$STORE_DIR/credentials.key" ] && echo yes || echo no)"
+fresh_home shared
+run store "$(store_json ghcr.io me planted-secret-s)"
+chmod 644 "$DATA"
+run get ghcr.io
+case "$RC/$OUT" in 1/*"chmod 600"*) pass "world-readable data file is refused" ;; *) fail "world-readable data file is refused" "$RC/$OUT" ;; esac
+
+# ---------------------------------------------------------------- key from the environment
+fresh_home envkey
+key=$(head -c 32 /dev/urandom | base64)
+SSM_FILE_STORE_KEY=$key "$BIN" store <<<"$(store_json ghcr.io me planted-secret-e)" >/dev/null
+check_eq "SSM_FILE_STORE_KEY: no key file written" no "$([ -e "$STORE_DIR/credentials.key" ] && echo yes || echo no)"
+OUT=$(printf ghcr.io | SSM_FILE_STORE_KEY=$key "$BIN" get)
+check_eq "SSM_FILE_STORE_KEY: get" '{"ServerURL":"ghcr.io","Username":"me","Secret":"planted-secret-e"}' "$OUT"
+RC=0; OUT=$(printf ghcr.io | SSM_FILE_STORE_KEY=$(head -c 32 /dev/urandom | base64) "$BIN" get) || RC=$?
+case "$RC/$OUT" in 1/*"integrity check"*) pass "another SSM_FILE_STORE_KEY cannot read it" ;; *) fail "another SSM_FILE_STORE_KEY cannot read it" "$RC/$OUT" ;; esac
+RC=0; OUT=$(printf ghcr.io | SSM_FILE_STORE_KEY=short "$BIN" get) || RC=$?
+check_eq "a malformed SSM_FILE_STORE_KEY is one clear line" "1/the file store key in SSM_FILE_STORE_KEY is not the base64 of 32 bytes" "$RC/$OUT"
+
+# ---------------------------------------------------------------- store selection
+fresh_home selection
+RC=0; OUT=$(printf ghcr.io | SSM_STORE=secretservice "$BIN" get 2>&1) || RC=$?
+case "$RC/$OUT" in 1/"Secret Service: no D-Bus session bus"*) pass "SSM_STORE=secretservice without D-Bus says why" ;; *) fail "SSM_STORE=secretservice without D-Bus says why" "$RC/$OUT" ;; esac
+check_eq "... in one line" 1 "$(lines "$OUT")"
+RC=0; OUT=$(printf ghcr.io | SSM_STORE=vault "$BIN" get 2>&1) || RC=$?
+check_eq "unknown SSM_STORE is refused" '1/SSM_STORE must be auto, secretservice or file, not "vault"' "$RC/$OUT"
+mkdir -p "$HOME/.config/docker-credential-ssm"
+printf '{"store": ' >"$HOME/.config/docker-credential-ssm/config.json"
+RC=0; OUT=$(printf ghcr.io | "$BIN" get 2>&1) || RC=$?
+case "$RC/$OUT" in "1/the config file $HOME/.config/docker-credential-ssm/config.json is not valid JSON"*) pass "broken config file is named" ;; *) fail "broken config file is named" "$RC/$OUT" ;; esac
+printf '{"store": "file"}' >"$HOME/.config/docker-credential-ssm/config.json"
+run store "$(store_json ghcr.io me x)"
+check_eq "config store=file is used" "0/yes" "$RC/$([ -e "$DATA" ] && echo yes || echo no)"
+
+# A session bus on which no Secret Service is running nor activatable.
+cat >"$WORK/bus.conf" <<XML
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=$WORK</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
+</busconfig>
+XML
+fresh_home emptybus
+RC=0
+OUT=$(store_json ghcr.io me planted-secret-b | dbus-run-session --config-file="$WORK/bus.conf" -- "$BIN" store 2>"$WORK/bus.err") || RC=$?
+check_eq "auto with a bus but no Secret Service: falls back to the file store" "0//yes" "$RC/$OUT/$([ -e "$DATA" ] && echo yes || echo no)"
+RC=0
+OUT=$(printf ghcr.io | SSM_STORE=secretservice dbus-run-session --config-file="$WORK/bus.conf" -- "$BIN" get 2>"$WORK/bus.err") || RC=$?
+case "$RC/$OUT" in 1/"Secret Service: "*) pass "SSM_STORE=secretservice with no service: one clear line ($OUT)" ;; *) fail "SSM_STORE=secretservice with no service: one clear line" "$RC/$OUT" ;; esac
+
+tap_summary
