@@ -81,7 +81,10 @@ ServerKey NormalizeServer(std::string_view raw) {
   } else if (rest.substr(0, 2) == "//") {
     rest.remove_prefix(2);
   }
-  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  size_t authority_end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, authority_end);
+  std::string_view path = authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
+  path = path.substr(0, path.find_first_of("?#"));
   if (authority.find('@') != std::string_view::npos) {
     throw Error::BadInput("invalid server URL: it must not contain user information (user@ or user:password@)");
   }
@@ -124,8 +127,18 @@ ServerKey NormalizeServer(std::string_view raw) {
   }
 
   if (out.port.empty() && IsDockerHubHost(out.host)) {
-    out.docker_hub = true;
-    out.key = kDockerHubKey;
+    // docker keeps other things beside the login under Hub's v1 URL: since
+    // v28 the OAuth refresh token under https://index.docker.io/v1/refresh-token.
+    // Such a key stays its own; only the bare spellings are the login.
+    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    std::string_view below_v1;
+    if (path.substr(0, 4) == "/v1/") below_v1 = path.substr(4);
+    if (!below_v1.empty()) {
+      out.key = std::string(kDockerHubKey) + std::string(below_v1);
+    } else {
+      out.docker_hub = true;
+      out.key = kDockerHubKey;
+    }
   } else {
     out.key = out.port.empty() ? out.host : out.host + ":" + out.port;
   }

@@ -2,7 +2,9 @@
 // credentials are kept under. Docker Hub's spellings (https://index.docker.io/v1/,
 // docker.io, index.docker.io, registry-1.docker.io, with or without scheme and
 // path) become kDockerHubKey; everything else becomes host[:port], lower-case,
-// without scheme, user info, path, query or trailing slash.
+// without scheme, user info, path, query or trailing slash. One exception:
+// docker's own keys below Hub's v1 URL (https://index.docker.io/v1/refresh-token)
+// stay distinct, so a refresh token never overwrites the login.
 #pragma once
 
 #include <string>

@@ -217,8 +217,10 @@ void SecretServiceStore::Put(const std::string& key, const Credential& credentia
   }
   HashTablePtr attrs =
       Attributes({{"label", kLabelValue}, {"server", key}, {"username", credential.username}, {"docker_cli", "1"}});
-  std::string label = "Registry credentials for " + key;
-  secret_password_storev_sync(DockerSchema(), attrs.get(), SECRET_COLLECTION_DEFAULT, label.c_str(),
+  // The item's label is the server: docker-credential-secretservice 0.6 (the
+  // Debian package) lists servers by label. Upstream's newer helper labels
+  // items "Registry credentials for <server>" but lists by attribute.
+  secret_password_storev_sync(DockerSchema(), attrs.get(), SECRET_COLLECTION_DEFAULT, key.c_str(),
                               credential.secret.str().c_str(), nullptr, &raw);
   if (raw != nullptr) Throw(GErrorPtr(raw), "store the credentials for " + key);
 

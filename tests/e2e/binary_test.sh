@@ -176,7 +176,7 @@ if command -v gdb >/dev/null 2>&1; then
 		gdb -q -batch -nx -ex "set breakpoint pending on" \
 			-ex "break $fn" -ex "run store <$WORK/new.json" -ex "info registers rip" -ex "kill" \
 			"$BIN" >"$WORK/gdb.log" 2>&1
-		if grep -Eq "^Breakpoint 1(\.1)?, " "$WORK/gdb.log"; then pass "writer stopped at $fn and killed"; else fail "writer stopped at $fn and killed" "$(tail -5 "$WORK/gdb.log")"; fi
+		if grep -Eq "^Breakpoint 1(\.[0-9]+)?, " "$WORK/gdb.log"; then pass "writer stopped at $fn and killed"; else fail "writer stopped at $fn and killed" "$(tail -5 "$WORK/gdb.log")"; fi
 		check_eq "after kill -9 at $fn the data file is the old one" "$before" "$(sum "$DATA")"
 		run get old.example
 		check_eq "after kill -9 at $fn the old login reads" '{"ServerURL":"old.example","Username":"old","Secret":"planted-secret-old"}' "$OUT"

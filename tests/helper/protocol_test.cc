@@ -294,3 +294,14 @@ TEST_CASE("store errors reach the client as one line", "[protocol]") {
   CHECK(p.Run("get", in, out) == 1);
   CHECK(out.str() == "Secret Service: the keyring is locked\n");
 }
+
+TEST_CASE("docker's Hub refresh token does not overwrite the Hub login", "[protocol]") {
+  Harness h;
+  REQUIRE(h.Run("store", StoreJson("https://index.docker.io/v1/", "alice", "access")).status == 0);
+  CHECK(h.Run("get", "https://index.docker.io/v1/refresh-token").out == Line(ssm::kNotFoundMessage));
+  REQUIRE(h.Run("store", StoreJson("https://index.docker.io/v1/refresh-token", "alice", "refresh")).status == 0);
+  CHECK(nlohmann::json::parse(h.Run("get", "docker.io").out)["Secret"] == "access");
+  CHECK(nlohmann::json::parse(h.Run("get", "https://index.docker.io/v1/refresh-token").out)["Secret"] == "refresh");
+  REQUIRE(h.Run("erase", "https://index.docker.io/v1/refresh-token").status == 0);
+  CHECK(nlohmann::json::parse(h.Run("get", "docker.io").out)["Secret"] == "access");
+}

@@ -22,6 +22,18 @@ TEST_CASE("Docker Hub's spellings are one key", "[server_key]") {
   }
 }
 
+TEST_CASE("docker's refresh-token key below Hub's v1 URL stays its own key", "[server_key]") {
+  for (const char* s : {"https://index.docker.io/v1/refresh-token", "https://index.docker.io/v1/refresh-token/",
+                        "index.docker.io/v1/refresh-token"}) {
+    INFO(s);
+    auto key = NormalizeServer(s);
+    CHECK(key.key == "https://index.docker.io/v1/refresh-token");
+    CHECK_FALSE(key.docker_hub);
+  }
+  CHECK(NormalizeServer("https://index.docker.io/v1//").key == ssm::kDockerHubKey);
+  CHECK(NormalizeServer("https://index.docker.io/v2/").key == ssm::kDockerHubKey);
+}
+
 TEST_CASE("Other registries become host[:port]", "[server_key]") {
   struct Case {
     const char* in;

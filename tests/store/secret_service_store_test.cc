@@ -99,7 +99,7 @@ TEST_CASE("Secret Service items use docker-credential-secretservice's layout", "
   store.Put("layout.example", Cred("bob", "pw"));
   auto items = ItemsFor("layout.example");
   REQUIRE(items.size() == 1);
-  CHECK(items[0].label == "Registry credentials for layout.example");
+  CHECK(items[0].label == "layout.example");
   CHECK(items[0].attributes["label"] == "Docker Credentials");
   CHECK(items[0].attributes["username"] == "bob");
   CHECK(items[0].attributes["docker_cli"] == "1");

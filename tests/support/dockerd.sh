@@ -10,7 +10,7 @@
 #       after 20 s; then removes /run/docker/plugins and /run/docker if this start created them.
 #
 # Flags and why:
-#   --storage-driver vfs          no overlayfs on the VM's root (and nothing to mount/leak)
+#   --storage-driver vfs          plain directories: nothing mounted that could leak
 #   --iptables=false --ip6tables=false --bridge=none
 #                                 no host network changes; pulls do not need a bridge
 #   --data-root/--exec-root       private state; dockerd launches its own containerd there
@@ -22,11 +22,14 @@
 # again when it did not exist before.
 # Insecure registries: dockerd's default list is 127.0.0.0/8 (`docker info` shows
 # "Insecure Registries: 127.0.0.0/8"), so a plain-HTTP registry on 127.0.0.1:PORT needs no
-# flag. NOTE: "localhost:PORT" is NOT covered by that CIDR rule (it is matched by name before
-# resolution), use 127.0.0.1.
+# flag (verified: login and pull over plain HTTP). "localhost:PORT" works too: dockerd resolves
+# the name and 127.0.0.1 is in the CIDR. The tests use 127.0.0.1:PORT.
 #
 # The docker CLI used is whatever `docker` is on PATH (here Docker CLI 28, API downgraded to
 # 1.41); it reads $DOCKER_CONFIG/config.json, which the test scripts point into their temp dir.
+# CLI quirk: a config.json with no credsStore, credHelpers or auths (e.g. `{}`) makes the CLI
+# pick a default credsStore by itself ("secretservice" when docker-credential-secretservice is
+# on PATH), so `docker login` to any registry goes there. Always write credHelpers explicitly.
 
 DOCKERD_PID=${DOCKERD_PID:-}
 _DOCKERD_RUN_CREATED=

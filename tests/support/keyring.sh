@@ -32,20 +32,27 @@
 #           -m org.freedesktop.Secret.Service.Lock "['/org/freedesktop/secrets/collection/login']"
 #   works and returns `([objectpath '...login'], objectpath '/')` (locked at once, no prompt).
 #   dbus-send --print-reply ... org.freedesktop.Secret.Service.Lock array:objpath:... works too.
-# - Once locked, nothing can unlock it here: an Unlock() or a write needs a prompt; the daemon
-#   D-Bus-activates org.gnome.keyring.SystemPrompter (/usr/libexec/gcr-prompter), which dies
-#   at once ("cannot open display"), and the caller gets an error within ~50 ms (no hang):
+# - Once locked, nothing can unlock it here: an Unlock() or a write needs a prompt. With the
+#   stock session bus config the daemon D-Bus-activates org.gnome.keyring.SystemPrompter
+#   (/usr/libexec/gcr-prompter), which dies at once ("cannot open display") and creates
+#   ~/.cache in the bus's HOME; on the bus of tests/support/sandbox.sh (no service dirs) the
+#   prompter simply does not exist. Either way the caller gets an error within ~50 ms, no hang:
 #     secret-tool lookup -> exit 1, nothing printed
 #     secret-tool store  -> "Cannot create an item in a locked collection"
-#     docker-credential-secretservice get   -> "credentials not found in native keychain"
+#     docker-credential-secretservice get   -> "credentials not found in native keychain" when
+#       the server has no item; for an existing item it CRASHES (libsecret-CRITICAL
+#       secret_value_get assertion, Go SIGSEGV trace on stderr, exit 2, empty stdout)
+#     docker-credential-secretservice list  -> works (attributes are readable while locked)
+#     docker-credential-secretservice erase -> exit 0, prints nothing
 #     docker-credential-secretservice store -> "Cannot create an item in a locked collection"
-#   The dbus-daemon prints the prompter's Gtk warning on the test's stderr; harmless.
 # - A second `gnome-keyring-daemon --unlock` while one runs does NOT unlock the running one (it
 #   starts another daemonized process that cannot own the bus name); hence keyring_unlock
 #   restarts the daemon, which unlocks the existing login keyring with the password.
-# - org.freedesktop.secrets is D-Bus-activatable (/usr/share/dbus-1/services): a Secret Service
-#   call when our daemon is not running auto-starts another gnome-keyring-daemon with the bus's
-#   environment. keyring_start waits with NameHasOwner, which does not activate anything.
+# - org.freedesktop.secrets is D-Bus-activatable on a stock session bus
+#   (/usr/share/dbus-1/services): a Secret Service call while our daemon is not running
+#   auto-starts another gnome-keyring-daemon with the bus's HOME (it created
+#   ~/.local/share/keyrings there). sandbox.sh's bus has no service dirs; keyring_start waits
+#   with NameHasOwner, which never activates anything.
 # - The daemon exits by itself when the session bus goes away, so nothing survives
 #   dbus-run-session even if a trap is skipped.
 
