@@ -73,7 +73,7 @@ sandbox_enter() {
 	else
 		echo "# sandbox.sh: not root or no unshare: running without a private mount namespace" >&2
 	fi
-	[ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || use_bus=1
+	[ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || [ -n "${SANDBOX_NO_BUS:-}" ] || use_bus=1
 	if [ -z "$use_ns" ] && [ -z "$use_bus" ]; then
 		return 0
 	fi
