@@ -1,14 +1,24 @@
 #include "helper/cli.h"
 
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include <memory>
 #include <ostream>
 #include <string>
 
 #include "common/error.h"
+#include "common/log.h"
+#include "common/protocol_strings.h"
 #include "helper/config.h"
 #include "helper/protocol.h"
-#include "helper/protocol_strings.h"
+#include "helper/registry_command.h"
 #include "helper/store_selection.h"
+#include "providers/provider_table.h"
+#include "providers/registry_settings.h"
+
+extern char** environ;
 
 namespace ssm {
 namespace {
@@ -21,6 +31,7 @@ std::string BaseName(const char* argv0) {
 
 void PrintHelp(std::ostream& out, const std::string& program) {
   out << "Usage: " << program << " <store|get|erase|list|version>\n"
+      << "       " << program << " registry <add|list|remove|reset|test> ...\n"
       << "\n"
       << "A Docker credential helper: docker, podman, buildah and skopeo run it to store and\n"
       << "fetch registry credentials. Name it in ~/.docker/config.json (\"credsStore\": \"ssm\" or\n"
@@ -33,24 +44,111 @@ void PrintHelp(std::ostream& out, const std::string& program) {
       << "  list      prints {\"<server>\": \"<username>\", ...}\n"
       << "  version   prints the version\n"
       << "\n"
+      << "get answers, in this order: a login kept by store (docker login) for that server; a\n"
+      << "registry configured with `registry add` or SSM_REGISTRY_* variables; otherwise\n"
+      << "\"" << kNotFoundMessage << "\" (the client pulls anonymously).\n"
+      << "\n"
       << "Examples:\n"
       << "  printf '%s' ghcr.io | " << program << " get\n"
-      << "  echo '{\"ServerURL\":\"localhost:5000\",\"Username\":\"me\",\"Secret\":\"s3cret\"}' | " << program
-      << " store\n"
+      << "  " << program << " registry add ghcr --username octocat --token -\n"
       << "\n"
       << "Environment:\n"
       << "  SSM_STORE            auto (default), secretservice or file\n"
       << "  SSM_FILE_STORE_KEY   base64 of the 32-byte file store key, instead of the key file\n"
+      << "  SSM_REGISTRY_<PROVIDER>[_<NAME>]_<VARIABLE>[__FILE]   configure a registry\n"
       << "  SSM_LOG              debug, info, warn (default), error or off; logs go to stderr\n"
       << "\n"
-      << "See docker-credential-ssm(1).\n";
+      << "See docker-credential-ssm(1) and `" << program << " registry --help`.\n";
 }
+
+// Reads a line from the terminal with echo off; false when there is no terminal.
+bool PromptSecret(const std::string& prompt, std::string* value) {
+  int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return false;
+  struct termios old_attr;
+  bool have_attr = tcgetattr(fd, &old_attr) == 0;
+  if (have_attr) {
+    struct termios quiet = old_attr;
+    quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
+    tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  ssize_t ignored = write(fd, prompt.data(), prompt.size());
+  char c;
+  value->clear();
+  while (read(fd, &c, 1) == 1 && c != '\n') value->push_back(c);
+  if (have_attr) tcsetattr(fd, TCSAFLUSH, &old_attr);
+  ignored = write(fd, "\n", 1);
+  (void)ignored;
+  close(fd);
+  return true;
+}
+
+// Lazily opened pieces shared by the protocol and the commands.
+class Session {
+ public:
+  const Config& config() {
+    if (!config_) config_ = LoadConfig();
+    return *config_;
+  }
+  SecretStore& store() {
+    if (!store_) store_ = OpenStore(ChooseStore(config()));
+    return *store_;
+  }
+  std::vector<ConfiguredRegistry>& registries() {
+    if (!registries_) registries_ = LoadRegistries(config().document, config().path, environ);
+    return *registries_;
+  }
+
+  // get's second place to look: the configured registry serving server.
+  std::optional<Credential> Configured(const ServerKey& server) {
+    ConfiguredRegistry* r = FindRegistryFor(registries(), server);
+    if (r == nullptr) return std::nullopt;
+    LogDebug("get: " + server.key + ": configured registry " + r->config.Id());
+    LoadStoredSecrets(*r, store());
+    r->provider->Validate(r->config);
+    ProviderContext context;
+    return r->provider->Credentials(r->config, server, context);
+  }
+
+  std::map<std::string, std::string> ConfiguredHosts() {
+    std::map<std::string, std::string> out;
+    for (ConfiguredRegistry& r : registries()) {
+      for (const std::string& host : r.provider->Hosts(r.config)) out.emplace(host, r.provider->ListedUser(r.config));
+    }
+    return out;
+  }
+
+ private:
+  std::optional<Config> config_;
+  std::unique_ptr<SecretStore> store_;
+  std::optional<std::vector<ConfiguredRegistry>> registries_;
+};
 
 }  // namespace
 
 int RunCommandLine(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err) {
-  (void)err;
   std::string program = BaseName(argc > 0 ? argv[0] : nullptr);
+  Session session;
+  if (argc >= 2 && std::string(argv[1]) == "registry") {
+    CommandContext ctx;
+    ctx.store = [&]() -> SecretStore& { return session.store(); };
+    ctx.config_path = LoadConfig().path;
+    ctx.environment = environ;
+    ctx.http = [] { return OpenHttpClient(); };
+    ctx.in = &in;
+    ctx.out = &out;
+    ctx.err = &err;
+    ctx.prompt = PromptSecret;
+    std::vector<std::string> args;
+    for (int i = 2; i < argc; ++i) {
+      if (std::string(argv[i]) == "--debug") {
+        SetLogLevel(LogLevel::kDebug);
+        continue;
+      }
+      args.push_back(argv[i]);
+    }
+    return RunRegistryCommand(args, ctx);
+  }
   if (argc != 2) {
     out << "Usage: " << program << " <store|get|erase|list|version>\n";
     return 1;
@@ -64,12 +162,9 @@ int RunCommandLine(int argc, char** argv, std::istream& in, std::ostream& out, s
     out << VersionLine() << "\n";
     return 0;
   }
-
-  std::unique_ptr<SecretStore> store;
-  Protocol protocol([&]() -> SecretStore& {
-    if (!store) store = OpenStore(ChooseStore(LoadConfig()));
-    return *store;
-  });
+  Protocol protocol([&]() -> SecretStore& { return session.store(); },
+                    [&](const ServerKey& server) { return session.Configured(server); },
+                    [&]() { return session.ConfiguredHosts(); });
   return protocol.Run(action, in, out);
 }
 

@@ -6,7 +6,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
-#include "helper/protocol_strings.h"
+#include "common/protocol_strings.h"
 
 #ifndef SSM_VERSION
 #define SSM_VERSION "0.0.0-dev"
@@ -68,8 +68,8 @@ std::string ReadBoundedInput(std::istream& in, const char* action) {
   return data;
 }
 
-Protocol::Protocol(StoreOpener store, Fallback fallback)
-    : open_store_(std::move(store)), fallback_(std::move(fallback)) {}
+Protocol::Protocol(StoreOpener store, Fallback fallback, Configured configured)
+    : open_store_(std::move(store)), fallback_(std::move(fallback)), configured_(std::move(configured)) {}
 
 int Protocol::Run(const std::string& action, std::istream& in, std::ostream& out) {
   try {
@@ -179,7 +179,12 @@ void Protocol::Erase(std::istream& in) {
 
 void Protocol::List(std::ostream& out) {
   nlohmann::json answer = nlohmann::json::object();
+  if (configured_) {
+    for (const auto& [server, username] : configured_()) answer[server] = username;
+  }
+  // Stored logins win, as they do for get.
   for (const auto& [server, username] : open_store_().List()) {
+    if (server.rfind(kInternalKeyPrefix, 0) == 0) continue;
     ServerKey key;
     answer[TryNormalizeServer(server, &key) ? key.key : server] = username;
   }

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "helper/server_key.h"
+#include "common/server_key.h"
 #include "store/secret_store.h"
 
 namespace ssm {
@@ -21,8 +21,11 @@ class Protocol {
   // Credentials for a server that has no stored login (configured providers);
   // nullopt means "answer not found".
   using Fallback = std::function<std::optional<Credential>(const ServerKey&)>;
+  // The configured registries' concrete servers with their user names, which
+  // `list` shows beside the stored logins.
+  using Configured = std::function<std::map<std::string, std::string>()>;
 
-  explicit Protocol(StoreOpener store, Fallback fallback = nullptr);
+  explicit Protocol(StoreOpener store, Fallback fallback = nullptr, Configured configured = nullptr);
 
   // Runs one action. Protocol output goes to out; so does the one-line error
   // message clients read. Returns the exit status (0 or 1).
@@ -40,7 +43,12 @@ class Protocol {
 
   StoreOpener open_store_;
   Fallback fallback_;
+  Configured configured_;
 };
+
+// Store keys that are not logins (registry secrets) start with this; `list`
+// and `get` never show them.
+inline constexpr char kInternalKeyPrefix[] = "docker-credential-ssm:";
 
 // Reads all of in, at most kMaxInputBytes; throws Error::BadInput beyond.
 std::string ReadBoundedInput(std::istream& in, const char* action);

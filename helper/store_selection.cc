@@ -1,20 +1,13 @@
 #include "helper/store_selection.h"
 
-#include <dlfcn.h>
-#include <limits.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <cstring>
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/module_loader.h"
 #include "common/paths.h"
 #include "store/store_module.h"
-
-#ifndef SSM_MODULE_RELDIR
-#define SSM_MODULE_RELDIR "../lib/docker-credential-ssm"
-#endif
 
 namespace ssm {
 namespace {
@@ -26,35 +19,8 @@ StoreChoice ParseChoice(const std::string& value, const std::string& where) {
   throw Error::BadInput(where + " must be auto, secretservice or file, not \"" + value + "\"");
 }
 
-std::string ExecutableDir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return ".";
-  buf[n] = '\0';
-  std::string path(buf);
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
-// Loads a store module from the install location next to the binary
-// (bin/../lib/docker-credential-ssm) or, in a build tree, beside it.
-SsmOpenStoreFn LoadModule(const char* file, const char* symbol) {
-  std::string dir = ExecutableDir();
-  std::string candidates[] = {dir + "/" SSM_MODULE_RELDIR "/" + file, dir + "/" + file};
-  std::string errors;
-  for (const std::string& path : candidates) {
-    if (access(path.c_str(), F_OK) != 0) continue;
-    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-      errors = dlerror();
-      continue;
-    }
-    auto fn = reinterpret_cast<SsmOpenStoreFn>(dlsym(handle, symbol));
-    if (fn != nullptr) return fn;
-    errors = std::string(symbol) + " not found in " + path;
-  }
-  throw Error::Failure(std::string("cannot load the store module ") + file + " (looked in " + candidates[0] +
-                       " and " + candidates[1] + ")" + (errors.empty() ? "" : ": " + errors));
+SsmOpenStoreFn LoadStoreModule(const char* file, const char* symbol) {
+  return reinterpret_cast<SsmOpenStoreFn>(LoadModuleSymbol(file, symbol));
 }
 
 StoreOptions FileStoreOptions() {
@@ -67,12 +33,12 @@ StoreOptions FileStoreOptions() {
 }
 
 std::unique_ptr<SecretStore> OpenFile() {
-  return std::unique_ptr<SecretStore>(LoadModule("ssm-store-file.so", "SsmOpenFileStore")(FileStoreOptions()));
+  return std::unique_ptr<SecretStore>(LoadStoreModule("ssm-store-file.so", "SsmOpenFileStore")(FileStoreOptions()));
 }
 
 std::unique_ptr<SecretStore> OpenSecretService() {
   return std::unique_ptr<SecretStore>(
-      LoadModule("ssm-store-secretservice.so", "SsmOpenSecretServiceStore")(StoreOptions{}));
+      LoadStoreModule("ssm-store-secretservice.so", "SsmOpenSecretServiceStore")(StoreOptions{}));
 }
 
 // Tries the Secret Service; when the first thing asked of it finds no service,

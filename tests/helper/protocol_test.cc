@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "common/error.h"
-#include "helper/protocol_strings.h"
+#include "common/protocol_strings.h"
 #include "store/memory_store.h"
 
 namespace {

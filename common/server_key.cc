@@ -1,9 +1,9 @@
-#include "helper/server_key.h"
+#include "common/server_key.h"
 
 #include <cstdlib>
 
 #include "common/error.h"
-#include "helper/protocol_strings.h"
+#include "common/protocol_strings.h"
 
 namespace ssm {
 namespace {

@@ -1,9 +1,9 @@
-#include "helper/server_key.h"
+#include "common/server_key.h"
 
 #include <catch2/catch.hpp>
 
 #include "common/error.h"
-#include "helper/protocol_strings.h"
+#include "common/protocol_strings.h"
 
 using ssm::NormalizeServer;
 

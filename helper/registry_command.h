@@ -1,0 +1,34 @@
+// `docker-credential-ssm registry add|list|remove|reset|test`: configuring
+// registries for people. Non-secret values go to the config file, secret ones
+// to the secret store; a refused command changes neither.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "providers/http/http_client.h"
+#include "store/secret_store.h"
+
+namespace ssm {
+
+struct CommandContext {
+  std::function<SecretStore&()> store;
+  std::string config_path;
+  char** environment = nullptr;
+  std::function<std::unique_ptr<HttpClient>()> http;
+  std::istream* in = nullptr;
+  std::ostream* out = nullptr;
+  std::ostream* err = nullptr;
+  // Reads a secret from the terminal without echo; nullptr when there is none.
+  std::function<bool(const std::string& prompt, std::string* value)> prompt;
+};
+
+// args: what follows "registry". Returns the exit status (0, 1, or 2 for usage).
+int RunRegistryCommand(const std::vector<std::string>& args, CommandContext& context);
+
+void PrintRegistryHelp(std::ostream& out);
+
+}  // namespace ssm

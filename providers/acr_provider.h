@@ -1,0 +1,23 @@
+// Azure Container Registry with a service principal (clientid +
+// clientsecret), which ACR accepts directly as user name and password. It
+// serves every <name>.azurecr.io (and the .cn/.us/.de clouds) unless `url`
+// pins one registry.
+#pragma once
+
+#include "providers/provider.h"
+
+namespace ssm {
+
+class AcrProvider : public Provider {
+ public:
+  const char* Name() const override { return "acr"; }
+  const char* Description() const override { return "Azure Container Registry (service principal)"; }
+  std::vector<VariableSpec> Variables() const override;
+  bool Serves(const ServerKey& server, const RegistryConfig& config) const override;
+  std::vector<std::string> Hosts(const RegistryConfig& config) const override;
+  void Validate(const RegistryConfig& config) const override;
+  std::optional<Credential> Credentials(const RegistryConfig& config, const ServerKey& server,
+                                        ProviderContext& context) const override;
+};
+
+}  // namespace ssm

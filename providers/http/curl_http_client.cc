@@ -1,0 +1,154 @@
+// The HttpClient over libcurl, built into the ssm-net module.
+#include <curl/curl.h>
+#include <time.h>
+
+#include <memory>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "providers/http/http_client.h"
+
+namespace ssm {
+namespace {
+
+constexpr size_t kMaxBodyBytes = 4u << 20;
+
+struct CurlFree {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+struct SlistFree {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+struct Sink {
+  HttpResponse* response;
+  bool too_big = false;
+};
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  size_t n = size * count;
+  std::string& body = sink->response->body.mutable_str();
+  if (body.size() + n > kMaxBodyBytes) {
+    sink->too_big = true;
+    return 0;
+  }
+  body.append(data, n);
+  return n;
+}
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  size_t n = size * count;
+  std::string line(data, n);
+  if (line.rfind("HTTP/", 0) == 0) sink->response->headers.clear();  // a new response (after 100 Continue)
+  size_t colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    for (char& c : name) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.pop_back();
+    sink->response->headers.emplace(name, value);
+  }
+  return n;
+}
+
+bool Retryable(long status) { return status == 429 || status >= 500; }
+
+class CurlHttpClient : public HttpClient {
+ public:
+  HttpResponse Send(const HttpRequest& request) override {
+    int attempts = request.attempts < 1 ? 1 : request.attempts;
+    for (int attempt = 1;; ++attempt) {
+      try {
+        HttpResponse response = SendOnce(request);
+        if (attempt < attempts && Retryable(response.status)) {
+          LogDebug(request.what + ": " + RedactUrl(request.url) + " answered " + std::to_string(response.status) +
+                   "; retrying");
+          Backoff(attempt);
+          continue;
+        }
+        return response;
+      } catch (const Error& e) {
+        if (attempt >= attempts || e.kind() != Error::Kind::kUnavailable) throw;
+        LogDebug(std::string(e.what()) + "; retrying");
+        Backoff(attempt);
+      }
+    }
+  }
+
+ private:
+  static void Backoff(int attempt) {
+    long ms = 200L << (attempt - 1);  // 200, 400, 800 ms
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, nullptr);
+  }
+
+  HttpResponse SendOnce(const HttpRequest& request) {
+    std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
+    if (!curl) throw Error::Failure("cannot initialize libcurl");
+    CURL* c = curl.get();
+    HttpResponse response;
+    Sink sink{&response};
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    std::unique_ptr<curl_slist, SlistFree> headers;
+    for (const std::string& h : request.headers) {
+      curl_slist* next = curl_slist_append(headers.get(), h.c_str());
+      if (next == nullptr) throw Error::Failure("out of memory");
+      headers.release();
+      headers.reset(next);
+    }
+    // Keep libcurl from adding "Expect: 100-continue" to POSTs.
+    headers.reset(curl_slist_append(headers.release(), "Expect:"));
+    curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, request.allow_http ? "http,https" : "https");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, request.connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, request.total_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "docker-credential-ssm");
+    // Proxies come from the usual variables (https_proxy, no_proxy), read by libcurl.
+    struct curl_blob ca;
+    if (!request.ca_pem.empty()) {
+      ca.data = const_cast<char*>(request.ca_pem.data());
+      ca.len = request.ca_pem.size();
+      ca.flags = CURL_BLOB_COPY;
+      curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+    }
+    if (request.method == "POST") {
+      curl_easy_setopt(c, CURLOPT_POST, 1L);
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.str().data());
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    } else if (request.method != "GET") {
+      curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    CURLcode rc = curl_easy_perform(c);
+    if (sink.too_big) {
+      throw Error::Failure(request.what + ": the answer from " + RedactUrl(request.url) + " is larger than " +
+                           std::to_string(kMaxBodyBytes >> 20) + " MiB");
+    }
+    if (rc != CURLE_OK) {
+      std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+      throw Error::Unavailable(request.what + ": cannot reach " + RedactUrl(request.url) + ": " + detail);
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+    LogDebug(request.what + ": " + request.method + " " + RedactUrl(request.url) + " -> " +
+             std::to_string(response.status));
+    return response;
+  }
+};
+
+}  // namespace
+}  // namespace ssm
+
+extern "C" ssm::HttpClient* SsmOpenHttpClient() { return new ssm::CurlHttpClient(); }

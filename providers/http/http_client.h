@@ -1,0 +1,58 @@
+// One small HTTP client for every remote call the helper makes. The seam is
+// virtual so tests can record the exact requests a provider sends; the real
+// client (libcurl) lives in the ssm-net module, loaded only when a command
+// makes a remote call, so a `get` answered locally never loads libcurl.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/secure.h"
+
+namespace ssm {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"; cleared from memory with the request
+  SecretString body;
+  std::string ca_pem;        // when set, the only CAs trusted for this call
+  bool allow_http = false;   // plain HTTP, only for registries configured with http://
+  long connect_timeout_ms = 5000;
+  long total_timeout_ms = 20000;
+  int attempts = 1;          // retries (with backoff) on transport errors, 429 and 5xx
+  std::string what;          // who asks, for error messages: "ecr", "registry test custom/lab"
+
+  HttpRequest() = default;
+  HttpRequest(const HttpRequest&) = default;
+  HttpRequest& operator=(const HttpRequest&) = default;
+  ~HttpRequest();
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::multimap<std::string, std::string> headers;  // names in lower case
+  SecretString body;
+  // The first value of a header (name in lower case), or "".
+  std::string Header(const std::string& name) const;
+};
+
+class HttpClient {
+ public:
+  virtual ~HttpClient();
+  // Throws Error::Unavailable on transport failure (no connection, TLS
+  // failure, timeout), naming request.what and the URL without its query.
+  virtual HttpResponse Send(const HttpRequest& request) = 0;
+};
+
+// The libcurl client from the ssm-net module.
+std::unique_ptr<HttpClient> OpenHttpClient();
+
+}  // namespace ssm
+
+extern "C" {
+using SsmOpenHttpClientFn = ssm::HttpClient* (*)();
+__attribute__((visibility("default"))) ssm::HttpClient* SsmOpenHttpClient();
+}

@@ -1,0 +1,103 @@
+// The seam between the protocol and the registries: a Provider knows which
+// hosts it serves, which variables configure it, what makes a configuration
+// valid, and how a configuration becomes the Username/Secret a client gets.
+// Virtual so the table in provider_table.cc can hold every kind, and so tests
+// can drive each through the same calls.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/secure.h"
+#include "common/server_key.h"
+#include "store/secret_store.h"
+
+namespace ssm {
+
+struct VariableSpec {
+  const char* name;         // lower case, as in the seed documents: "login"
+  bool secret;              // kept in the secret store, never in the config file
+  const char* description;  // one line for --help and `registry list`
+};
+
+// One configured registry: a provider, an optional instance name, its values.
+struct RegistryConfig {
+  std::string provider;  // "custom"
+  std::string name;      // "" or "lab"
+  std::map<std::string, std::string> values;    // non-secret variables
+  std::map<std::string, SecretString> secrets;  // secret variables
+  std::vector<std::string> sources;             // "environment", "config file", "secret store"
+
+  // "custom/lab", or "hub" without a name.
+  std::string Id() const { return name.empty() ? provider : provider + "/" + name; }
+  bool Has(const std::string& variable) const;
+  // The value of a variable, secret or not; empty when unset.
+  const std::string& Get(const std::string& variable) const;
+};
+
+// What a provider may need beyond its configuration. Grows with the
+// token-minting providers (clock, HTTP client, token cache).
+struct ProviderContext {};
+
+class Provider {
+ public:
+  virtual ~Provider();
+
+  virtual const char* Name() const = 0;
+  virtual const char* Description() const = 0;
+  // The variables this provider takes, besides the ones every provider takes
+  // (cacert).
+  virtual std::vector<VariableSpec> Variables() const = 0;
+  // Hub, GHCR, GCR, ECR Public and Quay are used anonymously when nothing is
+  // configured: `registry list` shows them and `registry reset` returns there.
+  virtual bool AnonymousByDefault() const { return false; }
+
+  // Whether a registry so configured serves this server.
+  virtual bool Serves(const ServerKey& server, const RegistryConfig& config) const = 0;
+  // The concrete server keys it serves (for `list`), empty for host patterns.
+  virtual std::vector<std::string> Hosts(const RegistryConfig& config) const = 0;
+  // Throws Error::BadInput naming the provider and the variable when the
+  // configuration breaks the provider's rules.
+  virtual void Validate(const RegistryConfig& config) const = 0;
+  // The credentials for server, or nullopt for anonymous access.
+  virtual std::optional<Credential> Credentials(const RegistryConfig& config, const ServerKey& server,
+                                                ProviderContext& context) const = 0;
+
+  // The user name `list` shows, from non-secret variables only.
+  virtual std::string ListedUser(const RegistryConfig& config) const;
+
+  // All variables, this provider's and the common ones.
+  std::vector<VariableSpec> AllVariables() const;
+  std::optional<VariableSpec> FindVariable(const std::string& name) const;
+};
+
+// The variables every provider takes.
+std::vector<VariableSpec> CommonVariables();
+
+// Shared rules, each throwing Error::BadInput "<provider>: ...":
+void RequireVariable(const RegistryConfig& c, const char* variable);
+void RequireTogether(const RegistryConfig& c, const char* a, const char* b);
+void RequireAllOrNone(const RegistryConfig& c, std::initializer_list<const char*> variables);
+void RequireUrl(const RegistryConfig& c, const char* variable);
+// `auth` excludes the listed variables and must be base64 of user:password.
+void ValidateAuth(const RegistryConfig& c, std::initializer_list<const char*> excluded);
+// Decodes base64 "user:password": split at the FIRST colon, trailing NULs dropped.
+Credential DecodeAuth(const std::string& auth, const std::string& provider);
+// The server key of a URL variable (host[:port]).
+ServerKey UrlServer(const RegistryConfig& c, const char* variable);
+Credential MakeCredential(const std::string& username, const std::string& secret);
+
+}  // namespace ssm
+
+namespace ssm {
+
+// For registries named by a `url` variable: whether server is that URL's
+// host[:port], and that key for `list`.
+bool ServesUrl(const RegistryConfig& c, const ServerKey& server, const char* variable = "url");
+std::vector<std::string> UrlHosts(const RegistryConfig& c, const char* variable = "url");
+// login + password (or its alias), or auth; nullopt when none is set.
+std::optional<Credential> LoginOrAuth(const RegistryConfig& c, const char* password_alias = nullptr);
+
+}  // namespace ssm
