@@ -1,6 +1,7 @@
 // A private temporary folder for a test, removed with everything in it.
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 namespace ssm::test {
@@ -32,6 +33,7 @@ class ScopedEnv {
 };
 
 std::string ReadAll(const std::string& path);
+inline std::string ReadAll(const std::filesystem::path& path) { return ReadAll(path.string()); }
 void WriteAll(const std::string& path, const std::string& data);
 int FileMode(const std::string& path);  // st_mode & 07777, or -1
 
