@@ -112,7 +112,15 @@ class Session {
 
   std::map<std::string, std::string> ConfiguredHosts() {
     std::map<std::string, std::string> out;
-    for (ConfiguredRegistry& r : registries()) {
+    for (ConfiguredRegistry r : registries()) {
+      // Only what get would answer: a broken configuration is left out.
+      try {
+        LoadStoredSecrets(r, store());
+        r.provider->Validate(r.config);
+      } catch (const Error& e) {
+        LogDebug(std::string("list: leaving out ") + r.config.Id() + ": " + e.what());
+        continue;
+      }
       for (const std::string& host : r.provider->Hosts(r.config)) out.emplace(host, r.provider->ListedUser(r.config));
     }
     return out;

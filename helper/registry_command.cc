@@ -197,10 +197,29 @@ void Commit(CommandContext& ctx, const std::string& id, const std::optional<nloh
   }
 }
 
+// Two configurations for one server would leave `get` to pick one of them:
+// refused, naming the one already there.
+void RefuseSharedHosts(const Target& target, const RegistryConfig& config, CommandContext& ctx) {
+  Config current = LoadConfigFrom(ctx.config_path);
+  std::vector<ConfiguredRegistry> registries = LoadRegistries(current.document, current.path, ctx.environment);
+  for (const std::string& host : target.provider->Hosts(config)) {
+    ServerKey server = NormalizeServer(host);
+    for (ConfiguredRegistry& other : registries) {
+      if (other.config.Id() == target.Id()) continue;
+      std::vector<std::string> other_hosts = other.provider->Hosts(other.config);
+      if (std::find(other_hosts.begin(), other_hosts.end(), server.key) != other_hosts.end()) {
+        throw Error::BadInput(target.Id() + ": " + other.config.Id() + " already serves " + server.key +
+                              " (remove it first, or configure " + other.config.Id() + " instead)");
+      }
+    }
+  }
+}
+
 int Add(std::vector<std::string> args, CommandContext& ctx) {
   Target target = TakeTarget(args, "add");
   RegistryConfig config = ParseVariables(target, args, ctx);
   target.provider->Validate(config);
+  RefuseSharedHosts(target, config, ctx);
   // A configuration that could never be reached is refused too.
   nlohmann::json entry = nlohmann::json::object();
   for (const auto& [k, v] : config.values) entry[k] = v;
@@ -219,6 +238,17 @@ int Add(std::vector<std::string> args, CommandContext& ctx) {
              << " set in the environment override this configuration\n";
   }
   return 0;
+}
+
+// "ok", or what is wrong with a configuration (checked with its stored secrets).
+std::string Status(ConfiguredRegistry r, CommandContext& ctx) {
+  try {
+    LoadStoredSecrets(r, ctx.store());
+    r.provider->Validate(r.config);
+    return "ok";
+  } catch (const Error& e) {
+    return std::string("invalid: ") + e.what();
+  }
 }
 
 std::string HostsText(const ConfiguredRegistry& r) {
@@ -256,7 +286,8 @@ int List(std::vector<std::string> args, CommandContext& ctx, Config& config) {
                       {"hosts", HostsText(r)},
                       {"variables", set},
                       {"sources", r.config.sources},
-                      {"anonymous", false}});
+                      {"anonymous", false},
+                      {"status", Status(r, ctx)}});
     }
     if (!any && p->AnonymousByDefault()) {
       RegistryConfig empty;
@@ -267,20 +298,21 @@ int List(std::vector<std::string> args, CommandContext& ctx, Config& config) {
                       {"hosts", Join(hosts, " ")},
                       {"variables", nlohmann::json::array()},
                       {"sources", nlohmann::json::array()},
-                      {"anonymous", true}});
+                      {"anonymous", true},
+                      {"status", "anonymous (default)"}});
     }
   }
   if (json) {
     *ctx.out << rows.dump(2) << "\n";
     return 0;
   }
-  *ctx.out << "REGISTRY\tHOSTS\tVARIABLES\tFROM\n";
+  *ctx.out << "REGISTRY\tHOSTS\tVARIABLES\tFROM\tSTATUS\n";
   for (const auto& row : rows) {
     std::vector<std::string> vars = row["variables"].get<std::vector<std::string>>();
     std::vector<std::string> sources = row["sources"].get<std::vector<std::string>>();
     *ctx.out << row["registry"].get<std::string>() << "\t" << row["hosts"].get<std::string>() << "\t"
-             << (row["anonymous"].get<bool>() ? "anonymous (default)" : Join(vars)) << "\t"
-             << (sources.empty() ? "-" : Join(sources)) << "\n";
+             << (vars.empty() ? "-" : Join(vars)) << "\t" << (sources.empty() ? "-" : Join(sources)) << "\t"
+             << row["status"].get<std::string>() << "\n";
   }
   return 0;
 }

@@ -180,10 +180,16 @@ std::vector<ConfiguredRegistry> LoadRegistries(const nlohmann::json& config_docu
 }
 
 ConfiguredRegistry* FindRegistryFor(std::vector<ConfiguredRegistry>& registries, const ServerKey& server) {
+  // A registry naming this exact server (by url) wins over one that serves a
+  // host pattern (an ACR service principal for every *.azurecr.io).
+  ConfiguredRegistry* pattern = nullptr;
   for (ConfiguredRegistry& r : registries) {
-    if (r.provider->Serves(server, r.config)) return &r;
+    if (!r.provider->Serves(server, r.config)) continue;
+    std::vector<std::string> hosts = r.provider->Hosts(r.config);
+    if (std::find(hosts.begin(), hosts.end(), server.key) != hosts.end()) return &r;
+    if (pattern == nullptr) pattern = &r;
   }
-  return nullptr;
+  return pattern;
 }
 
 ConfiguredRegistry* FindRegistry(std::vector<ConfiguredRegistry>& registries, const std::string& id) {

@@ -110,8 +110,8 @@ TEST_CASE("registry list shows variables and hosts, never secret values", "[regi
   REQUIRE(h.Run({"add", "custom", "lab", "--url", "http://a:5000", "--login", "bob", "--password", "-"}, "SEKRET") == 0);
   REQUIRE(h.Run({"list"}) == 0);
   std::string out = h.out_.str();
-  CHECK(out.find("custom/lab\ta:5000\tlogin, url, password (secret, store)\tconfig file") != std::string::npos);
-  CHECK(out.find("hub\thttps://index.docker.io/v1/\tanonymous (default)") != std::string::npos);
+  CHECK(out.find("custom/lab\ta:5000\tlogin, url, password (secret, store)\tconfig file\tok\n") != std::string::npos);
+  CHECK(out.find("hub\thttps://index.docker.io/v1/\t-\t-\tanonymous (default)\n") != std::string::npos);
   CHECK(out.find("SEKRET") == std::string::npos);
   REQUIRE(h.Run({"list", "--json"}) == 0);
   auto rows = nlohmann::json::parse(h.out_.str());
@@ -149,4 +149,23 @@ TEST_CASE("registry usage errors exit 2", "[registry_command]") {
   CHECK(h.Run({"add"}) == 2);
   CHECK(h.Run({"--help"}) == 0);
   CHECK(h.out_.str().find("Providers and their variables") != std::string::npos);
+}
+
+TEST_CASE("registry list says what is wrong with a configuration", "[registry_command]") {
+  Harness h;
+  std::string a = "SSM_REGISTRY_CUSTOM_X_LOGIN=u", b = "SSM_REGISTRY_CUSTOM_X_PASSWORD=p";
+  h.env_.insert(h.env_.begin(), &a[0]);
+  h.env_.insert(h.env_.begin(), &b[0]);
+  REQUIRE(h.Run({"list"}) == 0);
+  CHECK(h.out_.str().find("custom/x\t-\tlogin, password (secret, environment)\tenvironment\tinvalid: custom/x: the variable url is required\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("two configurations for one server are refused", "[registry_command]") {
+  Harness h;
+  REQUIRE(h.Run({"add", "custom", "lab", "--url", "http://127.0.0.1:5000"}) == 0);
+  CHECK(h.Run({"add", "custom", "lab2", "--url", "http://127.0.0.1:5000/", "--login", "u", "--password", "-"}, "p") == 1);
+  CHECK(h.err_.str() == "docker-credential-ssm: custom/lab2: custom/lab already serves 127.0.0.1:5000 (remove it first, or configure custom/lab instead)\n");
+  // Reconfiguring the same one is fine.
+  CHECK(h.Run({"add", "custom", "lab", "--url", "http://127.0.0.1:5000", "--login", "u", "--password", "-"}, "p") == 0);
 }
