@@ -17,6 +17,8 @@
 #include "helper/store_selection.h"
 #include "providers/provider_table.h"
 #include "providers/registry_settings.h"
+#include "providers/token_cache.h"
+#include "providers/token_provider.h"
 
 extern char** environ;
 
@@ -102,12 +104,30 @@ class Session {
   // get's second place to look: the configured registry serving server.
   std::optional<Credential> Configured(const ServerKey& server) {
     ConfiguredRegistry* r = FindRegistryFor(registries(), server);
-    if (r == nullptr) return std::nullopt;
-    LogDebug("get: " + server.key + ": configured registry " + r->config.Id());
-    LoadStoredSecrets(*r, store());
+    ConfiguredRegistry implicit;
+    if (r == nullptr) {
+      // Providers that work unconfigured (ECR with the AWS credential sources).
+      for (const Provider* p : ProviderTable()) {
+        if (!p->ServesUnconfigured(server)) continue;
+        implicit.provider = p;
+        implicit.config.provider = p->Name();
+        r = &implicit;
+        break;
+      }
+      if (r == nullptr) return std::nullopt;
+      LogDebug("get: " + server.key + ": " + r->config.Id() + " with its default configuration");
+    } else {
+      LogDebug("get: " + server.key + ": configured registry " + r->config.Id());
+      LoadStoredSecrets(*r, store());
+    }
     r->provider->Validate(r->config);
-    ProviderContext context;
+    ProviderContext context = SystemProviderContext(token_cache());
     return r->provider->Credentials(r->config, server, context);
+  }
+
+  TokenCache* token_cache() {
+    if (!token_cache_) token_cache_ = OpenTokenCache();
+    return token_cache_.get();
   }
 
   std::map<std::string, std::string> ConfiguredHosts() {
@@ -130,6 +150,7 @@ class Session {
   std::optional<Config> config_;
   std::unique_ptr<SecretStore> store_;
   std::optional<std::vector<ConfiguredRegistry>> registries_;
+  std::unique_ptr<TokenCache> token_cache_;
 };
 
 }  // namespace

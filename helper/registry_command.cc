@@ -13,6 +13,8 @@
 #include "providers/provider_table.h"
 #include "providers/registry_check.h"
 #include "providers/registry_settings.h"
+#include "providers/token_cache.h"
+#include "providers/token_provider.h"
 
 namespace ssm {
 namespace {
@@ -374,7 +376,8 @@ int Test(std::vector<std::string> args, CommandContext& ctx, Config& config) {
   if (!r->provider->Serves(server, r->config)) {
     throw Error::BadInput(target.Id() + " does not serve " + server.key);
   }
-  ProviderContext provider_context;
+  std::unique_ptr<TokenCache> cache = OpenTokenCache();
+  ProviderContext provider_context = SystemProviderContext(cache.get());
   std::optional<Credential> credential = r->provider->Credentials(r->config, server, provider_context);
   std::string scheme = "https://";
   if (r->config.Has("url") && r->config.Get("url").rfind("http://", 0) == 0) scheme = "http://";

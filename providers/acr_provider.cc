@@ -8,7 +8,10 @@ namespace ssm {
 std::vector<VariableSpec> AcrProvider::Variables() const {
   return {{"clientid", false, "service principal application (client) ID"},
           {"clientsecret", true, "service principal secret"},
-          {"url", false, "one registry, e.g. https://myregistry.azurecr.io (default: every *.azurecr.io)"}};
+          {"url", false, "one registry, e.g. https://myregistry.azurecr.io (default: every *.azurecr.io)"},
+          {"tenantid", false, "Azure AD tenant: exchange an AAD token for an ACR refresh token"},
+          {"authorityurl", false, "Azure AD authority (default https://login.microsoftonline.com)"},
+          {"exchangeurl", false, "token exchange URL (default https://<registry>/oauth2/exchange)"}};
 }
 
 bool AcrProvider::Serves(const ServerKey& server, const RegistryConfig& c) const {
@@ -22,6 +25,11 @@ void AcrProvider::Validate(const RegistryConfig& c) const {
   RequireVariable(c, "clientid");
   RequireVariable(c, "clientsecret");
   RequireUrl(c, "url");
+  for (const char* v : {"authorityurl", "exchangeurl"}) {
+    RequireUrl(c, v);
+    if (c.Has(v) && c.Get(v).rfind("https://", 0) != 0) throw Error::BadInput(c.Id() + ": " + std::string(v) + " must be an https:// URL");
+    if (c.Has(v) && !c.Has("tenantid")) throw Error::BadInput(c.Id() + ": " + std::string(v) + " needs tenantid");
+  }
   if (c.Has("url")) {
     ServerKey key = UrlServer(c, "url");
     if (!IsAcrHost(key)) {
@@ -30,9 +38,26 @@ void AcrProvider::Validate(const RegistryConfig& c) const {
   }
 }
 
-std::optional<Credential> AcrProvider::Credentials(const RegistryConfig& c, const ServerKey&,
-                                                   ProviderContext&) const {
+std::optional<Credential> AcrProvider::Credentials(const RegistryConfig& c, const ServerKey& server,
+                                                   ProviderContext& context) const {
+  if (c.Has("tenantid")) return TokenProvider::Credentials(c, server, context);
   return MakeCredential(c.Get("clientid"), c.Get("clientsecret"));
+}
+
+std::optional<MintRequest> AcrProvider::Prepare(const RegistryConfig& c, const ServerKey& server) const {
+  MintRequest r;
+  r.kind = "acr";
+  r.what = c.Id();
+  r.tenant = c.Get("tenantid");
+  r.client_id = c.Get("clientid");
+  r.client_secret = SecretString(c.Get("clientsecret"));
+  r.registry = server.key;
+  r.endpoint = c.Has("authorityurl") ? c.Get("authorityurl") : "https://login.microsoftonline.com";
+  while (!r.endpoint.empty() && r.endpoint.back() == '/') r.endpoint.pop_back();
+  r.exchange_url = c.Has("exchangeurl") ? c.Get("exchangeurl") : "https://" + server.key + "/oauth2/exchange";
+  r.scope = "https://management.azure.com/.default";
+  r.ca_pem = c.Get("cacert");
+  return r;
 }
 
 }  // namespace ssm

@@ -5,7 +5,10 @@
 // can drive each through the same calls.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,9 +40,23 @@ struct RegistryConfig {
   const std::string& Get(const std::string& variable) const;
 };
 
-// What a provider may need beyond its configuration. Grows with the
-// token-minting providers (clock, HTTP client, token cache).
-struct ProviderContext {};
+class TokenCache;
+class MintLock;
+struct MintRequest;
+struct MintedToken;
+
+// What a provider may need beyond its configuration: time, and for the
+// token-minting ones the cache, the cross-process mint lock and the network
+// module. Inputs, so tests can set the clock and record what was minted.
+struct ProviderContext {
+  std::function<int64_t()> now;  // seconds since the epoch
+  TokenCache* cache = nullptr;   // nullptr: no caching
+  std::function<std::unique_ptr<MintLock>(const std::string& key)> lock;  // may be empty
+  std::function<MintedToken(const MintRequest&)> mint;
+};
+
+// The real context: system clock, kernel keyring cache, flock, ssm-net.
+ProviderContext SystemProviderContext(TokenCache* cache);
 
 class Provider {
  public:
@@ -53,6 +70,9 @@ class Provider {
   // Hub, GHCR, GCR, ECR Public and Quay are used anonymously when nothing is
   // configured: `registry list` shows them and `registry reset` returns there.
   virtual bool AnonymousByDefault() const { return false; }
+  // Whether it serves this server even when nothing is configured (ECR with
+  // the standard AWS credential sources).
+  virtual bool ServesUnconfigured(const ServerKey&) const { return false; }
 
   // Whether a registry so configured serves this server.
   virtual bool Serves(const ServerKey& server, const RegistryConfig& config) const = 0;

@@ -2,6 +2,8 @@
 
 #include "providers/acr_provider.h"
 #include "providers/custom_provider.h"
+#include "providers/ecr_provider.h"
+#include "providers/gcr_provider.h"
 #include "providers/gitea_provider.h"
 #include "providers/github_provider.h"
 #include "providers/gitlab_provider.h"
@@ -15,12 +17,16 @@ const std::vector<const Provider*>& ProviderTable() {
   static const GithubProvider ghcr("ghcr", "ghcr.io", "GitHub Container Registry", false);
   static const GithubProvider lscr("lscr", "lscr.io", "LinuxServer Container Registry (GitHub credentials)", true);
   static const QuayProvider quay;
+  static const GcrProvider gcr;
+  static const EcrProvider ecr(false);
+  static const EcrProvider ecrpublic(true);
   static const AcrProvider acr;
   static const GitlabProvider gitlab;
   static const GiteaProvider gitea("gitea", "Gitea package registry");
   static const GiteaProvider forgejo("forgejo", "Forgejo package registry");
   static const CustomProvider custom;
-  static const std::vector<const Provider*> table = {&hub, &ghcr, &lscr, &quay, &acr, &gitlab, &gitea, &forgejo, &custom};
+  static const std::vector<const Provider*> table = {&hub,    &ghcr,   &lscr,  &quay,    &gcr,
+                                                     &ecr,    &ecrpublic, &acr, &gitlab, &gitea, &forgejo, &custom};
   return table;
 }
 

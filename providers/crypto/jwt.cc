@@ -39,12 +39,6 @@ SecretString UnescapePem(const std::string& text) {
   return out;
 }
 
-bool LooksLikePrivateKey(const std::string& text) {
-  SecretString pem = UnescapePem(text);
-  return pem.str().find("-----BEGIN ") != std::string::npos &&
-         pem.str().find("PRIVATE KEY-----") != std::string::npos;
-}
-
 std::string SignJwtRs256(const nlohmann::json& header, const nlohmann::json& claims, const SecretString& private_key_pem,
                          const std::string& what) {
   std::string signing_input = Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(claims.dump());

@@ -16,8 +16,7 @@ namespace ssm {
 std::string SignJwtRs256(const nlohmann::json& header, const nlohmann::json& claims, const SecretString& private_key_pem,
                          const std::string& what);
 
-// Whether text holds a PEM private key block (after unescaping "\n").
-bool LooksLikePrivateKey(const std::string& text);
+// Turns literal "\n" sequences into line breaks.
 SecretString UnescapePem(const std::string& text);
 
 }  // namespace ssm

@@ -89,7 +89,7 @@ TEST_CASE("a refused registry add changes nothing", "[registry_command]") {
        "custom/lab: url must be a URL with a scheme, like https://registry.example.com"},
       {{"add", "custom", "lab", "--url"}, "", 2, "registry add: --url needs a value: give it, or - to read stdin, or --url-file PATH (no terminal to ask on)"},
       {{"add", "custom", "lab", "--colour", "red"}, "", 2, "registry add: custom/lab has no variable \"colour\" (it takes --url, --login, --password, --token, --auth, --cacert)"},
-      {{"add", "nosuch"}, "", 2, "registry add: unknown provider \"nosuch\" (known: hub, ghcr, lscr, quay, acr, gitlab, gitea, forgejo, custom)"},
+      {{"add", "nosuch"}, "", 2, "registry add: unknown provider \"nosuch\" (known: hub, ghcr, lscr, quay, gcr, ecr, ecrpublic, acr, gitlab, gitea, forgejo, custom)"},
       {{"add", "custom", "La b"}, "", 2, "a registry name has only lower-case letters, digits and _ (\"La b\")"},
       {{"add", "custom", "lab", "--url", "http://a", "--url", "http://b"}, "", 2, "registry add: --url is given twice"},
       {{"add", "hub", "--login", "x", "--password", "-", "--token", "-"}, "p", 2, "registry add: only one variable can be read from stdin"},
@@ -115,7 +115,7 @@ TEST_CASE("registry list shows variables and hosts, never secret values", "[regi
   CHECK(out.find("SEKRET") == std::string::npos);
   REQUIRE(h.Run({"list", "--json"}) == 0);
   auto rows = nlohmann::json::parse(h.out_.str());
-  CHECK(rows.size() == 4);
+  CHECK(rows.size() == 6);  // custom/lab and the five anonymous defaults
 }
 
 TEST_CASE("registry remove and reset", "[registry_command]") {

@@ -186,11 +186,11 @@ TEST_CASE("messages never contain secret values", "[providers]") {
 TEST_CASE("the table lists the documented providers with their variables", "[providers]") {
   std::string names;
   for (const ssm::Provider* p : ssm::ProviderTable()) names += std::string(p->Name()) + " ";
-  CHECK(names == "hub ghcr lscr quay acr gitlab gitea forgejo custom ");
+  CHECK(names == "hub ghcr lscr quay gcr ecr ecrpublic acr gitlab gitea forgejo custom ");
   for (const ssm::Provider* p : ssm::ProviderTable()) {
     INFO(p->Name());
     CHECK(p->FindVariable("cacert"));
-    for (const char* secret : {"password", "token", "auth", "clientsecret"}) {
+    for (const char* secret : {"password", "token", "auth", "clientsecret", "secretaccesskey", "sessiontoken", "privatekey", "keyjson"}) {
       auto v = p->FindVariable(secret);
       if (v) CHECK(v->secret);
     }
@@ -199,5 +199,6 @@ TEST_CASE("the table lists the documented providers with their variables", "[pro
   for (const ssm::Provider* p : ssm::ProviderTable()) {
     if (p->AnonymousByDefault()) anonymous.insert(p->Name());
   }
-  CHECK(anonymous == std::set<std::string>{"hub", "ghcr", "quay"});
+  // PROVIDERS.md: hub, ghcr, gcr, ecr public and quay are anonymous by default.
+  CHECK(anonymous == std::set<std::string>{"hub", "ghcr", "quay", "gcr", "ecrpublic"});
 }

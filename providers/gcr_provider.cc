@@ -1,0 +1,96 @@
+#include "providers/gcr_provider.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "providers/host_match.h"
+
+namespace ssm {
+namespace {
+
+bool LooksLikePem(const std::string& text) {
+  return text.find("-----BEGIN ") != std::string::npos && text.find("PRIVATE KEY-----") != std::string::npos;
+}
+
+struct ServiceAccount {
+  std::string client_email;
+  SecretString private_key;
+  std::string private_key_id;
+  std::string token_uri;
+};
+
+ServiceAccount ParseKeyJson(const RegistryConfig& c) {
+  nlohmann::json doc = nlohmann::json::parse(c.Get("keyjson"), nullptr, false);
+  auto refuse = [&](const std::string& why) -> ServiceAccount {
+    throw Error::BadInput(c.Id() + ": keyjson " + why);
+  };
+  if (!doc.is_object()) return refuse("is not a JSON object (give the service account's JSON key file)");
+  if (doc.value("type", "") != "service_account") return refuse("is not a service account key (type service_account)");
+  ServiceAccount sa;
+  if (!doc.contains("client_email") || !doc["client_email"].is_string()) return refuse("has no client_email");
+  if (!doc.contains("private_key") || !doc["private_key"].is_string()) return refuse("has no private_key");
+  sa.client_email = doc["client_email"].get<std::string>();
+  sa.private_key = SecretString(doc["private_key"].get<std::string>());
+  Cleanse(doc["private_key"].get_ref<std::string&>());
+  sa.private_key_id = doc.value("private_key_id", "");
+  sa.token_uri = doc.value("token_uri", "");
+  if (!LooksLikePem(sa.private_key.str())) return refuse("has a private_key that is not a PEM key");
+  return sa;
+}
+
+}  // namespace
+
+std::vector<VariableSpec> GcrProvider::Variables() const {
+  return {{"clientemail", false, "service account e-mail"},
+          {"privatekey", true, "service account private key (PEM; literal \\n is understood)"},
+          {"keyjson", true, "the whole service account JSON key file, instead of the two above"},
+          {"tokenurl", false, "OAuth 2.0 token URL (default https://oauth2.googleapis.com/token)"}};
+}
+
+bool GcrProvider::Serves(const ServerKey& server, const RegistryConfig&) const { return IsGcrHost(server); }
+
+std::vector<std::string> GcrProvider::Hosts(const RegistryConfig&) const { return {}; }
+
+void GcrProvider::Validate(const RegistryConfig& c) const {
+  if (c.Has("keyjson")) {
+    for (const char* v : {"clientemail", "privatekey"}) {
+      if (c.Has(v)) throw Error::BadInput(c.Id() + ": keyjson excludes " + v + " (give the key file alone)");
+    }
+    ParseKeyJson(c);
+  }
+  RequireTogether(c, "clientemail", "privatekey");
+  if (c.Has("clientemail") && c.Get("clientemail").find('@') == std::string::npos) {
+    throw Error::BadInput(c.Id() + ": clientemail must be a service account e-mail address");
+  }
+  if (c.Has("privatekey") && !LooksLikePem(c.Get("privatekey"))) {
+    throw Error::BadInput(c.Id() + ": privatekey must be a PEM private key (-----BEGIN PRIVATE KEY-----)");
+  }
+  RequireUrl(c, "tokenurl");
+  if (c.Has("tokenurl") && c.Get("tokenurl").rfind("https://", 0) != 0) {
+    throw Error::BadInput(c.Id() + ": tokenurl must be an https:// URL");
+  }
+}
+
+std::optional<MintRequest> GcrProvider::Prepare(const RegistryConfig& c, const ServerKey&) const {
+  ServiceAccount sa;
+  if (c.Has("keyjson")) {
+    sa = ParseKeyJson(c);
+  } else if (c.Has("privatekey")) {
+    sa.client_email = c.Get("clientemail");
+    sa.private_key = SecretString(c.Get("privatekey"));
+  } else {
+    return std::nullopt;  // configured without a key: anonymous
+  }
+  MintRequest r;
+  r.kind = "gcr";
+  r.what = c.Id();
+  r.client_email = sa.client_email;
+  r.private_key = sa.private_key;
+  r.private_key_id = sa.private_key_id;
+  r.endpoint = c.Has("tokenurl") ? c.Get("tokenurl") : (!sa.token_uri.empty() ? sa.token_uri : kDefaultTokenUrl);
+  r.audience = r.endpoint;
+  r.ca_pem = c.Get("cacert");
+  return r;
+}
+
+}  // namespace ssm

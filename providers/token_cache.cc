@@ -1,0 +1,172 @@
+#include "providers/token_cache.h"
+
+#include <errno.h>
+#include <linux/keyctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "common/error.h"
+#include "common/files.h"
+#include "common/log.h"
+#include "common/paths.h"
+
+namespace ssm {
+namespace {
+
+constexpr char kDescriptionPrefix[] = "docker-credential-ssm:token:";
+// Possessor and same user: view, read, write, search, link, setattr. Others: nothing.
+constexpr unsigned kPermissions = 0x3f3f0000;
+
+long KeyCtl(int op, unsigned long a, unsigned long b, unsigned long c, unsigned long d) {
+  return syscall(SYS_keyctl, op, a, b, c, d);
+}
+
+std::string Encode(const CachedToken& t) {
+  return "v1\n" + std::to_string(t.issued_at) + "\n" + std::to_string(t.expires_at) + "\n" + t.username + "\n" +
+         t.secret.str();
+}
+
+std::optional<CachedToken> Decode(const std::string& payload) {
+  std::vector<std::string> parts;
+  size_t pos = 0;
+  for (int i = 0; i < 4; ++i) {
+    size_t nl = payload.find('\n', pos);
+    if (nl == std::string::npos) return std::nullopt;
+    parts.push_back(payload.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  if (parts[0] != "v1") return std::nullopt;
+  CachedToken t;
+  char* end = nullptr;
+  t.issued_at = std::strtoll(parts[1].c_str(), &end, 10);
+  t.expires_at = std::strtoll(parts[2].c_str(), &end, 10);
+  t.username = parts[3];
+  t.secret = SecretString(payload.substr(pos));
+  return t;
+}
+
+class KernelKeyringCache : public TokenCache {
+ public:
+  std::string Name() const override { return "kernel keyring"; }
+
+  std::optional<CachedToken> Get(const std::string& key) override {
+    long id = KeyCtl(KEYCTL_SEARCH, static_cast<unsigned long>(KEY_SPEC_USER_KEYRING),
+                     reinterpret_cast<unsigned long>("user"), reinterpret_cast<unsigned long>(Description(key).c_str()), 0);
+    if (id < 0) return std::nullopt;
+    SecretString payload;
+    std::string& buf = payload.mutable_str();
+    buf.resize(4096);
+    for (;;) {
+      long n = KeyCtl(KEYCTL_READ, static_cast<unsigned long>(id), reinterpret_cast<unsigned long>(&buf[0]), buf.size(), 0);
+      if (n < 0) return std::nullopt;
+      if (static_cast<size_t>(n) <= buf.size()) {
+        buf.resize(static_cast<size_t>(n));
+        break;
+      }
+      buf.resize(static_cast<size_t>(n));
+    }
+    return Decode(payload.str());
+  }
+
+  void Put(const std::string& key, const CachedToken& token, int64_t now) override {
+    SecretString payload(Encode(token));
+    long id = syscall(SYS_add_key, "user", Description(key).c_str(), payload.str().data(), payload.size(),
+                      KEY_SPEC_USER_KEYRING);
+    if (id < 0) {
+      LogDebug(std::string("token cache: the kernel keyring refused the token: ") + ErrnoText(errno));
+      return;
+    }
+    KeyCtl(KEYCTL_SETPERM, static_cast<unsigned long>(id), kPermissions, 0, 0);
+    int64_t ttl = std::max<int64_t>(1, token.expires_at - now);
+    KeyCtl(KEYCTL_SET_TIMEOUT, static_cast<unsigned long>(id), static_cast<unsigned long>(ttl), 0, 0);
+  }
+
+  void Remove(const std::string& key) override {
+    long id = KeyCtl(KEYCTL_SEARCH, static_cast<unsigned long>(KEY_SPEC_USER_KEYRING),
+                     reinterpret_cast<unsigned long>("user"), reinterpret_cast<unsigned long>(Description(key).c_str()), 0);
+    if (id >= 0) KeyCtl(KEYCTL_INVALIDATE, static_cast<unsigned long>(id), 0, 0, 0);
+  }
+
+ private:
+  static std::string Description(const std::string& key) { return kDescriptionPrefix + key; }
+};
+
+class NullTokenCache : public TokenCache {
+ public:
+  std::optional<CachedToken> Get(const std::string&) override { return std::nullopt; }
+  void Put(const std::string&, const CachedToken&, int64_t) override {}
+  void Remove(const std::string&) override {}
+  std::string Name() const override { return "off"; }
+};
+
+class FlockMintLock : public MintLock {
+ public:
+  explicit FlockMintLock(const std::string& path) : lock_(path) {}
+
+ private:
+  FileLock lock_;
+};
+
+}  // namespace
+
+int64_t CachedToken::RefreshAt() const {
+  int64_t life = std::max<int64_t>(0, expires_at - issued_at);
+  return std::min(issued_at + life * 4 / 5, expires_at - 60);
+}
+
+TokenCache::~TokenCache() = default;
+MintLock::~MintLock() = default;
+
+std::unique_ptr<TokenCache> OpenTokenCache() {
+  const char* setting = std::getenv("SSM_TOKEN_CACHE");
+  if (setting != nullptr && (std::strcmp(setting, "off") == 0 || std::strcmp(setting, "0") == 0)) {
+    return std::make_unique<NullTokenCache>();
+  }
+  // Probe once: containers may forbid keyctl (EPERM/ENOSYS).
+  long probe = KeyCtl(KEYCTL_GET_KEYRING_ID, static_cast<unsigned long>(KEY_SPEC_USER_KEYRING), 1, 0, 0);
+  if (probe < 0) {
+    LogDebug(std::string("token cache: no kernel keyring (") + ErrnoText(errno) + "); tokens are not cached");
+    return std::make_unique<NullTokenCache>();
+  }
+  return std::make_unique<KernelKeyringCache>();
+}
+
+std::unique_ptr<MintLock> LockMint(const std::string& key) {
+  std::string dir;
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  if (runtime != nullptr && runtime[0] == '/' && access(runtime, W_OK) == 0) {
+    dir = std::string(runtime) + "/docker-credential-ssm";
+  } else {
+    dir = DataDir() + "/locks";
+  }
+  EnsurePrivateDir(dir);
+  return std::make_unique<FlockMintLock>(dir + "/mint-" + key + ".lock");
+}
+
+std::optional<CachedToken> MemoryTokenCache::Get(const std::string& key) {
+  auto it = items_.find(key);
+  if (it == items_.end()) return std::nullopt;
+  return it->second;
+}
+
+void MemoryTokenCache::Put(const std::string& key, const CachedToken& token, int64_t) { items_[key] = token; }
+
+void MemoryTokenCache::Remove(const std::string& key) { items_.erase(key); }
+
+std::string Fingerprint(const std::string& data) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[17];
+  snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace ssm

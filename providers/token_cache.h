@@ -1,0 +1,67 @@
+// Short-lived tokens minted by the cloud providers, kept between commands so
+// that a `get` mints only when needed. The real cache is the kernel's per-user
+// keyring (keyctl): never on disk, readable only by processes of this user,
+// dropped by the kernel at the token's expiry and at reboot, and reached by
+// system calls alone, so a warm `get` loads no library. SSM_TOKEN_CACHE=off
+// turns it off. Virtual so tests can use memory and inspect what was kept.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/secure.h"
+
+namespace ssm {
+
+struct CachedToken {
+  std::string username;
+  SecretString secret;
+  int64_t issued_at = 0;   // seconds since the epoch
+  int64_t expires_at = 0;  // when the service stops accepting it
+  // When a new one should be minted: 80% into its life, and at least a minute
+  // before it expires.
+  int64_t RefreshAt() const;
+};
+
+class TokenCache {
+ public:
+  virtual ~TokenCache();
+  virtual std::optional<CachedToken> Get(const std::string& key) = 0;
+  virtual void Put(const std::string& key, const CachedToken& token, int64_t now) = 0;
+  virtual void Remove(const std::string& key) = 0;
+  virtual std::string Name() const = 0;
+};
+
+// Serializes minting for one key across processes (flock), so 20 parallel
+// cold `get`s make one token request.
+class MintLock {
+ public:
+  virtual ~MintLock();
+};
+
+// The kernel keyring cache, or a no-op one when SSM_TOKEN_CACHE=off or the
+// kernel refuses keyctl (some container sandboxes).
+std::unique_ptr<TokenCache> OpenTokenCache();
+// An flock on <dir>/mint-<key>.lock; dir is $XDG_RUNTIME_DIR/docker-credential-ssm
+// when there is one, else the data folder.
+std::unique_ptr<MintLock> LockMint(const std::string& key);
+
+class MemoryTokenCache : public TokenCache {
+ public:
+  std::optional<CachedToken> Get(const std::string& key) override;
+  void Put(const std::string& key, const CachedToken& token, int64_t now) override;
+  void Remove(const std::string& key) override;
+  std::string Name() const override { return "memory"; }
+  size_t size() const { return items_.size(); }
+
+ private:
+  std::map<std::string, CachedToken> items_;
+};
+
+// A 64-bit FNV-1a digest in hex: cache keys from configuration (not a MAC).
+std::string Fingerprint(const std::string& data);
+
+}  // namespace ssm

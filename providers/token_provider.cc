@@ -1,0 +1,124 @@
+#include "providers/token_provider.h"
+
+#include <cstdlib>
+#include <ctime>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "common/module_loader.h"
+#include "providers/token_cache.h"
+
+namespace ssm {
+namespace {
+
+long EnvMillis(const char* name, long fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  double seconds = std::strtod(v, &end);
+  if (end == v || *end != '\0' || seconds <= 0 || seconds > 600) {
+    throw Error::BadInput(std::string(name) + " must be a number of seconds between 0 and 600");
+  }
+  return static_cast<long>(seconds * 1000);
+}
+
+std::string When(int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  struct tm tm;
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+Credential FromCache(const CachedToken& t) {
+  Credential c;
+  c.username = t.username;
+  c.secret = t.secret;
+  return c;
+}
+
+}  // namespace
+
+std::string TokenCacheKey(const MintRequest& r, const std::string& server) {
+  std::string material;
+  for (const std::string* part :
+       {&r.kind, &r.what, &server, &r.endpoint, &r.ca_pem, &r.region, &r.registry_id, &r.aws.access_key_id,
+        &r.aws.secret_access_key.str(), &r.aws.session_token.str(), &r.client_email, &r.private_key.str(),
+        &r.tenant, &r.client_id, &r.client_secret.str(), &r.registry, &r.exchange_url, &r.scope}) {
+    material += *part;
+    material.push_back('\0');
+  }
+  std::string key = Fingerprint(material);
+  Cleanse(material);
+  return key;
+}
+
+std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& config, const ServerKey& server,
+                                                     ProviderContext& context) const {
+  std::optional<MintRequest> request = Prepare(config, server);
+  if (!request) return std::nullopt;
+  int64_t now = context.now ? context.now() : static_cast<int64_t>(std::time(nullptr));
+  request->now = now;
+  request->total_timeout_ms = EnvMillis("SSM_HTTP_TIMEOUT", request->total_timeout_ms);
+  request->connect_timeout_ms = EnvMillis("SSM_HTTP_CONNECT_TIMEOUT", request->connect_timeout_ms);
+  std::string key = TokenCacheKey(*request, server.key);
+
+  std::optional<CachedToken> cached;
+  if (context.cache != nullptr) {
+    cached = context.cache->Get(key);
+    if (cached && now < cached->RefreshAt()) {
+      LogDebug(request->what + ": " + server.key + ": token from the " + context.cache->Name() + " cache, valid until " +
+               When(cached->expires_at));
+      return FromCache(*cached);
+    }
+  }
+  // One minter at a time per token; the others then find its token cached.
+  std::unique_ptr<MintLock> lock = context.lock ? context.lock(key) : nullptr;
+  if (context.cache != nullptr) {
+    cached = context.cache->Get(key);
+    if (cached && now < cached->RefreshAt()) {
+      LogDebug(request->what + ": " + server.key + ": token minted by another process meanwhile");
+      return FromCache(*cached);
+    }
+  }
+  MintedToken minted;
+  try {
+    LogDebug(request->what + ": " + server.key + ": minting a token at " + RedactUrl(request->endpoint));
+    minted = context.mint(*request);
+  } catch (const Error& e) {
+    if (cached && now < cached->expires_at - 30) {
+      LogWarn(std::string(e.what()) + "; using the cached token, valid until " + When(cached->expires_at));
+      return FromCache(*cached);
+    }
+    throw;
+  }
+  if (minted.expires_at <= now) {
+    throw Error::Failure(request->what + ": the token service answered with a token that has already expired (" +
+                         When(minted.expires_at) + "; is this machine's clock right?)");
+  }
+  CachedToken fresh;
+  fresh.username = minted.username;
+  fresh.secret = minted.secret;
+  fresh.issued_at = now;
+  fresh.expires_at = minted.expires_at;
+  if (context.cache != nullptr) context.cache->Put(key, fresh, now);
+  LogDebug(request->what + ": " + server.key + ": new token valid until " + When(minted.expires_at));
+  return FromCache(fresh);
+}
+
+ProviderContext SystemProviderContext(TokenCache* cache) {
+  ProviderContext context;
+  context.now = [] { return static_cast<int64_t>(std::time(nullptr)); };
+  context.cache = cache;
+  context.lock = [](const std::string& key) { return LockMint(key); };
+  context.mint = [](const MintRequest& request) {
+    auto mint = reinterpret_cast<SsmMintTokenFn>(LoadModuleSymbol("ssm-net.so", "SsmMintToken"));
+    MintedToken out;
+    mint(request, &out);
+    return out;
+  };
+  return context;
+}
+
+}  // namespace ssm

@@ -1,0 +1,26 @@
+// The shared half of every token-minting provider: reuse a cached token until
+// it is due for refresh, let one process mint while the others wait, and when
+// minting fails serve a cached token that has not yet truly expired (saying so
+// on stderr). Subclasses only say what to mint.
+#pragma once
+
+#include "providers/provider.h"
+#include "providers/tokens/mint.h"
+
+namespace ssm {
+
+class TokenProvider : public Provider {
+ public:
+  std::optional<Credential> Credentials(const RegistryConfig& config, const ServerKey& server,
+                                        ProviderContext& context) const override;
+
+ protected:
+  // What to mint for server; nullopt when there is nothing to mint with and
+  // anonymous access is the answer.
+  virtual std::optional<MintRequest> Prepare(const RegistryConfig& config, const ServerKey& server) const = 0;
+};
+
+// The cache key of a request: everything that makes a different token.
+std::string TokenCacheKey(const MintRequest& request, const std::string& server);
+
+}  // namespace ssm

@@ -1,0 +1,105 @@
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "common/base64.h"
+#include "common/error.h"
+#include "providers/tokens/token_clients.h"
+
+namespace ssm {
+namespace {
+
+// host[:port] of an https:// URL.
+std::string UrlHost(const std::string& url) {
+  size_t start = url.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  size_t end = url.find_first_of("/?#", start);
+  return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+[[noreturn]] void BadAnswer(const std::string& what, const std::string& why) {
+  throw Error::Failure(what + ": GetAuthorizationToken answered 200 but " + why);
+}
+
+}  // namespace
+
+MintedToken ParseEcrAnswer(const std::string& body, bool is_public, const std::string& what) {
+  nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded()) BadAnswer(what, "its body is not JSON");
+  if (!doc.is_object() || !doc.contains("authorizationData")) BadAnswer(what, "without authorizationData");
+  nlohmann::json* data = &doc["authorizationData"];
+  if (!is_public) {
+    // Private ECR: a list with one entry per registry asked for.
+    if (!data->is_array() || data->empty()) BadAnswer(what, "with an empty authorizationData");
+    data = &(*data)[0];
+  }
+  if (!data->is_object()) BadAnswer(what, "with a malformed authorizationData");
+  auto token = data->find("authorizationToken");
+  auto expires = data->find("expiresAt");
+  if (token == data->end() || !token->is_string()) BadAnswer(what, "without an authorizationToken");
+  if (expires == data->end() || !expires->is_number()) BadAnswer(what, "without expiresAt");
+  double at = expires->get<double>();  // epoch seconds, a float, maybe 1.7385984915E9
+  if (!std::isfinite(at) || at <= 0 || at > 1e11) BadAnswer(what, "with an impossible expiresAt");
+  SecretString decoded;
+  if (!Base64Decode(token->get<std::string>(), &decoded.mutable_str())) {
+    BadAnswer(what, "its authorizationToken is not base64");
+  }
+  size_t colon = decoded.str().find(':');
+  if (colon == std::string::npos || colon == 0) BadAnswer(what, "its authorizationToken is not user:password");
+  MintedToken out;
+  out.username = decoded.str().substr(0, colon);
+  out.secret = SecretString(decoded.str().substr(colon + 1));
+  out.expires_at = static_cast<int64_t>(at);
+  Cleanse(token->get_ref<std::string&>());
+  return out;
+}
+
+MintedToken MintEcrToken(const MintRequest& request, HttpClient& http) {
+  bool is_public = request.kind == "ecrpublic";
+  SigV4Request sig;
+  sig.method = "POST";
+  sig.path = "/";
+  std::string host = UrlHost(request.endpoint);
+  std::string target = is_public ? "SpencerFrontendService.GetAuthorizationToken"
+                                 : "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
+  sig.headers = {{"Content-Type", "application/x-amz-json-1.1"}, {"Host", host}, {"X-Amz-Target", target}};
+  sig.body = is_public || request.registry_id.empty()
+                 ? std::string("{}")
+                 : nlohmann::json{{"registryIds", {request.registry_id}}}.dump();
+  SigV4Options options;
+  options.region = is_public ? "us-east-1" : request.region;
+  options.service = is_public ? "ecr-public" : "ecr";
+  options.now = static_cast<std::time_t>(request.now);
+  SigV4Result signature = SignV4(sig, request.aws, options);
+
+  HttpRequest post;
+  post.method = "POST";
+  std::string url = request.endpoint;
+  if (url.find('/', url.find("://") + 3) == std::string::npos) url += "/";
+  post.url = url;
+  for (const auto& [name, value] : sig.headers) post.headers.push_back(name + ": " + value);
+  for (const auto& [name, value] : signature.added_headers) post.headers.push_back(name + ": " + value);
+  post.headers.push_back("Authorization: " + signature.authorization);
+  post.body = SecretString(sig.body);
+  post.ca_pem = request.ca_pem;
+  post.connect_timeout_ms = request.connect_timeout_ms;
+  post.total_timeout_ms = request.total_timeout_ms;
+  post.attempts = request.attempts;
+  post.what = request.what;
+  HttpResponse response = http.Send(post);
+  if (response.status != 200) {
+    std::string detail = RemoteErrorMessage(response.body.str());
+    if (detail.find("Signature expired") != std::string::npos ||
+        detail.find("InvalidSignatureException") != std::string::npos) {
+      // The usual cause of a right key being refused is a wrong clock.
+      response.body = SecretString(
+          nlohmann::json{{"__type", "InvalidSignatureException"},
+                         {"message", detail + " (check this machine's clock: SigV4 allows 5 minutes of skew)"}}
+              .dump());
+    }
+    ThrowRemoteError(request, "GetAuthorizationToken at " + request.endpoint + " (keys from " + request.aws.source + ")",
+                     response);
+  }
+  return ParseEcrAnswer(response.body.str(), is_public, request.what);
+}
+
+}  // namespace ssm

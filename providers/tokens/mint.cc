@@ -1,0 +1,90 @@
+// The network module's entry point and what the token answers share.
+#include "providers/tokens/mint.h"
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "providers/http/http_client.h"
+#include "providers/tokens/token_clients.h"
+
+namespace ssm {
+
+MintedToken MintToken(const MintRequest& request, HttpClient& http) {
+  if (request.kind == "ecr" || request.kind == "ecrpublic") return MintEcrToken(request, http);
+  if (request.kind == "gcr") return MintGoogleToken(request, http);
+  if (request.kind == "acr") return MintAcrToken(request, http);
+  throw Error::Failure("no token minting for \"" + request.kind + "\"");
+}
+
+std::string RemoteErrorMessage(const std::string& body) {
+  nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  if (!doc.is_object()) return "";
+  auto text = [&](const char* key) -> std::string {
+    auto it = doc.find(key);
+    return it != doc.end() && it->is_string() ? it->get<std::string>() : "";
+  };
+  std::string out;
+  if (!text("__type").empty()) {  // AWS JSON protocols
+    std::string type = text("__type");
+    type = type.substr(type.rfind('#') == std::string::npos ? 0 : type.rfind('#') + 1);
+    out = type + ": " + (text("message").empty() ? text("Message") : text("message"));
+  } else if (!text("error").empty()) {  // OAuth 2.0 (Google, Azure AD)
+    out = text("error") + (text("error_description").empty() ? "" : ": " + text("error_description"));
+  } else if (doc.contains("errors") && doc["errors"].is_array() && !doc["errors"].empty() &&
+             doc["errors"][0].is_object()) {  // registries (ACR)
+    const auto& e = doc["errors"][0];
+    out = e.value("code", "") + ": " + e.value("message", "");
+  }
+  // One line, bounded: it is shown to the user.
+  for (char& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  if (out.size() > 300) out = out.substr(0, 300) + "...";
+  return out;
+}
+
+HttpRequest FormPost(const std::string& url, const std::string& body, const MintRequest& request) {
+  HttpRequest http;
+  http.method = "POST";
+  http.url = url;
+  http.headers = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json"};
+  http.body = SecretString(body);
+  http.ca_pem = request.ca_pem;
+  http.connect_timeout_ms = request.connect_timeout_ms;
+  http.total_timeout_ms = request.total_timeout_ms;
+  http.attempts = request.attempts;
+  http.what = request.what;
+  return http;
+}
+
+std::string FormEscape(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+        c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+[[noreturn]] void ThrowRemoteError(const MintRequest& request, const std::string& doing, const HttpResponse& response) {
+  std::string detail = RemoteErrorMessage(response.body.str());
+  std::string message = request.what + ": " + doing + " answered HTTP " + std::to_string(response.status) +
+                        (detail.empty() ? "" : " (" + detail + ")");
+  if (response.status == 401 || response.status == 403 || response.status == 400) throw Error::Denied(message);
+  throw Error::Unavailable(message);
+}
+
+}  // namespace ssm
+
+extern "C" void SsmMintToken(const ssm::MintRequest& request, ssm::MintedToken* out) {
+  std::unique_ptr<ssm::HttpClient> http(SsmOpenHttpClient());
+  *out = ssm::MintToken(request, *http);
+}

@@ -1,0 +1,72 @@
+// What a token-minting provider asks of the network module, and what it gets
+// back. The providers (in the binary) decide what to ask and cache the
+// answer; the module (ssm-net, with libcurl and libcrypto) signs, sends and
+// parses.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/secure.h"
+#include "providers/crypto/sigv4.h"
+
+namespace ssm {
+
+class HttpClient;
+
+struct MintRequest {
+  std::string kind;      // "ecr", "ecrpublic", "gcr", "acr"
+  std::string what;      // names the registry in messages: "ecr", "gcr/prod"
+  std::string endpoint;  // the token endpoint (URL)
+  std::string ca_pem;    // extra trust for the endpoint, when configured
+  int64_t now = 0;
+  long connect_timeout_ms = 5000;
+  long total_timeout_ms = 20000;
+  int attempts = 3;
+
+  // ecr, ecrpublic
+  std::string region;
+  std::string registry_id;  // the 12-digit account of the registry host
+  AwsCredentials aws;
+
+  // gcr
+  std::string client_email;
+  SecretString private_key;  // PEM
+  std::string private_key_id;
+  std::string audience;      // the token URL the JWT is for
+
+  // acr
+  std::string tenant;
+  std::string client_id;
+  SecretString client_secret;
+  std::string registry;      // the ACR host (the exchange's "service")
+  std::string exchange_url;  // https://<registry>/oauth2/exchange
+  std::string scope;         // the AAD scope
+};
+
+struct MintedToken {
+  std::string username;
+  SecretString secret;
+  int64_t expires_at = 0;
+};
+
+// Mints with the given HTTP client (tests pass a recording one).
+MintedToken MintToken(const MintRequest& request, HttpClient& http);
+
+// The parsers of remote answers, exposed for tests and fuzzing. Each throws
+// Error::Failure naming request.what when the answer is not what the service
+// sends.
+MintedToken ParseEcrAnswer(const std::string& body, bool is_public, const std::string& what);
+MintedToken ParseGoogleTokenAnswer(const std::string& body, int64_t now, const std::string& what);
+std::string ParseAadTokenAnswer(const std::string& body, const std::string& what);  // the access token
+MintedToken ParseAcrExchangeAnswer(const std::string& body, int64_t now, const std::string& what);
+// The message of an error answer of any of these services, or "".
+std::string RemoteErrorMessage(const std::string& body);
+
+}  // namespace ssm
+
+extern "C" {
+// The network module's entry: mints with its libcurl client.
+using SsmMintTokenFn = void (*)(const ssm::MintRequest&, ssm::MintedToken*);
+__attribute__((visibility("default"))) void SsmMintToken(const ssm::MintRequest& request, ssm::MintedToken* out);
+}

@@ -1,0 +1,21 @@
+// The token clients of each cloud, inside the network module.
+#pragma once
+
+#include "providers/http/http_client.h"
+#include "providers/tokens/mint.h"
+
+namespace ssm {
+
+// ECR and ECR Public: GetAuthorizationToken signed with SigV4.
+MintedToken MintEcrToken(const MintRequest& request, HttpClient& http);
+// Google: the service-account JWT bearer grant.
+MintedToken MintGoogleToken(const MintRequest& request, HttpClient& http);
+// ACR: an Azure AD client-credentials token exchanged for an ACR refresh token.
+MintedToken MintAcrToken(const MintRequest& request, HttpClient& http);
+
+// Shared pieces.
+HttpRequest FormPost(const std::string& url, const std::string& body, const MintRequest& request);
+std::string FormEscape(const std::string& s);
+[[noreturn]] void ThrowRemoteError(const MintRequest& request, const std::string& doing, const HttpResponse& response);
+
+}  // namespace ssm

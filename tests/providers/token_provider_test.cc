@@ -1,0 +1,304 @@
+// The token cache logic shared by ECR, GCR and ACR, with a clock, a memory
+// cache and a fake minter that records what it was asked.
+#include "providers/token_provider.h"
+
+#include <catch2/catch.hpp>
+
+#include "common/error.h"
+#include "providers/ecr_provider.h"
+#include "providers/gcr_provider.h"
+#include "providers/provider_table.h"
+#include "providers/token_cache.h"
+#include "support/temp_dir.h"
+
+namespace {
+
+struct Fixture {
+  int64_t clock = 1'700'000'000;
+  ssm::MemoryTokenCache cache;
+  std::vector<ssm::MintRequest> minted;
+  int64_t lifetime = 43200;
+  std::optional<ssm::Error> fail;
+  ssm::ProviderContext context;
+
+  Fixture() {
+    context.now = [this] { return clock; };
+    context.cache = &cache;
+    context.mint = [this](const ssm::MintRequest& r) {
+      if (fail) throw *fail;
+      minted.push_back(r);
+      ssm::MintedToken t;
+      t.username = "AWS";
+      t.secret = ssm::SecretString("token-" + std::to_string(minted.size()));
+      t.expires_at = clock + lifetime;
+      return t;
+    };
+  }
+
+  std::optional<ssm::Credential> Get(const ssm::RegistryConfig& c, const std::string& server) {
+    const ssm::Provider* p = ssm::FindProvider(c.provider);
+    p->Validate(c);
+    return p->Credentials(c, ssm::NormalizeServer(server), context);
+  }
+};
+
+ssm::RegistryConfig Ecr(std::map<std::string, std::string> values = {{"accesskey", "AKIDTEST"}},
+                        std::string secret = "wJalrXUtnFEMI") {
+  ssm::RegistryConfig c;
+  c.provider = "ecr";
+  c.values = values;
+  if (!secret.empty()) c.secrets["secretaccesskey"] = ssm::SecretString(secret);
+  c.sources = {"environment"};
+  return c;
+}
+
+const char* kHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+
+}  // namespace
+
+TEST_CASE("a cached token is reused until it is due, then minted again", "[tokens]") {
+  Fixture f;
+  auto first = f.Get(Ecr(), kHost);
+  REQUIRE(first);
+  CHECK(first->username == "AWS");
+  CHECK(first->secret.str() == "token-1");
+  REQUIRE(f.minted.size() == 1);
+  CHECK(f.minted[0].region == "eu-west-1");
+  CHECK(f.minted[0].registry_id == "123456789012");
+  CHECK(f.minted[0].endpoint == "https://api.ecr.eu-west-1.amazonaws.com");
+  CHECK(f.minted[0].aws.access_key_id == "AKIDTEST");
+
+  f.clock += 3600;
+  CHECK(f.Get(Ecr(), kHost)->secret.str() == "token-1");
+  CHECK(f.minted.size() == 1);
+  // 80% into a 12-hour life it is renewed.
+  f.clock += 43200 * 4 / 5;
+  CHECK(f.Get(Ecr(), kHost)->secret.str() == "token-2");
+  CHECK(f.minted.size() == 2);
+}
+
+TEST_CASE("other keys or another registry make another token", "[tokens]") {
+  Fixture f;
+  f.Get(Ecr(), kHost);
+  f.Get(Ecr({{"accesskey", "AKIDOTHER"}}), kHost);
+  f.Get(Ecr(), "123456789012.dkr.ecr.us-east-1.amazonaws.com");
+  CHECK(f.minted.size() == 3);
+  CHECK(f.cache.size() == 3);
+}
+
+TEST_CASE("when minting fails, a cached token that is still valid is served", "[tokens]") {
+  Fixture f;
+  REQUIRE(f.Get(Ecr(), kHost));
+  f.clock += 43200 - 600;  // due for refresh, ten minutes from expiry
+  f.fail = ssm::Error::Unavailable("ecr: cannot reach https://api.ecr.eu-west-1.amazonaws.com/: timeout");
+  auto stale = f.Get(Ecr(), kHost);
+  REQUIRE(stale);
+  CHECK(stale->secret.str() == "token-1");
+  // Past its true expiry nothing is served: the error is the answer.
+  f.clock += 600;
+  CHECK_THROWS_WITH(f.Get(Ecr(), kHost), Catch::Contains("cannot reach"));
+}
+
+TEST_CASE("without a cache entry a failure is the answer, naming the registry", "[tokens]") {
+  Fixture f;
+  f.fail = ssm::Error::Denied("ecr: GetAuthorizationToken at https://x answered HTTP 403 (UnrecognizedClientException: bad)");
+  try {
+    f.Get(Ecr(), kHost);
+    FAIL("no error");
+  } catch (const ssm::Error& e) {
+    CHECK(std::string(e.what()).rfind("ecr: ", 0) == 0);
+    CHECK(e.kind() == ssm::Error::Kind::kDenied);
+  }
+}
+
+TEST_CASE("a token that arrives already expired is refused", "[tokens]") {
+  Fixture f;
+  f.lifetime = -5;
+  CHECK_THROWS_WITH(f.Get(Ecr(), kHost), Catch::Contains("already expired"));
+}
+
+TEST_CASE("ECR endpoints follow the host's partition, FIPS and dual-stack", "[tokens]") {
+  Fixture f;
+  struct Case {
+    const char* host;
+    const char* endpoint;
+    const char* region;
+  } cases[] = {
+      {"123456789012.dkr.ecr.us-east-1.amazonaws.com", "https://api.ecr.us-east-1.amazonaws.com", "us-east-1"},
+      {"123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com", "https://api.ecr-fips.us-gov-west-1.amazonaws.com",
+       "us-gov-west-1"},
+      {"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", "https://api.ecr.cn-north-1.amazonaws.com.cn", "cn-north-1"},
+      {"123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov", "https://api.ecr.us-iso-east-1.c2s.ic.gov", "us-iso-east-1"},
+      {"123456789012.dkr-ecr.eu-west-3.on.aws", "https://ecr.eu-west-3.api.aws", "eu-west-3"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.host);
+    f.minted.clear();
+    f.Get(Ecr(), c.host);
+    REQUIRE(f.minted.size() == 1);
+    CHECK(f.minted[0].endpoint == c.endpoint);
+    CHECK(f.minted[0].region == c.region);
+  }
+  f.minted.clear();
+  f.Get(Ecr({{"accesskey", "AKIDTEST"}, {"endpoint", "https://vpce-1.api.ecr.eu-west-1.vpce.amazonaws.com"}}), kHost);
+  CHECK(f.minted[0].endpoint == "https://vpce-1.api.ecr.eu-west-1.vpce.amazonaws.com");
+}
+
+TEST_CASE("ECR keys come from the configuration, the environment, then ~/.aws/credentials", "[tokens]") {
+  Fixture f;
+  ssm::test::TempDir tmp;
+  ssm::test::ScopedEnv home("HOME", tmp.path().c_str());
+  ssm::test::ScopedEnv id("AWS_ACCESS_KEY_ID", nullptr);
+  ssm::test::ScopedEnv secret("AWS_SECRET_ACCESS_KEY", nullptr);
+  ssm::test::ScopedEnv token("AWS_SESSION_TOKEN", nullptr);
+  ssm::test::ScopedEnv file("AWS_SHARED_CREDENTIALS_FILE", nullptr);
+  ssm::test::ScopedEnv profile("AWS_PROFILE", nullptr);
+  ssm::RegistryConfig unconfigured;
+  unconfigured.provider = "ecr";
+
+  SECTION("nothing anywhere: unconfigured ECR answers not found") {
+    CHECK_FALSE(f.Get(unconfigured, kHost));
+    ssm::RegistryConfig configured = unconfigured;
+    configured.sources = {"config file"};
+    CHECK_THROWS_WITH(f.Get(configured, kHost), Catch::Contains("ecr: no AWS credentials"));
+  }
+  SECTION("environment") {
+    ssm::test::ScopedEnv i("AWS_ACCESS_KEY_ID", "AKIDENV");
+    ssm::test::ScopedEnv s("AWS_SECRET_ACCESS_KEY", "envsecret");
+    ssm::test::ScopedEnv t("AWS_SESSION_TOKEN", "envtoken");
+    REQUIRE(f.Get(unconfigured, kHost));
+    CHECK(f.minted[0].aws.access_key_id == "AKIDENV");
+    CHECK(f.minted[0].aws.session_token.str() == "envtoken");
+    // Configured keys win.
+    f.Get(Ecr(), kHost);
+    CHECK(f.minted[1].aws.access_key_id == "AKIDTEST");
+  }
+  SECTION("shared credentials file with AWS_PROFILE") {
+    std::filesystem::create_directories(tmp.path() + "/.aws");
+    ssm::test::WriteAll(tmp.path() + "/.aws/credentials",
+                        "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = d\n\n"
+                        "[ci]\n aws_access_key_id=AKIDCI \naws_secret_access_key=c\naws_session_token=tok\n");
+    REQUIRE(f.Get(unconfigured, kHost));
+    CHECK(f.minted[0].aws.access_key_id == "AKIDDEFAULT");
+    ssm::test::ScopedEnv p("AWS_PROFILE", "ci");
+    REQUIRE(f.Get(unconfigured, kHost));
+    CHECK(f.minted[1].aws.access_key_id == "AKIDCI");
+    CHECK(f.minted[1].aws.session_token.str() == "tok");
+    ssm::test::ScopedEnv missing("AWS_PROFILE", "nope");
+    CHECK_FALSE(f.Get(unconfigured, kHost));
+  }
+}
+
+TEST_CASE("ECR validation", "[tokens]") {
+  auto refusal = [](ssm::RegistryConfig c) -> std::string {
+    try {
+      ssm::FindProvider(c.provider)->Validate(c);
+    } catch (const ssm::Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  CHECK(refusal(Ecr({{"accesskey", "A"}}, "")) == "ecr: accesskey needs secretaccesskey (set both or neither)");
+  CHECK(refusal(Ecr({}, "s")) == "ecr: secretaccesskey needs accesskey (set both or neither)");
+  CHECK(refusal(Ecr({{"accesskey", "A"}, {"region", "nowhere"}})) == "ecr: region must be an AWS region code like us-east-1");
+  CHECK(refusal(Ecr({{"accesskey", "A"}, {"account", "12345"}})) == "ecr: account must be a 12-digit AWS account ID");
+  CHECK(refusal(Ecr({{"accesskey", "A"}, {"endpoint", "http://x"}})) == "ecr: endpoint must be an https:// URL");
+  CHECK(refusal(Ecr()).empty());
+}
+
+TEST_CASE("an ECR configuration pinned to an account serves only that account", "[tokens]") {
+  const ssm::Provider* ecr = ssm::FindProvider("ecr");
+  auto c = Ecr({{"accesskey", "A"}, {"account", "111111111111"}});
+  CHECK(ecr->Serves(ssm::NormalizeServer("111111111111.dkr.ecr.us-east-1.amazonaws.com"), c));
+  CHECK_FALSE(ecr->Serves(ssm::NormalizeServer("222222222222.dkr.ecr.us-east-1.amazonaws.com"), c));
+}
+
+TEST_CASE("ECR Public is anonymous unless configured, then needs keys", "[tokens]") {
+  Fixture f;
+  const ssm::Provider* pub = ssm::FindProvider("ecrpublic");
+  CHECK(pub->AnonymousByDefault());
+  CHECK_FALSE(pub->ServesUnconfigured(ssm::NormalizeServer("public.ecr.aws")));
+  ssm::RegistryConfig c = Ecr();
+  c.provider = "ecrpublic";
+  auto t = f.Get(c, "public.ecr.aws");
+  REQUIRE(t);
+  CHECK(f.minted[0].kind == "ecrpublic");
+  CHECK(f.minted[0].region == "us-east-1");
+  CHECK(f.minted[0].endpoint == "https://api.ecr-public.us-east-1.amazonaws.com");
+}
+
+TEST_CASE("GCR mints from clientemail + privatekey or a JSON key file", "[tokens]") {
+  Fixture f;
+  ssm::RegistryConfig c;
+  c.provider = "gcr";
+  c.values["clientemail"] = "sa@proj.iam.gserviceaccount.com";
+  c.secrets["privatekey"] = ssm::SecretString("-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END PRIVATE KEY-----\\n");
+  REQUIRE(f.Get(c, "europe-west1-docker.pkg.dev"));
+  CHECK(f.minted[0].kind == "gcr");
+  CHECK(f.minted[0].client_email == "sa@proj.iam.gserviceaccount.com");
+  CHECK(f.minted[0].endpoint == "https://oauth2.googleapis.com/token");
+  CHECK(f.minted[0].audience == "https://oauth2.googleapis.com/token");
+
+  ssm::RegistryConfig k;
+  k.provider = "gcr";
+  k.secrets["keyjson"] = ssm::SecretString(
+      R"({"type":"service_account","client_email":"k@p.iam.gserviceaccount.com","private_key_id":"abc",)"
+      R"("private_key":"-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n","token_uri":"https://127.0.0.1:9/token"})");
+  REQUIRE(f.Get(k, "gcr.io"));
+  CHECK(f.minted[1].private_key_id == "abc");
+  CHECK(f.minted[1].endpoint == "https://127.0.0.1:9/token");
+
+  ssm::RegistryConfig none;
+  none.provider = "gcr";
+  CHECK_FALSE(f.Get(none, "gcr.io"));
+}
+
+TEST_CASE("GCR validation", "[tokens]") {
+  auto refusal = [](std::map<std::string, std::string> values, std::map<std::string, std::string> secrets) -> std::string {
+    ssm::RegistryConfig c;
+    c.provider = "gcr";
+    c.values = values;
+    for (auto& [k, v] : secrets) c.secrets[k] = ssm::SecretString(v);
+    try {
+      ssm::FindProvider("gcr")->Validate(c);
+    } catch (const ssm::Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  CHECK(refusal({{"clientemail", "a@b"}}, {}) == "gcr: clientemail needs privatekey (set both or neither)");
+  CHECK(refusal({{"clientemail", "nobody"}}, {{"privatekey", "-----BEGIN PRIVATE KEY-----"}}) ==
+        "gcr: clientemail must be a service account e-mail address");
+  CHECK(refusal({{"clientemail", "a@b"}}, {{"privatekey", "hunter2"}}) ==
+        "gcr: privatekey must be a PEM private key (-----BEGIN PRIVATE KEY-----)");
+  CHECK(refusal({}, {{"keyjson", "{\"type\":\"authorized_user\"}"}}) ==
+        "gcr: keyjson is not a service account key (type service_account)");
+  CHECK(refusal({}, {{"keyjson", "not json"}}).find("keyjson is not a JSON object") != std::string::npos);
+}
+
+TEST_CASE("ACR with tenantid exchanges; without, the service principal is used directly", "[tokens]") {
+  Fixture f;
+  ssm::RegistryConfig c;
+  c.provider = "acr";
+  c.values = {{"clientid", "cid"}, {"tenantid", "tid"}};
+  c.secrets["clientsecret"] = ssm::SecretString("csecret");
+  REQUIRE(f.Get(c, "contoso.azurecr.io"));
+  REQUIRE(f.minted.size() == 1);
+  CHECK(f.minted[0].kind == "acr");
+  CHECK(f.minted[0].registry == "contoso.azurecr.io");
+  CHECK(f.minted[0].exchange_url == "https://contoso.azurecr.io/oauth2/exchange");
+  CHECK(f.minted[0].endpoint == "https://login.microsoftonline.com");
+  c.values.erase("tenantid");
+  auto direct = f.Get(c, "contoso.azurecr.io");
+  CHECK(direct->username == "cid");
+  CHECK(f.minted.size() == 1);
+}
+
+TEST_CASE("CachedToken refresh time", "[tokens]") {
+  ssm::CachedToken t;
+  t.issued_at = 0;
+  t.expires_at = 43200;
+  CHECK(t.RefreshAt() == 34560);
+  t.expires_at = 100;
+  CHECK(t.RefreshAt() == 40);
+}
