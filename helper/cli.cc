@@ -163,7 +163,7 @@ int RunCommandLine(int argc, char** argv, std::istream& in, std::ostream& out, s
     ctx.store = [&]() -> SecretStore& { return session.store(); };
     ctx.config_path = LoadConfig().path;
     ctx.environment = environ;
-    ctx.http = [] { return OpenHttpClient(); };
+    ctx.check = CheckRegistryWithNetworkModule;
     ctx.in = &in;
     ctx.out = &out;
     ctx.err = &err;

@@ -382,8 +382,7 @@ int Test(std::vector<std::string> args, CommandContext& ctx, Config& config) {
   std::string scheme = "https://";
   if (r->config.Has("url") && r->config.Get("url").rfind("http://", 0) == 0) scheme = "http://";
   std::string base = scheme + (server.docker_hub ? std::string("registry-1.docker.io") : server.key);
-  std::unique_ptr<HttpClient> http = ctx.http();
-  CheckResult result = CheckRegistryLogin(*http, base, credential, r->config.Get("cacert"), "registry test " + target.Id());
+  CheckResult result = ctx.check(base, credential, r->config.Get("cacert"), "registry test " + target.Id());
   *ctx.out << target.Id() << ": " << result.message << "\n";
   return result.accepted ? 0 : 1;
 }

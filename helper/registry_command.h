@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "providers/http/http_client.h"
+#include "providers/registry_check.h"
 #include "store/secret_store.h"
 
 namespace ssm {
@@ -18,7 +18,10 @@ struct CommandContext {
   std::function<SecretStore&()> store;
   std::string config_path;
   char** environment = nullptr;
-  std::function<std::unique_ptr<HttpClient>()> http;
+  // Checks credentials against a registry's /v2/ (the network module).
+  std::function<CheckResult(const std::string& base_url, const std::optional<Credential>& credential,
+                            const std::string& ca_pem, const std::string& what)>
+      check;
   std::istream* in = nullptr;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;

@@ -5,7 +5,6 @@
 
 #include "common/error.h"
 #include "common/log.h"
-#include "common/module_loader.h"
 #include "common/paths.h"
 #include "store/store_module.h"
 
@@ -19,10 +18,6 @@ StoreChoice ParseChoice(const std::string& value, const std::string& where) {
   throw Error::BadInput(where + " must be auto, secretservice or file, not \"" + value + "\"");
 }
 
-SsmOpenStoreFn LoadStoreModule(const char* file, const char* symbol) {
-  return reinterpret_cast<SsmOpenStoreFn>(LoadModuleSymbol(file, symbol));
-}
-
 StoreOptions FileStoreOptions() {
   StoreOptions options;
   options.data_dir = DataDir();
@@ -33,12 +28,11 @@ StoreOptions FileStoreOptions() {
 }
 
 std::unique_ptr<SecretStore> OpenFile() {
-  return std::unique_ptr<SecretStore>(LoadStoreModule("ssm-store-file.so", "SsmOpenFileStore")(FileStoreOptions()));
+  return OpenModuleStore("ssm-store-file.so", FileStoreOptions());
 }
 
 std::unique_ptr<SecretStore> OpenSecretService() {
-  return std::unique_ptr<SecretStore>(
-      LoadStoreModule("ssm-store-secretservice.so", "SsmOpenSecretServiceStore")(StoreOptions{}));
+  return OpenModuleStore("ssm-store-secretservice.so", StoreOptions{});
 }
 
 // Tries the Secret Service; when the first thing asked of it finds no service,

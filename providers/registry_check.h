@@ -16,6 +16,10 @@ struct CheckResult {
   std::string message;  // one line for the user
 };
 
+// The binary's way to check: a request to the ssm-net module.
+CheckResult CheckRegistryWithNetworkModule(const std::string& base_url, const std::optional<Credential>& credential,
+                                           const std::string& ca_pem, const std::string& what);
+
 // base_url: scheme://host[:port]. Transport failures throw (Error::Unavailable).
 CheckResult CheckRegistryLogin(HttpClient& http, const std::string& base_url,
                                const std::optional<Credential>& credential, const std::string& ca_pem,

@@ -5,7 +5,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
-#include "common/module_loader.h"
+#include "providers/tokens/mint_codec.h"
 #include "providers/token_cache.h"
 
 namespace ssm {
@@ -112,12 +112,7 @@ ProviderContext SystemProviderContext(TokenCache* cache) {
   context.now = [] { return static_cast<int64_t>(std::time(nullptr)); };
   context.cache = cache;
   context.lock = [](const std::string& key) { return LockMint(key); };
-  context.mint = [](const MintRequest& request) {
-    auto mint = reinterpret_cast<SsmMintTokenFn>(LoadModuleSymbol("ssm-net.so", "SsmMintToken"));
-    MintedToken out;
-    mint(request, &out);
-    return out;
-  };
+  context.mint = MintWithNetworkModule;
   return context;
 }
 

@@ -246,7 +246,3 @@ std::map<std::string, std::string> FileStore::List() {
 }
 
 }  // namespace ssm
-
-extern "C" ssm::SecretStore* SsmOpenFileStore(const ssm::StoreOptions& options) {
-  return new ssm::FileStore(options);
-}

@@ -9,7 +9,6 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/paths.h"
-#include "store/store_module.h"
 
 namespace ssm {
 namespace {
@@ -267,7 +266,3 @@ std::map<std::string, std::string> SecretServiceStore::List() {
 }
 
 }  // namespace ssm
-
-extern "C" ssm::SecretStore* SsmOpenSecretServiceStore(const ssm::StoreOptions&) {
-  return new ssm::SecretServiceStore();
-}

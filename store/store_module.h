@@ -1,11 +1,16 @@
-// The entry points of the store modules. The binary loads a module with dlopen
-// only when a command needs that store, so a `get` answered without the Secret
-// Service never pays for loading GLib and libsecret, nor libcrypto when the file
-// store is not used. Modules resolve ssm:: symbols (Error, logging, files) from
-// the binary, so exceptions keep one type across the boundary.
+// Secret stores that live in modules (the Secret Service needs GLib and
+// libsecret, the file store libcrypto), loaded only by commands that use them.
+// Requests cross the module boundary as JSON (common/module_abi.h):
+//   {"op":"open","options":{"data_dir":...,"file_key":...}} -> {"name":...}
+//   {"op":"get","key":k}      -> {"found":bool,"username":...,"secret":...}
+//   {"op":"put","key":k,"username":...,"secret":...}
+//   {"op":"erase","key":k}    -> {"erased":bool}
+//   {"op":"list"}             -> {"items":{key: username}}
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "store/secret_store.h"
@@ -19,12 +24,12 @@ struct StoreOptions {
   std::optional<SecretString> file_key;
 };
 
-}  // namespace ssm
+// Binary side: the store in module file (e.g. "ssm-store-file.so"), opened
+// with options. Throws the module's Error (kUnavailable: no such backend).
+std::unique_ptr<SecretStore> OpenModuleStore(const char* file, const StoreOptions& options);
 
-extern "C" {
-// Each returns a new store or throws ssm::Error (kUnavailable when the backend
-// is absent, so automatic selection can fall back).
-using SsmOpenStoreFn = ssm::SecretStore* (*)(const ssm::StoreOptions&);
-__attribute__((visibility("default"))) ssm::SecretStore* SsmOpenFileStore(const ssm::StoreOptions& options);
-__attribute__((visibility("default"))) ssm::SecretStore* SsmOpenSecretServiceStore(const ssm::StoreOptions& options);
-}
+// Module side: runs one request on store.
+nlohmann::json HandleStoreRequest(SecretStore& store, const nlohmann::json& request);
+StoreOptions StoreOptionsFromJson(const nlohmann::json& options);
+
+}  // namespace ssm

@@ -149,6 +149,7 @@ class CurlHttpClient : public HttpClient {
 };
 
 }  // namespace
-}  // namespace ssm
 
-extern "C" ssm::HttpClient* SsmOpenHttpClient() { return new ssm::CurlHttpClient(); }
+std::unique_ptr<HttpClient> NewCurlHttpClient() { return std::make_unique<CurlHttpClient>(); }
+
+}  // namespace ssm

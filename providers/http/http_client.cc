@@ -1,6 +1,5 @@
 #include "providers/http/http_client.h"
 
-#include "common/module_loader.h"
 
 namespace ssm {
 
@@ -14,10 +13,5 @@ std::string HttpResponse::Header(const std::string& name) const {
 }
 
 HttpClient::~HttpClient() = default;
-
-std::unique_ptr<HttpClient> OpenHttpClient() {
-  auto open = reinterpret_cast<SsmOpenHttpClientFn>(LoadModuleSymbol("ssm-net.so", "SsmOpenHttpClient"));
-  return std::unique_ptr<HttpClient>(open());
-}
 
 }  // namespace ssm

@@ -1,7 +1,7 @@
 // One small HTTP client for every remote call the helper makes. The seam is
-// virtual so tests can record the exact requests a provider sends; the real
-// client (libcurl) lives in the ssm-net module, loaded only when a command
-// makes a remote call, so a `get` answered locally never loads libcurl.
+// virtual so tests can record the exact requests a provider sends. It lives
+// in the ssm-net module, loaded only when a command makes a remote call, so a
+// `get` answered locally never loads libcurl.
 #pragma once
 
 #include <map>
@@ -47,12 +47,7 @@ class HttpClient {
   virtual HttpResponse Send(const HttpRequest& request) = 0;
 };
 
-// The libcurl client from the ssm-net module.
-std::unique_ptr<HttpClient> OpenHttpClient();
+// The libcurl client (in the ssm-net module, and in tests).
+std::unique_ptr<HttpClient> NewCurlHttpClient();
 
 }  // namespace ssm
-
-extern "C" {
-using SsmOpenHttpClientFn = ssm::HttpClient* (*)();
-__attribute__((visibility("default"))) ssm::HttpClient* SsmOpenHttpClient();
-}

@@ -93,7 +93,7 @@ MintedToken MintEcrToken(const MintRequest& request, HttpClient& http) {
       // The usual cause of a right key being refused is a wrong clock.
       response.body = SecretString(
           nlohmann::json{{"__type", "InvalidSignatureException"},
-                         {"message", detail + " (check this machine's clock: SigV4 allows 5 minutes of skew)"}}
+                         {"message", detail + " (check this machine's clock: AWS allows 15 minutes of skew)"}}
               .dump());
     }
     ThrowRemoteError(request, "GetAuthorizationToken at " + request.endpoint + " (keys from " + request.aws.source + ")",

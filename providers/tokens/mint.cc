@@ -83,8 +83,3 @@ std::string FormEscape(const std::string& s) {
 }
 
 }  // namespace ssm
-
-extern "C" void SsmMintToken(const ssm::MintRequest& request, ssm::MintedToken* out) {
-  std::unique_ptr<ssm::HttpClient> http(SsmOpenHttpClient());
-  *out = ssm::MintToken(request, *http);
-}

@@ -64,9 +64,3 @@ MintedToken ParseAcrExchangeAnswer(const std::string& body, int64_t now, const s
 std::string RemoteErrorMessage(const std::string& body);
 
 }  // namespace ssm
-
-extern "C" {
-// The network module's entry: mints with its libcurl client.
-using SsmMintTokenFn = void (*)(const ssm::MintRequest&, ssm::MintedToken*);
-__attribute__((visibility("default"))) void SsmMintToken(const ssm::MintRequest& request, ssm::MintedToken* out);
-}

@@ -22,7 +22,8 @@ class Harness {
     ctx.store = [this]() -> ssm::SecretStore& { return store_; };
     ctx.config_path = config_path_;
     ctx.environment = env_.data();
-    ctx.http = []() -> std::unique_ptr<ssm::HttpClient> { throw std::logic_error("no network in this test"); };
+    ctx.check = [](const std::string&, const std::optional<ssm::Credential>&, const std::string&,
+                   const std::string&) -> ssm::CheckResult { throw std::logic_error("no network in this test"); };
     ctx.in = &in;
     ctx.out = &out_;
     ctx.err = &err_;

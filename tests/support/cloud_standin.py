@@ -915,7 +915,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
         kind = endpoint_kind(endpoint)
         if mode in ("500", "429", "403"):
-            self._finish(endpoint, INJECTED[kind][mode](), "injected", mode_str)
+            reply = INJECTED[kind][mode]()
+            if endpoint == "ecr-public":
+                reply.body = reply.body.replace(b"ecr:", b"ecr-public:")
+            self._finish(endpoint, reply, "injected", mode_str)
             return
         if mode == "fail_first":
             key = (cfg_id, scope)
@@ -934,8 +937,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 max_s = float(cfg.get("hang_max_seconds", 300))
             except (TypeError, ValueError):
                 max_s = 300.0
-            self._hang(max_s)
+            # Counted when the hang starts, so a test that gave up can read /_stats at once.
             self._account(endpoint, 0, "injected", "mode hang: no answer", mode_str)
+            self._hang(max_s)
             return
         if mode == "reset":
             self._reset()

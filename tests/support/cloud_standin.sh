@@ -111,7 +111,10 @@ def merge(dst, src):
             dst[k] = v
     return dst
 
-exec(code)
+try:
+    exec(code)
+except ValueError as e:
+    raise SystemExit("cloud_standin.sh: not valid JSON: %s" % e)
 tmp = path + ".tmp.%d" % os.getpid()
 with open(tmp, "w") as f:
     json.dump(cfg, f, indent=1)

@@ -1,0 +1,31 @@
+// The ssm-store-file module: the encrypted file store behind the module ABI.
+#include <memory>
+
+#include "common/error.h"
+#include "common/module_abi.h"
+#include "store/file_store.h"
+#include "store/store_module.h"
+
+namespace {
+
+std::unique_ptr<ssm::SecretStore> g_store;
+
+nlohmann::json Handle(const nlohmann::json& request) {
+  if (request.value("op", "") == "open") {
+    g_store = std::make_unique<ssm::FileStore>(ssm::StoreOptionsFromJson(request.at("options")));
+    return {{"name", g_store->Name()}};
+  }
+  if (!g_store) throw ssm::Error::Failure("file store module: not opened");
+  return ssm::HandleStoreRequest(*g_store, request);
+}
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) int SsmModuleCall(const char* request, size_t request_size,
+                                                                     char** answer, size_t* answer_size) {
+  return ssm::ServeModuleCall(request, request_size, answer, answer_size, Handle);
+}
+
+extern "C" __attribute__((visibility("default"))) void SsmModuleFree(char* answer, size_t answer_size) {
+  ssm::FreeModuleAnswer(answer, answer_size);
+}
