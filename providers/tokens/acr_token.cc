@@ -56,14 +56,14 @@ MintedToken MintAcrToken(const MintRequest& request, HttpClient& http) {
                     "&client_secret=" + FormEscape(request.client_secret.str()) + "&scope=" + FormEscape(request.scope));
   HttpResponse aad = http.Send(FormPost(aad_url, form.str(), request));
   if (aad.status != 200) {
-    ThrowRemoteError(request, "Azure AD at " + aad_url + " (client " + request.client_id + ")", aad);
+    ThrowRemoteError(request, "Azure AD at " + aad_url + " (client " + request.client_id + ")", aad, "");
   }
   SecretString aad_token(ParseAadTokenAnswer(aad.body.str(), request.what));
   SecretString exchange("grant_type=access_token&service=" + FormEscape(request.registry) +
                         "&tenant=" + FormEscape(request.tenant) + "&access_token=" + FormEscape(aad_token.str()));
   HttpResponse answer = http.Send(FormPost(request.exchange_url, exchange.str(), request));
   if (answer.status != 200) {
-    ThrowRemoteError(request, "the ACR token exchange at " + request.exchange_url, answer);
+    ThrowRemoteError(request, "the ACR token exchange at " + request.exchange_url, answer, "");
   }
   return ParseAcrExchangeAnswer(answer.body.str(), request.now, request.what);
 }

@@ -88,16 +88,13 @@ MintedToken MintEcrToken(const MintRequest& request, HttpClient& http) {
   HttpResponse response = http.Send(post);
   if (response.status != 200) {
     std::string detail = RemoteErrorMessage(response.body.str());
-    if (detail.find("Signature expired") != std::string::npos ||
-        detail.find("InvalidSignatureException") != std::string::npos) {
-      // The usual cause of a right key being refused is a wrong clock.
-      response.body = SecretString(
-          nlohmann::json{{"__type", "InvalidSignatureException"},
-                         {"message", detail + " (check this machine's clock: AWS allows 15 minutes of skew)"}}
-              .dump());
-    }
+    // The usual cause of a right key being refused is a wrong clock.
+    std::string hint = detail.find("Signature expired") != std::string::npos ||
+                               detail.find("InvalidSignatureException") != std::string::npos
+                           ? "; if the keys are right, check this machine's clock (AWS allows 15 minutes of skew)"
+                           : "";
     ThrowRemoteError(request, "GetAuthorizationToken at " + request.endpoint + " (keys from " + request.aws.source + ")",
-                     response);
+                     response, hint);
   }
   return ParseEcrAnswer(response.body.str(), is_public, request.what);
 }

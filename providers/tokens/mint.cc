@@ -74,10 +74,11 @@ std::string FormEscape(const std::string& s) {
   return out;
 }
 
-[[noreturn]] void ThrowRemoteError(const MintRequest& request, const std::string& doing, const HttpResponse& response) {
+[[noreturn]] void ThrowRemoteError(const MintRequest& request, const std::string& doing, const HttpResponse& response,
+                                   const std::string& hint) {
   std::string detail = RemoteErrorMessage(response.body.str());
   std::string message = request.what + ": " + doing + " answered HTTP " + std::to_string(response.status) +
-                        (detail.empty() ? "" : " (" + detail + ")");
+                        (detail.empty() ? "" : " (" + detail + ")") + hint;
   if (response.status == 401 || response.status == 403 || response.status == 400) throw Error::Denied(message);
   throw Error::Unavailable(message);
 }

@@ -151,7 +151,7 @@ TEST_CASE("ECR errors name the registry, the endpoint, the status and the servic
   }
   http.sent.clear();
   http.answers = {{403, R"({"__type":"InvalidSignatureException","message":"Signature expired: 20150830T123600Z is now earlier than ..."})"}};
-  CHECK_THROWS_WITH(ssm::MintToken(EcrRequest(), http), Catch::Contains("check this machine's clock"));
+  CHECK_THROWS_WITH(ssm::MintToken(EcrRequest(), http), Catch::Contains("check this machine's clock (AWS allows 15 minutes"));
   http.sent.clear();
   http.answers = {{500, "<html>oops</html>"}};
   CHECK_THROWS_WITH(ssm::MintToken(EcrRequest(), http), Catch::EndsWith("answered HTTP 500"));
