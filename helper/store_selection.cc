@@ -1,12 +1,17 @@
 #include "helper/store_selection.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
+#include <functional>
 #include <cstring>
 
 #include "common/error.h"
 #include "common/log.h"
 #include "common/paths.h"
+#include "store/caching_store.h"
 #include "store/store_module.h"
+#include "common/kernel_keyring.h"
 
 namespace ssm {
 namespace {
@@ -98,7 +103,9 @@ const char* StoreChoiceName(StoreChoice choice) {
   return "auto";
 }
 
-std::unique_ptr<SecretStore> OpenStore(StoreChoice choice) {
+namespace {
+
+std::unique_ptr<SecretStore> OpenUncached(StoreChoice choice) {
   switch (choice) {
     case StoreChoice::kFile:
       return OpenFile();
@@ -119,6 +126,62 @@ std::unique_ptr<SecretStore> OpenStore(StoreChoice choice) {
     LogDebug(std::string("store: ") + e.what() + "; using the file store");
     return OpenFile();
   }
+}
+
+std::string StatStamp(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return "-";
+  // ctime moves on every write, rename and chmod: a file made world-readable
+  // is refused again at once, not served from the cache.
+  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mode) + ":" +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + ":" +
+         std::to_string(st.st_ctim.tv_sec) + "." + std::to_string(st.st_ctim.tv_nsec);
+}
+
+// What identifies the store a command would use and the state it is in; any
+// write to it changes the stamp.
+std::string StoreStamp(StoreChoice choice) {
+  std::string stamp = StoreChoiceName(choice);
+  if (choice != StoreChoice::kFile) {
+    const char* bus = std::getenv("DBUS_SESSION_BUS_ADDRESS");
+    const char* data = std::getenv("XDG_DATA_HOME");
+    std::string keyrings = (data != nullptr && data[0] == '/' ? std::string(data) : HomeDir() + "/.local/share") + "/keyrings";
+    // gnome-keyring replaces its keyring files by rename: the folder's mtime moves.
+    stamp += "|bus=" + std::string(bus != nullptr ? bus : "") + "|keyrings=" + StatStamp(keyrings);
+  }
+  if (choice != StoreChoice::kSecretService) {
+    std::string dir = DataDir();
+    const char* key = std::getenv("SSM_FILE_STORE_KEY");
+    stamp += "|file=" + dir + "|" + StatStamp(dir) + "|" + StatStamp(dir + "/credentials.enc") + "|" + StatStamp(dir + "/credentials.key") +
+             "|envkey=" + std::to_string(std::hash<std::string>()(key != nullptr ? key : ""));
+  }
+  return stamp;
+}
+
+// Seconds a cached answer lives: SSM_CACHE_TTL, else 10 minutes for the file
+// store (its stamp sees every change) and 30 seconds when the Secret Service
+// may be in use (a write by another program is not always seen).
+long CacheTtl(StoreChoice choice) {
+  if (const char* ttl = std::getenv("SSM_CACHE_TTL"); ttl != nullptr && *ttl != '\0') {
+    char* end = nullptr;
+    long v = std::strtol(ttl, &end, 10);
+    if (*end != '\0' || v < 0 || v > 86400) throw Error::BadInput("SSM_CACHE_TTL must be a number of seconds (0 to 86400)");
+    return v;
+  }
+  return choice == StoreChoice::kFile ? 600 : 30;
+}
+
+}  // namespace
+
+std::unique_ptr<SecretStore> OpenStore(StoreChoice choice) {
+  const char* setting = std::getenv("SSM_CACHE");
+  bool off = setting != nullptr && std::strcmp(setting, "off") == 0;
+  if (choice == StoreChoice::kAuto && !SessionBusConfigured()) choice = StoreChoice::kFile;
+  long ttl = off ? 0 : CacheTtl(choice);
+  if (ttl == 0 || !KernelKeyring::Available()) return OpenUncached(choice);
+  static KernelValueCache cache;
+  return std::make_unique<CachingStore>([choice] { return OpenUncached(choice); },
+                                        [choice] { return StoreStamp(choice); }, ttl, &cache);
 }
 
 }  // namespace ssm

@@ -1,8 +1,6 @@
 #include "providers/token_cache.h"
 
 #include <errno.h>
-#include <linux/keyctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "common/kernel_keyring.h"
 #include "common/log.h"
 #include "common/paths.h"
 
@@ -19,12 +18,6 @@ namespace ssm {
 namespace {
 
 constexpr char kDescriptionPrefix[] = "docker-credential-ssm:token:";
-// Possessor and same user: view, read, write, search, link, setattr. Others: nothing.
-constexpr unsigned kPermissions = 0x3f3f0000;
-
-long KeyCtl(int op, unsigned long a, unsigned long b, unsigned long c, unsigned long d) {
-  return syscall(SYS_keyctl, op, a, b, c, d);
-}
 
 std::string Encode(const CachedToken& t) {
   return "v1\n" + std::to_string(t.issued_at) + "\n" + std::to_string(t.expires_at) + "\n" + t.username + "\n" +
@@ -55,45 +48,17 @@ class KernelKeyringCache : public TokenCache {
   std::string Name() const override { return "kernel keyring"; }
 
   std::optional<CachedToken> Get(const std::string& key) override {
-    long id = KeyCtl(KEYCTL_SEARCH, static_cast<unsigned long>(KEY_SPEC_USER_KEYRING),
-                     reinterpret_cast<unsigned long>("user"), reinterpret_cast<unsigned long>(Description(key).c_str()), 0);
-    if (id < 0) return std::nullopt;
-    SecretString payload;
-    std::string& buf = payload.mutable_str();
-    buf.resize(4096);
-    for (;;) {
-      long n = KeyCtl(KEYCTL_READ, static_cast<unsigned long>(id), reinterpret_cast<unsigned long>(&buf[0]), buf.size(), 0);
-      if (n < 0) return std::nullopt;
-      if (static_cast<size_t>(n) <= buf.size()) {
-        buf.resize(static_cast<size_t>(n));
-        break;
-      }
-      buf.resize(static_cast<size_t>(n));
-    }
-    return Decode(payload.str());
+    std::optional<SecretString> payload = KernelKeyring::Read(kDescriptionPrefix + key);
+    if (!payload) return std::nullopt;
+    return Decode(payload->str());
   }
 
   void Put(const std::string& key, const CachedToken& token, int64_t now) override {
     SecretString payload(Encode(token));
-    long id = syscall(SYS_add_key, "user", Description(key).c_str(), payload.str().data(), payload.size(),
-                      KEY_SPEC_USER_KEYRING);
-    if (id < 0) {
-      LogDebug(std::string("token cache: the kernel keyring refused the token: ") + ErrnoText(errno));
-      return;
-    }
-    KeyCtl(KEYCTL_SETPERM, static_cast<unsigned long>(id), kPermissions, 0, 0);
-    int64_t ttl = std::max<int64_t>(1, token.expires_at - now);
-    KeyCtl(KEYCTL_SET_TIMEOUT, static_cast<unsigned long>(id), static_cast<unsigned long>(ttl), 0, 0);
+    KernelKeyring::Write(kDescriptionPrefix + key, payload.str(), static_cast<long>(token.expires_at - now));
   }
 
-  void Remove(const std::string& key) override {
-    long id = KeyCtl(KEYCTL_SEARCH, static_cast<unsigned long>(KEY_SPEC_USER_KEYRING),
-                     reinterpret_cast<unsigned long>("user"), reinterpret_cast<unsigned long>(Description(key).c_str()), 0);
-    if (id >= 0) KeyCtl(KEYCTL_INVALIDATE, static_cast<unsigned long>(id), 0, 0, 0);
-  }
-
- private:
-  static std::string Description(const std::string& key) { return kDescriptionPrefix + key; }
+  void Remove(const std::string& key) override { KernelKeyring::Remove(kDescriptionPrefix + key); }
 };
 
 class NullTokenCache : public TokenCache {
@@ -127,9 +92,11 @@ std::unique_ptr<TokenCache> OpenTokenCache() {
   if (setting != nullptr && (std::strcmp(setting, "off") == 0 || std::strcmp(setting, "0") == 0)) {
     return std::make_unique<NullTokenCache>();
   }
-  // Probe once: containers may forbid keyctl (EPERM/ENOSYS).
-  long probe = KeyCtl(KEYCTL_GET_KEYRING_ID, static_cast<unsigned long>(KEY_SPEC_USER_KEYRING), 1, 0, 0);
-  if (probe < 0) {
+  if (const char* all = std::getenv("SSM_CACHE"); all != nullptr && std::strcmp(all, "off") == 0) {
+    return std::make_unique<NullTokenCache>();
+  }
+  // Containers may forbid keyctl (EPERM/ENOSYS).
+  if (!KernelKeyring::Available()) {
     LogDebug(std::string("token cache: no kernel keyring (") + ErrnoText(errno) + "); tokens are not cached");
     return std::make_unique<NullTokenCache>();
   }

@@ -120,6 +120,10 @@ if [ -z "$OURS" ] || [ -z "$REF" ]; then
 	exit 1
 fi
 
+# One data folder for the keyring daemon and the helpers, as in a desktop
+# session: docker-credential-ssm's cache sees the keyring files change when
+# another program writes to the Secret Service.
+export KEYRING_DATA_HOME="$XDG_DATA_HOME"
 if keyring_start "$W"; then
 	pass "private GNOME keyring (Secret Service) is up"
 else

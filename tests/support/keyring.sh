@@ -13,6 +13,8 @@
 #       a fresh `login` keyring with that password, unlocked, as the `default` alias.
 #       Waits for the bus name, checks secret-tool store/lookup/clear, exports KEYRING_PID,
 #       KEYRING_DIR, KEYRING_PASSWORD, KEYRING_COLLECTION (its D-Bus object path).
+#       KEYRING_DATA_HOME, when set, is the daemon's XDG_DATA_HOME (where keyrings/ lives):
+#       set it to the helper's XDG_DATA_HOME to share one data folder, as a desktop session does.
 #   keyring_lock
 #       Locks the default collection with the Secret Service Lock() method (no prompt needed
 #       for locking) and checks that the Locked property became true.
@@ -68,7 +70,7 @@ _keyring_bus_has() {
 _keyring_launch() {
 	local i
 	printf '%s' "$KEYRING_PASSWORD" |
-		env HOME="$KEYRING_DIR/home" XDG_DATA_HOME="$KEYRING_DIR/home/.local/share" \
+		env HOME="$KEYRING_DIR/home" XDG_DATA_HOME="${KEYRING_DATA_HOME:-$KEYRING_DIR/home/.local/share}" \
 			XDG_CONFIG_HOME="$KEYRING_DIR/home/.config" XDG_RUNTIME_DIR="$KEYRING_DIR/run" \
 			gnome-keyring-daemon --foreground --unlock --components=secrets \
 			>>"$KEYRING_DIR/daemon.log" 2>&1 &

@@ -1,0 +1,625 @@
+#!/usr/bin/env bash
+# End-to-end test of the token-minting providers (ECR private, GCR, Artifact Registry) with real
+# clients: skopeo and podman pull from the real Distribution registry, served over TLS on
+# 127.0.0.1:443 under the real registry host names, with credentials the helper mints from the
+# cloud token stand-ins (tests/support/cloud_standin.py, which verify SigV4 and JWT signatures
+# like the real services). No login is ever done.
+#
+# Usage: tests/e2e/cloud_registry_test.sh SUFFIX
+#   SUFFIX   the helper under test is docker-credential-SUFFIX, found on PATH
+#            (e.g. PATH=/work/main/build:$PATH tests/e2e/cloud_registry_test.sh ssm)
+#
+# Isolation (root only): sandbox.sh's private mount namespace (tmpfs over the container tools'
+# machine-wide state dirs), then `unshare --net --mount`: a private network namespace with only
+# `lo` (up), where the registry takes 127.0.0.1:443 and the stand-in a free port, and a private
+# /etc/hosts (bind-mounted file from the temp dir) mapping
+#     123456789012.dkr.ecr.us-east-1.amazonaws.com  gcr.io  europe-west1-docker.pkg.dev
+# to 127.0.0.1, and a private copy of /etc/containers (bind-mounted) whose certs.d/<host>/ca.crt
+# holds the registry's test CA: the clients trust it through containers/image's own mechanism,
+# with no --cert-dir and no --tls-verify=false. The helper trusts the stand-in through
+# SSM_REGISTRY_{ECR,GCR}_CACERT__FILE. The registry's htpasswd accepts exactly
+# AWS:<the ECR token password the stand-in issues> and oauth2accesstoken:<the service account's
+# access token>; anonymous and wrong passwords get 401.
+#
+# Checks: the namespaces; the registry; for ECR, GCR and Artifact Registry, with credHelpers in
+# the auth file (skopeo --authfile, podman REGISTRY_AUTH_FILE): skopeo inspect and podman pull
+# succeed, the helper was asked `get HOST`, the stand-in verified exactly one token request per
+# registry (a second podman pull reuses the kernel-keyring-cached token: no new request); the
+# helper's own `get` returns AWS / oauth2accesstoken and the token; no token in any file; then,
+# with SSM_TOKEN_CACHE=off, the stand-in's AWS secret changed and the service account's public
+# key replaced: skopeo inspect and podman pull fail showing the helper's one-line error
+# ("ecr: ... HTTP 403 ...", "gcr: ... HTTP 400 ...") and the registry sees no request at all
+# (no silent anonymous pull). At the end every server is stopped by PID, no process is left in
+# the network namespace, and the tokens this run cached are removed from root's user keyring.
+#
+# Output (stdout): "ok - ..." / "not ok - ..." per check, then "N passed, M failed"; details on
+# stderr. Exit status 0 only when nothing failed. All state lives in a mktemp -d directory that
+# is removed at exit.
+# shellcheck source-path=SCRIPTDIR
+set -uo pipefail
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SUPPORT_DIR=$(cd "$E2E_DIR/../support" && pwd)
+SELF="$E2E_DIR/$(basename "${BASH_SOURCE[0]}")"
+
+if [ $# -ne 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
+	awk 'NR > 1 && /^# shellcheck/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$SELF" >&2
+	exit 2
+fi
+
+if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1 || ! command -v ip >/dev/null 2>&1; then
+	echo "not ok - cloud_registry_test.sh needs root, unshare and ip (network + mount namespaces)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# 1. sandbox.sh: private mount namespace with tmpfs over /var/lib/containers etc. (no D-Bus:
+#    the helper uses its file store here).
+export SANDBOX_NO_BUS=1
+# shellcheck source=../support/sandbox.sh
+. "$SUPPORT_DIR/sandbox.sh"
+sandbox_enter "$SELF" "$@"
+# 2. Inside it: a private network namespace (and a nested private mount namespace for the
+#    bind mounts below). `unshare` without --fork execs in this same process, so the PID
+#    sandbox_enter recorded for signals stays right.
+if [ -z "${CLOUD_E2E_NETNS:-}" ]; then
+	export CLOUD_E2E_NETNS=1
+	exec unshare --net --mount --propagation private -- bash "$SELF" "$@"
+fi
+
+# shellcheck source=../support/tap.sh
+. "$SUPPORT_DIR/tap.sh"
+# shellcheck source=../support/registry.sh
+. "$SUPPORT_DIR/registry.sh"
+# shellcheck source=../support/cloud_standin.sh
+. "$SUPPORT_DIR/cloud_standin.sh"
+
+SUFFIX=$1
+ECR_HOST=123456789012.dkr.ecr.us-east-1.amazonaws.com
+GCR_HOST=gcr.io
+AR_HOST=europe-west1-docker.pkg.dev
+HOSTS=("$ECR_HOST" "$GCR_HOST" "$AR_HOST")
+ECR_IMG="$ECR_HOST/e2e/ecr-hello:1"
+GCR_IMG="$GCR_HOST/e2e-proj/hello:1"
+AR_IMG="$AR_HOST/e2e-proj/repo/hello:1"
+SA_EMAIL=puller@e2e-proj.iam.gserviceaccount.com
+NOT_FOUND='credentials not found in native keychain'
+
+# Nothing from the caller's environment may configure a registry or AWS.
+for v in $(compgen -e); do
+	case $v in SSM_* | AWS_* | REGISTRY_* | DOCKER_* | CONTAINERS_* | DBUS_SESSION_BUS_ADDRESS) unset "$v" ;; esac
+done
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/ssm-e2e-cloud.XXXXXX")
+chmod 700 "$W"
+# Unique per run: the token cache lives in root's user keyring, shared by every process of
+# root, so the run's tokens are found (and removed at the end) by these values.
+RUN_ID=$(openssl rand -hex 8)
+ECR_PW="ecr-e2e-$RUN_ID-$(openssl rand -hex 8)"
+AWS_AKID="AKIDE2E$(printf '%s' "$RUN_ID" | tr a-f A-F)"
+AWS_SECRET="e2e-aws-secret-$(openssl rand -hex 12)"
+GCP_TOKEN=
+
+# keyring_tokens MODE: counts (MODE=count) or invalidates (MODE=remove) the helper's cached
+# tokens in root's user keyring whose payload holds one of this run's tokens; prints the number.
+keyring_tokens() {
+	[ -n "$ECR_PW" ] || { echo 0; return 0; }
+	/usr/bin/python3 - "$1" "$ECR_PW" ${GCP_TOKEN:+"$GCP_TOKEN"} <<'EOF'
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_keyctl, KEYCTL_READ, KEYCTL_INVALIDATE = 250, 11, 21
+L = ctypes.c_long
+mode, needles = sys.argv[1], [s.encode() for s in sys.argv[2:]]
+n = 0
+try:
+    lines = open("/proc/keys").read().splitlines()
+except OSError:
+    lines = []
+for line in lines:
+    f = line.split(None, 8)
+    if len(f) < 9 or f[7] != "user" or not f[8].startswith("docker-credential-ssm:token:"):
+        continue
+    kid = int(f[0], 16)
+    buf = ctypes.create_string_buffer(16384)
+    got = libc.syscall(L(SYS_keyctl), L(KEYCTL_READ), L(kid), buf, L(len(buf)))
+    if got < 0 or not any(x in buf.raw[:got] for x in needles):
+        continue
+    if mode == "remove":
+        if libc.syscall(L(SYS_keyctl), L(KEYCTL_INVALIDATE), L(kid), L(0), L(0)) == 0:
+            n += 1
+    else:
+        n += 1
+print(n)
+EOF
+}
+
+cleanup() {
+	standin_stop
+	registry_stop
+	keyring_tokens remove >/dev/null 2>&1 || true
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------------------------
+# Namespaces, /etc/hosts, /etc/containers
+
+ip link set lo up
+if [ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" ] &&
+	[ "$(ip -o link show | awk -F': ' '{print $2}' | paste -sd,)" = lo ] &&
+	ip -o link show lo | grep -q 'UP'; then
+	pass "private network namespace: only lo, up"
+else
+	fail "private network namespace: only lo, up" "$(ip -o link show)"
+	tap_summary
+	exit 1
+fi
+if [ "$(readlink /proc/self/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ]; then
+	pass "private mount namespace"
+else
+	fail "private mount namespace"
+	tap_summary
+	exit 1
+fi
+
+{
+	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n'
+	printf '127.0.0.1\t%s\n' "${HOSTS[@]}"
+} >"$W/hosts"
+chmod 644 "$W/hosts"
+mount --bind "$W/hosts" /etc/hosts
+# (getent hosts, not ahosts: getaddrinfo's AI_ADDRCONFIG finds no address here but loopback.)
+resolved=$(for h in "${HOSTS[@]}"; do getent hosts "$h" | awk 'NR == 1 {print $1}'; done | sort -u | paste -sd,)
+check_eq "private /etc/hosts maps ${HOSTS[*]} to 127.0.0.1" 127.0.0.1 "$resolved"
+
+# The registry: test CA and a server certificate for the three names.
+mkdir -p "$W/registry/certs" "$W/registry/data"
+RC_DIR="$W/registry/certs"
+if openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 2 \
+	-keyout "$RC_DIR/ca.key" -out "$RC_DIR/ca.crt" -subj "/CN=ssm e2e cloud registry test CA" \
+	-addext "basicConstraints=critical,CA:TRUE" \
+	-addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1 &&
+	openssl req -newkey rsa:2048 -nodes -sha256 -keyout "$RC_DIR/server.key" \
+		-out "$RC_DIR/server.csr" -subj "/CN=$ECR_HOST" >/dev/null 2>&1 &&
+	printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+		"extendedKeyUsage=serverAuth" \
+		"subjectAltName=DNS:$ECR_HOST,DNS:$GCR_HOST,DNS:$AR_HOST,IP:127.0.0.1" >"$RC_DIR/server.ext" &&
+	openssl x509 -req -in "$RC_DIR/server.csr" -CA "$RC_DIR/ca.crt" -CAkey "$RC_DIR/ca.key" \
+		-CAcreateserial -days 2 -sha256 -extfile "$RC_DIR/server.ext" \
+		-out "$RC_DIR/server.crt" >/dev/null 2>&1; then
+	pass "registry test CA and server certificate for ${HOSTS[*]}"
+else
+	fail "registry test CA and server certificate"
+	tap_summary
+	exit 1
+fi
+
+# /etc/containers: a private copy with certs.d/<host>/ca.crt, bind-mounted over the real one.
+cp -a /etc/containers "$W/etc-containers"
+for h in "${HOSTS[@]}"; do
+	mkdir -p "$W/etc-containers/certs.d/$h"
+	cp "$RC_DIR/ca.crt" "$W/etc-containers/certs.d/$h/ca.crt"
+done
+mount --bind "$W/etc-containers" /etc/containers
+check "clients trust the registry CA through /etc/containers/certs.d/<host>/ca.crt (private copy)" \
+	test -f "/etc/containers/certs.d/$GCR_HOST/ca.crt"
+
+# ---------------------------------------------------------------------------------------------
+# The stand-in (tokens) and the registry (accepting exactly the minted tokens)
+
+# The servers get SIGTERM if this shell dies without its EXIT trap (kill -9), so they cannot
+# outlive it in an orphaned network namespace (setpriv --pdeathsig; `exec` keeps the PID).
+PDEATH=()
+if command -v setpriv >/dev/null 2>&1; then
+	PDEATH=(setpriv --pdeathsig TERM)
+	printf '#!/bin/sh\nexec setpriv --pdeathsig TERM /usr/bin/python3 "$@"\n' >"$W/standin-python"
+	chmod +x "$W/standin-python"
+	STANDIN_PYTHON="$W/standin-python"
+fi
+if standin_start "$W" >/dev/null; then
+	pass "cloud token stand-in is up at $STANDIN_URL (inside the namespace)"
+else
+	fail "cloud token stand-in is up"
+	tap_summary
+	exit 1
+fi
+standin_config "$(jq -n --arg akid "$AWS_AKID" --arg secret "$AWS_SECRET" --arg pw "$ECR_PW" \
+	--arg aud "$STANDIN_URL/token" '{
+  aws: {($akid): {secret: $secret}},
+  ecr: {token_password: $pw, expires_in: 43200, account: "123456789012"},
+  gcp_aud: $aud,
+  mode: "ok"}')"
+SA_FILE=$(standin_make_sa "$W" "$SA_EMAIL")
+GCP_TOKEN=$(jq -r --arg e "$SA_EMAIL" '.gcp[$e].access_token' "$STANDIN_DIR/config.json")
+if [ -s "$SA_FILE" ] && [ -n "$GCP_TOKEN" ] && [ "$GCP_TOKEN" != null ]; then
+	pass "service-account key file made and registered with the stand-in"
+else
+	fail "service-account key file made and registered with the stand-in"
+	tap_summary
+	exit 1
+fi
+
+REG_DIR="$W/registry"
+{
+	htpasswd -Bbn AWS "$ECR_PW"
+	htpasswd -Bbn oauth2accesstoken "$GCP_TOKEN"
+} | sed '/^$/d' >"$REG_DIR/htpasswd"
+cat >"$REG_DIR/config.yml" <<EOF
+version: 0.1
+log:
+  level: info
+  accesslog:
+    disabled: false
+storage:
+  filesystem:
+    rootdirectory: $REG_DIR/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:443
+  secret: e2e-not-secret
+  headers:
+    X-Content-Type-Options: [nosniff]
+  tls:
+    certificate: $RC_DIR/server.crt
+    key: $RC_DIR/server.key
+auth:
+  htpasswd:
+    realm: ssm-e2e-cloud
+    path: $REG_DIR/htpasswd
+health:
+  storagedriver:
+    enabled: false
+EOF
+REGISTRY_BIN=${REGISTRY_BIN:-$(command -v docker-registry || echo /usr/bin/docker-registry)}
+mapfile -t reg_unsets < <(_registry_env_unsets)
+"${PDEATH[@]}" env "${reg_unsets[@]}" "$REGISTRY_BIN" serve "$REG_DIR/config.yml" >>"$REG_DIR/registry.log" 2>&1 &
+REGISTRY_PID=$!
+code=
+for i in $(seq 1 100); do
+	kill -0 "$REGISTRY_PID" 2>/dev/null || break
+	code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$RC_DIR/ca.crt" "https://$GCR_HOST/v2/" 2>/dev/null || true)
+	[ "$code" = 401 ] && break
+	sleep 0.1
+	: "$i"
+done
+if [ "$code" = 401 ]; then
+	pass "registry listens on 127.0.0.1:443 over TLS (GET https://$GCR_HOST/v2/ -> 401)"
+else
+	fail "registry listens on 127.0.0.1:443 over TLS" "$(tail -n 5 "$REG_DIR/registry.log")"
+	tap_summary
+	exit 1
+fi
+
+# http_code USER:PASSWORD|- HOST [CURL ARGS]: status of GET /v2/ with those credentials.
+http_code() {
+	local creds=$1 host=$2
+	shift 2
+	local auth=()
+	[ "$creds" = - ] || auth=(-u "$creds")
+	curl -s -o /dev/null -w '%{http_code}' --max-time 10 "${auth[@]}" "$@" "https://$host/v2/" 2>/dev/null || true
+}
+check_eq "registry: anonymous 401, AWS:<ECR token> 200, oauth2accesstoken:<access token> 200" "401/200/200" \
+	"$(http_code - "$ECR_HOST" --cacert "$RC_DIR/ca.crt")/$(http_code "AWS:$ECR_PW" "$ECR_HOST" --cacert "$RC_DIR/ca.crt")/$(http_code "oauth2accesstoken:$GCP_TOKEN" "$GCR_HOST" --cacert "$RC_DIR/ca.crt")"
+check_eq "registry: wrong passwords, swapped users 401" "401/401/401/401" \
+	"$(http_code "AWS:${ECR_PW}x" "$ECR_HOST" --cacert "$RC_DIR/ca.crt")/$(http_code "oauth2accesstoken:${GCP_TOKEN%?}" "$GCR_HOST" --cacert "$RC_DIR/ca.crt")/$(http_code "AWS:$GCP_TOKEN" "$ECR_HOST" --cacert "$RC_DIR/ca.crt")/$(http_code "oauth2accesstoken:$ECR_PW" "$GCR_HOST" --cacert "$RC_DIR/ca.crt")"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "https://$GCR_HOST/v2/" 2>/dev/null)
+if [ "$code" = 000 ]; then
+	pass "the registry CA is not in the system trust store (curl without --cacert refuses)"
+else
+	fail "the registry CA is not in the system trust store (curl without --cacert refuses)" "HTTP $code"
+fi
+
+# Test images, pushed with the tokens themselves (registry.sh's hand-made image).
+push_ok=1
+for spec in "$ECR_IMG AWS $ECR_PW" "$GCR_IMG oauth2accesstoken $GCP_TOKEN" "$AR_IMG oauth2accesstoken $GCP_TOKEN"; do
+	read -r img user password <<<"$spec"
+	if ! REGISTRY_HOST=${img%%/*} REGISTRY_USER=$user REGISTRY_PASSWORD=$password \
+		REGISTRY_CA="$RC_DIR/ca.crt" registry_push_test_image "$W" "${img#*/}"; then
+		push_ok=
+	fi
+done
+if [ -n "$push_ok" ]; then
+	pass "test images pushed: $ECR_IMG, $GCR_IMG, $AR_IMG"
+else
+	fail "test images pushed"
+	tap_summary
+	exit 1
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Clients and helper configuration
+
+HELPER_BIN=$(command -v "docker-credential-$SUFFIX" || true)
+if [ -z "$HELPER_BIN" ]; then
+	fail "docker-credential-$SUFFIX is on PATH"
+	tap_summary
+	exit 1
+fi
+HELPER_BIN=$(readlink -f "$HELPER_BIN")
+# Run a snapshot of the helper (binary and the store/network modules beside it or in
+# ../lib/docker-credential-ssm), taken once it has been stable for a second: a rebuild in
+# parallel must not swap it mid-run (a half-written binary fails with "Permission denied").
+helper_snapshot() {
+	local src=$1 dst="$W/helper/bin" i prev="" now
+	for i in $(seq 1 60); do
+		now=$(stat -c '%s %Y' "$src" "$(dirname "$src")"/ssm-*.so 2>/dev/null | paste -sd' ')
+		[ -x "$src" ] && [ -n "$now" ] && [ "$now" = "$prev" ] && break
+		prev=$now
+		sleep 1
+		: "$i"
+	done
+	mkdir -p "$dst" "$W/helper/lib" || return 1
+	cp "$src" "$dst/" || return 1
+	cp "$(dirname "$src")"/ssm-*.so "$dst/" 2>/dev/null || true
+	if [ -d "$(dirname "$src")/../lib/docker-credential-ssm" ]; then
+		cp -r "$(dirname "$src")/../lib/docker-credential-ssm" "$W/helper/lib/" || return 1
+	fi
+	printf '%s\n' "$dst/$(basename "$src")"
+}
+HELPER_SRC=$HELPER_BIN
+if HELPER_BIN=$(helper_snapshot "$HELPER_SRC") && "$HELPER_BIN" version >/dev/null 2>&1; then
+	pass "helper snapshot runs ($HELPER_SRC: $("$HELPER_BIN" version 2>&1 | head -n 1))"
+else
+	fail "helper snapshot runs ($HELPER_SRC)"
+	tap_summary
+	exit 1
+fi
+log "helper under test: $HELPER_SRC (run from $HELPER_BIN); workdir: $W; stand-in: $STANDIN_URL"
+
+mkdir -p "$W"/{home,config,data,cache,run,tmp,bin,containers}
+chmod 700 "$W/run"
+export HOME="$W/home" XDG_CONFIG_HOME="$W/config" XDG_DATA_HOME="$W/data" XDG_CACHE_HOME="$W/cache" \
+	XDG_RUNTIME_DIR="$W/run" TMPDIR="$W/tmp"
+POLICY="$W/containers/policy.json"
+printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' >"$POLICY"
+cat >"$W/containers/storage.conf" <<EOF
+[storage]
+driver = "vfs"
+runroot = "$W/containers/run"
+graphroot = "$W/containers/root"
+EOF
+cat >"$W/containers/containers.conf" <<EOF
+[engine]
+events_logger = "none"
+cgroup_manager = "cgroupfs"
+tmp_dir = "$W/containers/tmp"
+image_copy_tmp_dir = "$W/tmp"
+[network]
+network_config_dir = "$W/containers/networks"
+EOF
+# No "insecure", no mirrors: TLS verification on, trust from certs.d only.
+echo 'unqualified-search-registries = []' >"$W/containers/registries.conf"
+export CONTAINERS_STORAGE_CONF="$W/containers/storage.conf" CONTAINERS_CONF="$W/containers/containers.conf" \
+	CONTAINERS_REGISTRIES_CONF="$W/containers/registries.conf"
+
+AUTHFILE="$W/auth.json"
+jq -n --arg s "$SUFFIX" --arg e "$ECR_HOST" --arg g "$GCR_HOST" --arg a "$AR_HOST" \
+	'{credHelpers: {($e): $s, ($g): $s, ($a): $s}}' >"$AUTHFILE"
+AUTHFILE_BEFORE=$(cat "$AUTHFILE")
+
+# Every call the clients make to the helper is recorded (the helper's stderr passes through).
+CALLS_LOG="$W/calls.log"
+: >"$CALLS_LOG"
+"$SUPPORT_DIR/recording-helper.sh" install "$W/bin" "$HELPER_BIN" "$CALLS_LOG" "$SUFFIX"
+export PATH="$W/bin:$PATH"
+
+# The helper's configuration: environment only, passed on by the clients.
+export SSM_STORE=file \
+	SSM_REGISTRY_ECR_ACCESSKEY="$AWS_AKID" SSM_REGISTRY_ECR_SECRETACCESSKEY="$AWS_SECRET" \
+	SSM_REGISTRY_ECR_ENDPOINT="$STANDIN_URL" SSM_REGISTRY_ECR_CACERT__FILE="$STANDIN_CA" \
+	SSM_REGISTRY_GCR_KEYJSON__FILE="$SA_FILE" SSM_REGISTRY_GCR_CACERT__FILE="$STANDIN_CA"
+
+# skopeo_inspect IMG / podman_pull IMG: set OUT (stdout+stderr) and RC.
+skopeo_inspect() {
+	RC=0
+	OUT=$(timeout 120 skopeo inspect --authfile "$AUTHFILE" "docker://$1" 2>&1) || RC=$?
+}
+podman_pull() {
+	podman rmi -f "$1" >/dev/null 2>&1 || true
+	RC=0
+	OUT=$(REGISTRY_AUTH_FILE=$AUTHFILE timeout 180 podman pull -q --signature-policy "$POLICY" "$1" 2>&1) || RC=$?
+}
+stat_of() { standin_stats | jq -r --arg ep "$1" --arg f "$2" '.[$ep][$f] // 0'; }
+calls_mark() { CALLS_MARK=$(wc -l <"$CALLS_LOG"); }
+calls_since() { tail -n "+$((CALLS_MARK + 1))" "$CALLS_LOG" | awk -F '\t' '{ print $1 " " $2 " -> " $3 }'; }
+# registry_hits PATH-FRAGMENT: lines of the registry's log naming that repository.
+registry_hits() { grep -c -F "/v2/$1/" "$REG_DIR/registry.log" || true; }
+
+expect_ok() { # DESCRIPTION
+	if [ "$RC" = 0 ]; then pass "$1"; else fail "$1" "exit $RC: $(printf '%s' "$OUT" | tail -n 5)"; fi
+}
+expect_get_call() { # DESCRIPTION HOST
+	local calls
+	calls=$(calls_since)
+	if printf '%s\n' "$calls" | grep -qxF "get $2 -> 0"; then
+		pass "$1"
+	else
+		fail "$1" "helper calls: $(printf '%s' "$calls" | paste -sd ',')"
+	fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Pulls with minted tokens
+
+# run_provider NAME HOST IMG ENDPOINT: skopeo inspect, podman pull, podman pull again.
+run_provider() {
+	local name=$1 host=$2 img=$3 ep=$4 a0 a1 r0
+	a0=$(stat_of "$ep" accepted)
+	r0=$(stat_of "$ep" rejected)
+
+	calls_mark
+	skopeo_inspect "$img"
+	expect_ok "$name: skopeo inspect docker://$img with no login"
+	if [ "$RC" = 0 ] && printf '%s' "$OUT" | jq -e '(.Layers | length) == 1 and (.Digest | startswith("sha256:"))' >/dev/null 2>&1; then
+		pass "$name: ... shows the pushed image (1 layer, digest)"
+	else
+		fail "$name: ... shows the pushed image (1 layer, digest)" "$(printf '%s' "$OUT" | tail -n 3)"
+	fi
+	expect_get_call "$name: ... skopeo asked the helper (get $host)" "$host"
+	a1=$(stat_of "$ep" accepted)
+	check_eq "$name: the stand-in verified and accepted one token request ($ep), rejected none" \
+		"$((a0 + 1))/$r0" "$a1/$(stat_of "$ep" rejected)"
+
+	calls_mark
+	podman_pull "$img"
+	expect_ok "$name: podman pull $img with no login"
+	if [ "$RC" = 0 ] && podman image exists "$img" 2>/dev/null; then
+		pass "$name: ... the image is in podman's storage"
+	else
+		fail "$name: ... the image is in podman's storage" "$(podman images 2>&1 | tail -n 3)"
+	fi
+	expect_get_call "$name: ... podman asked the helper (get $host)" "$host"
+	check_eq "$name: ... with the cached token (no new token request)" "$a1" "$(stat_of "$ep" accepted)"
+
+	podman_pull "$img"
+	expect_ok "$name: a second podman pull (image removed first)"
+	check_eq "$name: ... reuses the cached token: still one token request" "$a1/$r0" \
+		"$(stat_of "$ep" accepted)/$(stat_of "$ep" rejected)"
+}
+
+run_provider ECR "$ECR_HOST" "$ECR_IMG" ecr
+run_provider GCR "$GCR_HOST" "$GCR_IMG" gcp
+run_provider "Artifact Registry" "$AR_HOST" "$AR_IMG" gcp
+
+if grep -q -E 'auth\.user\.name="?AWS' "$REG_DIR/registry.log" &&
+	grep -q -E 'auth\.user\.name="?oauth2accesstoken' "$REG_DIR/registry.log"; then
+	pass "the registry's log shows requests authenticated as AWS and as oauth2accesstoken"
+else
+	fail "the registry's log shows requests authenticated as AWS and as oauth2accesstoken" \
+		"$(grep -o 'auth.user.name=[^ ]*' "$REG_DIR/registry.log" | sort | uniq -c)"
+fi
+
+# The helper run directly (inside the namespace, same environment).
+# helper_get SERVER [ENV=VALUE...]: sets HOUT, HRC, HERR.
+helper_get() {
+	local server=$1
+	shift
+	HRC=0
+	HOUT=$(printf '%s' "$server" | env "$@" "$HELPER_BIN" get 2>"$W/helper.err") || HRC=$?
+	HERR=$(cat "$W/helper.err")
+}
+fields() { printf '%s' "$HOUT" | jq -r '[.ServerURL, .Username, .Secret] | join(" ")' 2>/dev/null; }
+before=$(stat_of ecr accepted)
+helper_get "$ECR_HOST" SSM_LOG=debug
+check_eq "helper get $ECR_HOST: Username AWS and the ECR token" "0/$ECR_HOST AWS $ECR_PW" "$HRC/$(fields)"
+case $HERR in
+*"kernel keyring cache"*) pass "... from the kernel keyring cache (debug log), no new token request ($(stat_of ecr accepted))" ;;
+*) fail "... from the kernel keyring cache (debug log)" "$HERR" ;;
+esac
+helper_get "$ECR_HOST" SSM_TOKEN_CACHE=off
+check_eq "helper get $ECR_HOST with SSM_TOKEN_CACHE=off: minted again" "0/$ECR_HOST AWS $ECR_PW/$((before + 1))" \
+	"$HRC/$(fields)/$(stat_of ecr accepted)"
+helper_get "$GCR_HOST"
+check_eq "helper get $GCR_HOST: Username oauth2accesstoken and the access token" \
+	"0/$GCR_HOST oauth2accesstoken $GCP_TOKEN" "$HRC/$(fields)"
+helper_get quay.io
+check_eq "helper get of an unconfigured host: not found" "1/$NOT_FOUND" "$HRC/$HOUT"
+
+# No login was ever done: the auth file is unchanged, and no token is in any file the clients
+# or the helper wrote (tokens live only in the kernel keyring).
+check_eq "the auth file is unchanged (credHelpers only, no auths)" "$AUTHFILE_BEFORE" "$(cat "$AUTHFILE")"
+hits=$(grep -rlF -e "$ECR_PW" -e "$GCP_TOKEN" -e "$(printf 'AWS:%s' "$ECR_PW" | base64 -w0)" \
+	"$HOME" "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$TMPDIR" "$AUTHFILE" \
+	"$W/containers" "$CALLS_LOG" 2>/dev/null || true)
+check_eq "no token in any client or helper file (nor in the recorded helper output)" "" "$hits"
+n=$(keyring_tokens count)
+if [ "$n" -ge 1 ]; then pass "the tokens are cached in root's user keyring ($n keys)"; else fail "the tokens are cached in root's user keyring" "$n"; fi
+
+# ---------------------------------------------------------------------------------------------
+# Keys the services no longer accept: the clients fail with the helper's error
+
+export SSM_TOKEN_CACHE=off
+# The helper's line as the clients quote it (c/image: ... out: `<line>`).
+# shellcheck disable=SC2016 # backquotes are literal here
+ECR_ERR_RE='ecr: [^`"]*HTTP 403[^`"]*' GCR_ERR_RE='gcr: [^`"]*HTTP 4[0-9][0-9][^`"]*'
+# expect_helper_error NAME IMG PATTERN REPO: after skopeo_inspect/podman_pull, a failure whose
+# output holds the helper's line, and the registry saw no request (no anonymous try).
+expect_helper_error() {
+	local desc=$1 pattern=$2 hits_before=$3 repo=$4 line
+	line=$(printf '%s\n' "$OUT" | grep -o -E "$pattern" | head -n 1)
+	log "client output: ...$(printf '%s' "$OUT" | tr '\n\t' '  ' | grep -o 'err: exit status.*' | cut -c1-200)..."
+	if [ "$RC" != 0 ] && [ -n "$line" ]; then
+		pass "$desc fails with the helper's error ($(printf '%s' "$line" | cut -c1-110)...)"
+	else
+		fail "$desc fails with the helper's error" "exit $RC: $(printf '%s' "$OUT" | tail -n 5)"
+	fi
+	if [ "$hits_before" -gt 0 ]; then
+		check_eq "... and never reached the registry (no anonymous pull)" "$hits_before" "$(registry_hits "$repo")"
+	else
+		fail "... and never reached the registry" "the registry's log has no line for /v2/$repo/ at all: the check would prove nothing"
+	fi
+}
+
+standin_config_merge "$(jq -n --arg akid "$AWS_AKID" '{aws: {($akid): {secret: "rotated-by-the-e2e-test"}}}')"
+r0=$(stat_of ecr rejected)
+h=$(registry_hits e2e/ecr-hello)
+skopeo_inspect "$ECR_IMG"
+expect_helper_error "ECR, AWS secret no longer valid: skopeo inspect" "$ECR_ERR_RE" "$h" e2e/ecr-hello
+podman_pull "$ECR_IMG"
+expect_helper_error "ECR, AWS secret no longer valid: podman pull" "$ECR_ERR_RE" "$h" e2e/ecr-hello
+if [ "$(stat_of ecr rejected)" -gt "$r0" ] && stat_of ecr last_reason | grep -qi signature; then
+	pass "the stand-in rejected the ECR requests: $(stat_of ecr last_reason | head -c 120)"
+else
+	fail "the stand-in rejected the ECR requests for their signature" "$(standin_stats)"
+fi
+helper_get "$ECR_HOST"
+if [ "$HRC" = 1 ] && [ "$(printf '%s\n' "$HOUT" | wc -l)" = 1 ] && [[ $HOUT == "ecr: "*"HTTP 403"* ]]; then
+	pass "helper get $ECR_HOST: one-line error ($(printf '%s' "$HOUT" | cut -c1-110)...)"
+else
+	fail "helper get $ECR_HOST: one-line error" "rc=$HRC out=$HOUT err=$HERR"
+fi
+
+mkdir -p "$W/other"
+other=$(standin_make_sa "$W/other" intruder@e2e-proj.iam.gserviceaccount.com)
+other_pem=$(jq -r '.gcp["intruder@e2e-proj.iam.gserviceaccount.com"].public_key_pem' "$STANDIN_DIR/config.json")
+standin_config_merge "$(jq -n --arg e "$SA_EMAIL" --arg pem "$other_pem" '{gcp: {($e): {public_key_pem: $pem}}}')"
+: "$other"
+r0=$(stat_of gcp rejected)
+for spec in "GCR $GCR_IMG e2e-proj/hello" "Artifact Registry $AR_IMG e2e-proj/repo/hello"; do
+	name=${spec% * *}
+	rest=${spec#"$name "}
+	img=${rest% *}
+	repo=${rest#* }
+	h=$(registry_hits "$repo")
+	skopeo_inspect "$img"
+	expect_helper_error "$name, service-account key no longer registered: skopeo inspect" "$GCR_ERR_RE" "$h" "$repo"
+	podman_pull "$img"
+	expect_helper_error "$name, service-account key no longer registered: podman pull" "$GCR_ERR_RE" "$h" "$repo"
+done
+if [ "$(stat_of gcp rejected)" -gt "$r0" ]; then
+	pass "the stand-in rejected the JWTs: $(stat_of gcp last_reason | head -c 120)"
+else
+	fail "the stand-in rejected the JWTs" "$(standin_stats)"
+fi
+unset SSM_TOKEN_CACHE
+
+# ---------------------------------------------------------------------------------------------
+# Leave nothing behind
+
+standin_stop
+registry_stop
+# Processes still in this network namespace, other than this shell and the checking process.
+left=$(/usr/bin/python3 - "$$" <<'EOF'
+import os, sys
+me, shell = os.getpid(), int(sys.argv[1])
+ns = os.readlink("/proc/self/ns/net")
+skip = {me, shell, os.getppid()}
+out = []
+for p in os.listdir("/proc"):
+    if not p.isdigit() or int(p) in skip:
+        continue
+    try:
+        if os.readlink("/proc/%s/ns/net" % p) == ns:
+            out.append("%s %s" % (p, open("/proc/%s/cmdline" % p, "rb").read().replace(b"\0", b" ").decode(errors="replace")[:80]))
+    except OSError:
+        pass
+print("\n".join(out))
+EOF
+)
+check_eq "registry and stand-in stopped by PID; no process left in the network namespace" "" "$left"
+removed=$(keyring_tokens remove)
+check_eq "this run's cached tokens removed from root's user keyring ($removed removed)" 0 "$(keyring_tokens count)"
+
+tap_summary

@@ -1,0 +1,99 @@
+#include "store/caching_store.h"
+
+#include <catch2/catch.hpp>
+
+#include "store/memory_store.h"
+
+namespace {
+
+struct Fixture {
+  ssm::MemoryValueCache cache;
+  ssm::MemoryStore* real = nullptr;  // owned by the CachingStore once opened
+  int opens = 0;
+  std::string stamp = "s1";
+  std::unique_ptr<ssm::MemoryStore> backing = std::make_unique<ssm::MemoryStore>();
+
+  // The caching store opens "the real store" on demand; the memory store
+  // outlives it so a test can look inside.
+  std::unique_ptr<ssm::CachingStore> Make() {
+    return std::make_unique<ssm::CachingStore>(
+        [this] {
+          ++opens;
+          struct Borrowed : ssm::SecretStore {
+            ssm::MemoryStore* s;
+            explicit Borrowed(ssm::MemoryStore* x) : s(x) {}
+            std::string Name() const override { return s->Name(); }
+            std::optional<ssm::Credential> Get(const std::string& k) override { return s->Get(k); }
+            void Put(const std::string& k, const ssm::Credential& c) override { s->Put(k, c); }
+            bool Erase(const std::string& k) override { return s->Erase(k); }
+            std::map<std::string, std::string> List() override { return s->List(); }
+          };
+          return std::unique_ptr<ssm::SecretStore>(new Borrowed(backing.get()));
+        },
+        [this] { return stamp; }, 60, &cache);
+  }
+};
+
+ssm::Credential Cred(const std::string& u, const std::string& s) {
+  ssm::Credential c;
+  c.username = u;
+  c.secret = ssm::SecretString(s);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a cached answer does not open the store; found and not found are both cached", "[caching_store]") {
+  Fixture f;
+  f.backing->Put("ghcr.io", Cred("u", "p"));
+  {
+    auto store = f.Make();
+    CHECK(store->Get("ghcr.io")->secret.str() == "p");
+    CHECK_FALSE(store->Get("quay.io"));
+    CHECK(store->List().size() == 1);
+    CHECK(f.opens == 1);
+  }
+  auto again = f.Make();
+  CHECK(again->Get("ghcr.io")->secret.str() == "p");
+  CHECK_FALSE(again->Get("quay.io"));
+  CHECK(again->List() == std::map<std::string, std::string>{{"ghcr.io", "u"}});
+  CHECK(f.opens == 1);
+  CHECK_FALSE(again->opened());
+  CHECK(f.backing->gets() == 2);
+}
+
+TEST_CASE("writes through the cache replace their entries", "[caching_store]") {
+  Fixture f;
+  auto store = f.Make();
+  CHECK_FALSE(store->Get("ghcr.io"));
+  store->Put("ghcr.io", Cred("u", "new"));
+  auto reader = f.Make();
+  CHECK(reader->Get("ghcr.io")->secret.str() == "new");
+  CHECK(reader->List().count("ghcr.io") == 1);
+  store->Erase("ghcr.io");
+  auto later = f.Make();
+  CHECK_FALSE(later->Get("ghcr.io"));
+  CHECK(later->List().empty());
+}
+
+TEST_CASE("a changed stamp (another writer) makes every older entry unreachable", "[caching_store]") {
+  Fixture f;
+  f.backing->Put("ghcr.io", Cred("u", "old"));
+  CHECK(f.Make()->Get("ghcr.io")->secret.str() == "old");
+  f.backing->Put("ghcr.io", Cred("u", "changed-elsewhere"));
+  CHECK(f.Make()->Get("ghcr.io")->secret.str() == "old");  // same stamp: the documented window
+  f.stamp = "s2";
+  CHECK(f.Make()->Get("ghcr.io")->secret.str() == "changed-elsewhere");
+}
+
+TEST_CASE("nothing is cached when the stamp moves during the read", "[caching_store]") {
+  Fixture f;
+  f.backing->Put("ghcr.io", Cred("u", "p"));
+  auto store = f.Make();
+  int calls = 0;
+  auto racing = std::make_unique<ssm::CachingStore>(
+      [&f] { return std::unique_ptr<ssm::SecretStore>(std::make_unique<ssm::MemoryStore>()); },
+      [&calls] { return "stamp" + std::to_string(calls++); }, 60, &f.cache);
+  racing->Get("ghcr.io");
+  CHECK(f.cache.values.empty());
+}
