@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <linux/keyctl.h>
 #include <sys/syscall.h>
+#include <string.h>
 #include <unistd.h>
+
+#include <vector>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -50,7 +53,7 @@ std::optional<SecretString> KernelKeyring::Read(const std::string& description) 
 bool KernelKeyring::Write(const std::string& description, const std::string& payload, long ttl_seconds) {
   long id = syscall(SYS_add_key, "user", description.c_str(), payload.data(), payload.size(), KEY_SPEC_USER_KEYRING);
   if (id < 0) {
-    LogDebug("cache: the kernel keyring refused a value: " + ErrnoText(errno));
+    SSM_DEBUG("cache: the kernel keyring refused a value: " + ErrnoText(errno));
     return false;
   }
   KeyCtl(KEYCTL_SETPERM, static_cast<unsigned long>(id), kPermissions);
@@ -61,6 +64,34 @@ bool KernelKeyring::Write(const std::string& description, const std::string& pay
 void KernelKeyring::Remove(const std::string& description) {
   long id = Search(description);
   if (id >= 0) KeyCtl(KEYCTL_INVALIDATE, static_cast<unsigned long>(id));
+}
+
+int KernelKeyring::RemoveAll(const std::string& prefix) {
+  std::vector<int32_t> ids(256);
+  for (;;) {
+    long n = KeyCtl(KEYCTL_READ, static_cast<unsigned long>(KEY_SPEC_USER_KEYRING),
+                    reinterpret_cast<unsigned long>(ids.data()), ids.size() * sizeof(int32_t));
+    if (n < 0) return 0;
+    if (static_cast<size_t>(n) <= ids.size() * sizeof(int32_t)) {
+      ids.resize(static_cast<size_t>(n) / sizeof(int32_t));
+      break;
+    }
+    ids.resize(static_cast<size_t>(n) / sizeof(int32_t));
+  }
+  int removed = 0;
+  for (int32_t id : ids) {
+    char desc[512];
+    long n = KeyCtl(KEYCTL_DESCRIBE, static_cast<unsigned long>(id), reinterpret_cast<unsigned long>(desc), sizeof desc);
+    if (n <= 0 || static_cast<size_t>(n) > sizeof desc) continue;
+    // "type;uid;gid;perm;description"
+    std::string d(desc, strnlen(desc, sizeof desc));
+    size_t pos = 0;
+    for (int i = 0; i < 4 && pos != std::string::npos; ++i) pos = d.find(';', pos == 0 && i == 0 ? 0 : pos + 1);
+    if (pos == std::string::npos || d.compare(0, 5, "user;") != 0) continue;
+    if (d.compare(pos + 1, prefix.size(), prefix) != 0) continue;
+    if (KeyCtl(KEYCTL_INVALIDATE, static_cast<unsigned long>(id)) == 0) ++removed;
+  }
+  return removed;
 }
 
 }  // namespace ssm

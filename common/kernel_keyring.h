@@ -22,6 +22,8 @@ class KernelKeyring {
   // when the kernel refused.
   static bool Write(const std::string& description, const std::string& payload, long ttl_seconds);
   static void Remove(const std::string& description);
+  // Removes every key whose description starts with prefix; returns how many.
+  static int RemoveAll(const std::string& prefix);
 };
 
 }  // namespace ssm

@@ -13,9 +13,12 @@ bool LogEnabled(LogLevel level);
 void SetLogLevel(LogLevel level);  // --debug on the command line
 void Log(LogLevel level, const std::string& message);
 
-inline void LogDebug(const std::string& m) {
-  if (LogEnabled(LogLevel::kDebug)) Log(LogLevel::kDebug, m);
-}
+// A macro, so the message is not even built unless debug logging is on: the
+// fast path of `get` must not pay for (or open a store to name) its logs.
+#define SSM_DEBUG(message)                                                              \
+  do {                                                                                  \
+    if (::ssm::LogEnabled(::ssm::LogLevel::kDebug)) ::ssm::Log(::ssm::LogLevel::kDebug, (message)); \
+  } while (0)
 inline void LogInfo(const std::string& m) { Log(LogLevel::kInfo, m); }
 inline void LogWarn(const std::string& m) { Log(LogLevel::kWarn, m); }
 

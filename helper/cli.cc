@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "common/kernel_keyring.h"
 #include "common/log.h"
 #include "common/protocol_strings.h"
 #include "helper/config.h"
@@ -34,6 +35,7 @@ std::string BaseName(const char* argv0) {
 void PrintHelp(std::ostream& out, const std::string& program) {
   out << "Usage: " << program << " <store|get|erase|list|version>\n"
       << "       " << program << " registry <add|list|remove|reset|test> ...\n"
+      << "       " << program << " cache clear\n"
       << "\n"
       << "A Docker credential helper: docker, podman, buildah and skopeo run it to store and\n"
       << "fetch registry credentials. Name it in ~/.docker/config.json (\"credsStore\": \"ssm\" or\n"
@@ -58,6 +60,10 @@ void PrintHelp(std::ostream& out, const std::string& program) {
       << "  SSM_STORE            auto (default), secretservice or file\n"
       << "  SSM_FILE_STORE_KEY   base64 of the 32-byte file store key, instead of the key file\n"
       << "  SSM_REGISTRY_<PROVIDER>[_<NAME>]_<VARIABLE>[__FILE]   configure a registry\n"
+      << "  SSM_CACHE            off: no cache of store answers or tokens (kernel keyring)\n"
+      << "  SSM_CACHE_TTL        seconds a cached store answer lives (default 600 file, 30 Secret Service)\n"
+      << "  SSM_TOKEN_CACHE      off: mint a new token for every get\n"
+      << "  SSM_HTTP_TIMEOUT     seconds for a whole remote call (default 20); SSM_HTTP_CONNECT_TIMEOUT (5)\n"
       << "  SSM_LOG              debug, info, warn (default), error or off; logs go to stderr\n"
       << "\n"
       << "See docker-credential-ssm(1) and `" << program << " registry --help`.\n";
@@ -115,9 +121,9 @@ class Session {
         break;
       }
       if (r == nullptr) return std::nullopt;
-      LogDebug("get: " + server.key + ": " + r->config.Id() + " with its default configuration");
+      SSM_DEBUG("get: " + server.key + ": " + r->config.Id() + " with its default configuration");
     } else {
-      LogDebug("get: " + server.key + ": configured registry " + r->config.Id());
+      SSM_DEBUG("get: " + server.key + ": configured registry " + r->config.Id());
       LoadStoredSecrets(*r, store());
     }
     r->provider->Validate(r->config);
@@ -138,7 +144,7 @@ class Session {
         LoadStoredSecrets(r, store());
         r.provider->Validate(r.config);
       } catch (const Error& e) {
-        LogDebug(std::string("list: leaving out ") + r.config.Id() + ": " + e.what());
+        SSM_DEBUG(std::string("list: leaving out ") + r.config.Id() + ": " + e.what());
         continue;
       }
       for (const std::string& host : r.provider->Hosts(r.config)) out.emplace(host, r.provider->ListedUser(r.config));
@@ -177,6 +183,16 @@ int RunCommandLine(int argc, char** argv, std::istream& in, std::ostream& out, s
       args.push_back(argv[i]);
     }
     return RunRegistryCommand(args, ctx);
+  }
+  if (argc >= 2 && std::string(argv[1]) == "cache") {
+    // cache clear: forget every cached answer and token of this user.
+    if (argc != 3 || std::string(argv[2]) != "clear") {
+      err << "Usage: " << program << " cache clear\n";
+      return 2;
+    }
+    int removed = KernelKeyring::RemoveAll("docker-credential-ssm:");
+    out << "removed " << removed << " cached entr" << (removed == 1 ? "y" : "ies") << "\n";
+    return 0;
   }
   if (argc != 2) {
     out << "Usage: " << program << " <store|get|erase|list|version>\n";

@@ -132,7 +132,7 @@ void Protocol::Store(std::istream& in) {
   SecretStore& store = open_store_();
   store.Put(key.key, credential);
   for (const std::string& other : OtherSpellings(key.key)) store.Erase(other);
-  LogDebug("store: saved credentials for " + key.key + " in the " + store.Name() + " store");
+  SSM_DEBUG("store: saved credentials for " + key.key + " in the " + store.Name() + " store");
 }
 
 void Protocol::Get(std::istream& in, std::ostream& out) {
@@ -150,12 +150,12 @@ void Protocol::Get(std::istream& in, std::ostream& out) {
     }
   }
   if (credential) {
-    LogDebug("get: " + key.key + ": stored login from the " + store.Name() + " store");
+    SSM_DEBUG("get: " + key.key + ": stored login from the " + store.Name() + " store");
   } else if (fallback_) {
     credential = fallback_(key);
   }
   if (!credential) {
-    LogDebug("get: " + key.key + ": nothing stored or configured; answering not found");
+    SSM_DEBUG("get: " + key.key + ": nothing stored or configured; answering not found");
     throw Error::Failure(kNotFoundMessage);
   }
   nlohmann::ordered_json answer = {
@@ -174,7 +174,7 @@ void Protocol::Erase(std::istream& in) {
   for (const std::string& other : OtherSpellings(key.key)) erased = store.Erase(other) || erased;
   // Erasing what is not there succeeds, as docker-credential-secretservice
   // does: docker logout erases up to four spellings of one server.
-  LogDebug(std::string("erase: ") + key.key + (erased ? ": removed" : ": nothing was stored"));
+  SSM_DEBUG(std::string("erase: ") + key.key + (erased ? ": removed" : ": nothing was stored"));
 }
 
 void Protocol::List(std::ostream& out) {

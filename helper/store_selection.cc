@@ -74,7 +74,7 @@ class AutoStore : public SecretStore {
       return result;
     } catch (const Error& e) {
       if (e.kind() != Error::Kind::kUnavailable) throw;
-      LogDebug(std::string("store: ") + e.what() + "; using the file store");
+      SSM_DEBUG(std::string("store: ") + e.what() + "; using the file store");
       current_ = OpenFile();
       answered_ = true;
       return f(*current_);
@@ -116,14 +116,14 @@ std::unique_ptr<SecretStore> OpenUncached(StoreChoice choice) {
   }
   if (!SessionBusConfigured()) {
     // No bus, so no Secret Service: skip loading GLib and libsecret at all.
-    LogDebug("store: no D-Bus session bus; using the file store");
+    SSM_DEBUG("store: no D-Bus session bus; using the file store");
     return OpenFile();
   }
   try {
     return std::make_unique<AutoStore>(OpenSecretService());
   } catch (const Error& e) {
     if (e.kind() != Error::Kind::kUnavailable) throw;
-    LogDebug(std::string("store: ") + e.what() + "; using the file store");
+    SSM_DEBUG(std::string("store: ") + e.what() + "; using the file store");
     return OpenFile();
   }
 }

@@ -97,7 +97,7 @@ std::unique_ptr<TokenCache> OpenTokenCache() {
   }
   // Containers may forbid keyctl (EPERM/ENOSYS).
   if (!KernelKeyring::Available()) {
-    LogDebug(std::string("token cache: no kernel keyring (") + ErrnoText(errno) + "); tokens are not cached");
+    SSM_DEBUG(std::string("token cache: no kernel keyring (") + ErrnoText(errno) + "); tokens are not cached");
     return std::make_unique<NullTokenCache>();
   }
   return std::make_unique<KernelKeyringCache>();

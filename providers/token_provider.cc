@@ -68,7 +68,7 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
   if (context.cache != nullptr) {
     cached = context.cache->Get(key);
     if (cached && now < cached->RefreshAt()) {
-      LogDebug(request->what + ": " + server.key + ": token from the " + context.cache->Name() + " cache, valid until " +
+      SSM_DEBUG(request->what + ": " + server.key + ": token from the " + context.cache->Name() + " cache, valid until " +
                When(cached->expires_at));
       return FromCache(*cached);
     }
@@ -78,13 +78,13 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
   if (context.cache != nullptr) {
     cached = context.cache->Get(key);
     if (cached && now < cached->RefreshAt()) {
-      LogDebug(request->what + ": " + server.key + ": token minted by another process meanwhile");
+      SSM_DEBUG(request->what + ": " + server.key + ": token minted by another process meanwhile");
       return FromCache(*cached);
     }
   }
   MintedToken minted;
   try {
-    LogDebug(request->what + ": " + server.key + ": minting a token at " + RedactUrl(request->endpoint));
+    SSM_DEBUG(request->what + ": " + server.key + ": minting a token at " + RedactUrl(request->endpoint));
     minted = context.mint(*request);
   } catch (const Error& e) {
     if (cached && now < cached->expires_at - 30) {
@@ -103,7 +103,7 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
   fresh.issued_at = now;
   fresh.expires_at = minted.expires_at;
   if (context.cache != nullptr) context.cache->Put(key, fresh, now);
-  LogDebug(request->what + ": " + server.key + ": new token valid until " + When(minted.expires_at));
+  SSM_DEBUG(request->what + ": " + server.key + ": new token valid until " + When(minted.expires_at));
   return FromCache(fresh);
 }
 

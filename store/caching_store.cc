@@ -48,6 +48,7 @@ void KernelValueCache::Write(const std::string& name, const std::string& value, 
   KernelKeyring::Write(name, value, ttl);
 }
 void KernelValueCache::Remove(const std::string& name) { KernelKeyring::Remove(name); }
+void KernelValueCache::Clear() { KernelKeyring::RemoveAll(kPrefix); }
 
 std::optional<SecretString> MemoryValueCache::Read(const std::string& name) {
   auto it = values.find(name);
@@ -80,7 +81,7 @@ std::optional<Credential> CachingStore::Get(const std::string& key) {
   std::string before = stamp_();
   if (std::optional<SecretString> payload = cache_->Read(EntryName(before, key))) {
     if (auto cached = Decode(payload->str())) {
-      LogDebug("store: " + key + ": answered from the cache");
+      SSM_DEBUG("store: " + key + ": answered from the cache");
       return *cached;
     }
   }
@@ -94,11 +95,7 @@ std::optional<Credential> CachingStore::Get(const std::string& key) {
   return value;
 }
 
-void CachingStore::Forget(const std::string& key) {
-  std::string stamp = stamp_();
-  cache_->Remove(EntryName(stamp, key));
-  cache_->Remove(EntryName(stamp, std::string("\0list", 5)));
-}
+void CachingStore::Forget(const std::string&) { cache_->Clear(); }
 
 void CachingStore::Put(const std::string& key, const Credential& credential) {
   Forget(key);

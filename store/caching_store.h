@@ -28,6 +28,9 @@ class ValueCache {
   virtual std::optional<SecretString> Read(const std::string& name) = 0;
   virtual void Write(const std::string& name, const std::string& value, long ttl_seconds) = 0;
   virtual void Remove(const std::string& name) = 0;
+  // Drops every cached store answer (after a write: older stamps are dead,
+  // and the kernel's per-user key quota is small).
+  virtual void Clear() = 0;
 };
 
 class KernelValueCache : public ValueCache {
@@ -35,6 +38,7 @@ class KernelValueCache : public ValueCache {
   std::optional<SecretString> Read(const std::string& name) override;
   void Write(const std::string& name, const std::string& value, long ttl_seconds) override;
   void Remove(const std::string& name) override;
+  void Clear() override;
 };
 
 class MemoryValueCache : public ValueCache {
@@ -42,6 +46,7 @@ class MemoryValueCache : public ValueCache {
   std::optional<SecretString> Read(const std::string& name) override;
   void Write(const std::string& name, const std::string& value, long ttl_seconds) override;
   void Remove(const std::string& name) override;
+  void Clear() override { values.clear(); }
   std::map<std::string, std::string> values;
 };
 

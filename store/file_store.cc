@@ -199,7 +199,7 @@ bool FileStore::Modify(Change change) {
     }
     SecretString encoded(EncodeKey(fresh));
     WriteFileAtomic(key_path(), encoded.str());
-    LogDebug("file store: created a new key in " + key_path());
+    SSM_DEBUG("file store: created a new key in " + key_path());
     key = std::move(fresh);
   }
   Save(*key, entries);

@@ -200,7 +200,7 @@ void SecretServiceStore::Put(const std::string& key, const Credential& credentia
     throw Error::Failure("Secret Service: there is no default keyring to store the credentials in");
   }
   if (secret_collection_get_locked(collection.get())) {
-    LogDebug("secretservice: the default keyring is locked; asking the service to unlock it");
+    SSM_DEBUG("secretservice: the default keyring is locked; asking the service to unlock it");
     GList* objects = g_list_append(nullptr, collection.get());
     GList* unlocked = nullptr;
     secret_service_unlock_sync(service_, objects, nullptr, &unlocked, &raw);

@@ -64,7 +64,7 @@ class CurlHttpClient : public HttpClient {
       try {
         HttpResponse response = SendOnce(request);
         if (attempt < attempts && Retryable(response.status)) {
-          LogDebug(request.what + ": " + RedactUrl(request.url) + " answered " + std::to_string(response.status) +
+          SSM_DEBUG(request.what + ": " + RedactUrl(request.url) + " answered " + std::to_string(response.status) +
                    "; retrying");
           Backoff(attempt);
           continue;
@@ -72,7 +72,7 @@ class CurlHttpClient : public HttpClient {
         return response;
       } catch (const Error& e) {
         if (attempt >= attempts || e.kind() != Error::Kind::kUnavailable) throw;
-        LogDebug(std::string(e.what()) + "; retrying");
+        SSM_DEBUG(std::string(e.what()) + "; retrying");
         Backoff(attempt);
       }
     }
@@ -142,7 +142,7 @@ class CurlHttpClient : public HttpClient {
       throw Error::Unavailable(request.what + ": cannot reach " + RedactUrl(request.url) + ": " + detail);
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
-    LogDebug(request.what + ": " + request.method + " " + RedactUrl(request.url) + " -> " +
+    SSM_DEBUG(request.what + ": " + request.method + " " + RedactUrl(request.url) + " -> " +
              std::to_string(response.status));
     return response;
   }

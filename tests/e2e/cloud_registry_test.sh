@@ -24,13 +24,17 @@
 # Checks: the namespaces; the registry; for ECR, GCR and Artifact Registry, with credHelpers in
 # the auth file (skopeo --authfile, podman REGISTRY_AUTH_FILE): skopeo inspect and podman pull
 # succeed, the helper was asked `get HOST`, the stand-in verified exactly one token request per
-# registry (a second podman pull reuses the kernel-keyring-cached token: no new request); the
-# helper's own `get` returns AWS / oauth2accesstoken and the token; no token in any file; then,
+# registry (a second podman pull reuses the kernel-keyring-cached token: no new request), the
+# clients only ever called `get`; the helper's own `get` returns AWS / oauth2accesstoken and the
+# token (from the cache; minted again with SSM_TOKEN_CACHE=off); no token in any file; then,
 # with SSM_TOKEN_CACHE=off, the stand-in's AWS secret changed and the service account's public
 # key replaced: skopeo inspect and podman pull fail showing the helper's one-line error
 # ("ecr: ... HTTP 403 ...", "gcr: ... HTTP 400 ...") and the registry sees no request at all
 # (no silent anonymous pull). At the end every server is stopped by PID, no process is left in
 # the network namespace, and the tokens this run cached are removed from root's user keyring.
+# The servers run under `setpriv --pdeathsig TERM`, so even a kill -9 of this script stops them.
+# The helper is run from a snapshot (binary + modules copied into the temp dir once stable), so
+# a rebuild in parallel cannot swap it mid-run.
 #
 # Output (stdout): "ok - ..." / "not ok - ..." per check, then "N passed, M failed"; details on
 # stderr. Exit status 0 only when nothing failed. All state lives in a mktemp -d directory that
@@ -105,9 +109,12 @@ GCP_TOKEN=
 keyring_tokens() {
 	[ -n "$ECR_PW" ] || { echo 0; return 0; }
 	/usr/bin/python3 - "$1" "$ECR_PW" ${GCP_TOKEN:+"$GCP_TOKEN"} <<'EOF'
-import ctypes, sys
+import ctypes, os, sys
 libc = ctypes.CDLL(None, use_errno=True)
-SYS_keyctl, KEYCTL_READ, KEYCTL_INVALIDATE = 250, 11, 21
+SYS_keyctl = {"x86_64": 250, "aarch64": 219}.get(os.uname().machine)
+KEYCTL_READ, KEYCTL_INVALIDATE = 11, 21
+if SYS_keyctl is None:
+    sys.exit("keyring_tokens: keyctl syscall number unknown on " + os.uname().machine)
 L = ctypes.c_long
 mode, needles = sys.argv[1], [s.encode() for s in sys.argv[2:]]
 n = 0
@@ -405,8 +412,10 @@ CALLS_LOG="$W/calls.log"
 "$SUPPORT_DIR/recording-helper.sh" install "$W/bin" "$HELPER_BIN" "$CALLS_LOG" "$SUFFIX"
 export PATH="$W/bin:$PATH"
 
-# The helper's configuration: environment only, passed on by the clients.
-export SSM_STORE=file \
+# The helper's configuration: environment only, passed on by the clients. SSM_CACHE_TTL=0: no
+# cache of store answers (it would leave "not found" entries for this run's temp store in root's
+# keyring); the token cache stays on.
+export SSM_STORE=file SSM_CACHE_TTL=0 \
 	SSM_REGISTRY_ECR_ACCESSKEY="$AWS_AKID" SSM_REGISTRY_ECR_SECRETACCESSKEY="$AWS_SECRET" \
 	SSM_REGISTRY_ECR_ENDPOINT="$STANDIN_URL" SSM_REGISTRY_ECR_CACERT__FILE="$STANDIN_CA" \
 	SSM_REGISTRY_GCR_KEYJSON__FILE="$SA_FILE" SSM_REGISTRY_GCR_CACERT__FILE="$STANDIN_CA"
@@ -491,6 +500,9 @@ else
 		"$(grep -o 'auth.user.name=[^ ]*' "$REG_DIR/registry.log" | sort | uniq -c)"
 fi
 
+actions=$(awk -F '\t' '{ split($1, a, " "); print a[1] }' "$CALLS_LOG" | sort -u | paste -sd,)
+check_eq "the clients only ever asked the helper to get (no store, no erase: no login)" get "$actions"
+
 # The helper run directly (inside the namespace, same environment).
 # helper_get SERVER [ENV=VALUE...]: sets HOUT, HRC, HERR.
 helper_get() {
@@ -524,8 +536,7 @@ hits=$(grep -rlF -e "$ECR_PW" -e "$GCP_TOKEN" -e "$(printf 'AWS:%s' "$ECR_PW" | 
 	"$HOME" "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$TMPDIR" "$AUTHFILE" \
 	"$W/containers" "$CALLS_LOG" 2>/dev/null || true)
 check_eq "no token in any client or helper file (nor in the recorded helper output)" "" "$hits"
-n=$(keyring_tokens count)
-if [ "$n" -ge 1 ]; then pass "the tokens are cached in root's user keyring ($n keys)"; else fail "the tokens are cached in root's user keyring" "$n"; fi
+check_eq "the three tokens (ECR, gcr.io, Artifact Registry) are cached in root's user keyring" 3 "$(keyring_tokens count)"
 
 # ---------------------------------------------------------------------------------------------
 # Keys the services no longer accept: the clients fail with the helper's error
