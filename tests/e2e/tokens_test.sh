@@ -195,4 +195,5 @@ else
 	pass "nothing secret reached the stand-in's log"
 fi
 
+"$BIN" cache clear >/dev/null
 tap_summary
