@@ -253,12 +253,7 @@ std::string Status(ConfiguredRegistry r, CommandContext& ctx) {
   }
 }
 
-std::string HostsText(const ConfiguredRegistry& r) {
-  std::vector<std::string> hosts = r.provider->Hosts(r.config);
-  if (!hosts.empty()) return Join(hosts, " ");
-  if (std::string(r.provider->Name()) == "acr") return "*.azurecr.io *.azurecr.cn *.azurecr.us *.azurecr.de";
-  return "-";
-}
+std::string HostsText(const ConfiguredRegistry& r) { return r.provider->HostsDescription(r.config); }
 
 int List(std::vector<std::string> args, CommandContext& ctx, Config& config) {
   bool json = false;
@@ -293,11 +288,11 @@ int List(std::vector<std::string> args, CommandContext& ctx, Config& config) {
     }
     if (!any && p->AnonymousByDefault()) {
       RegistryConfig empty;
-      std::vector<std::string> hosts = p->Hosts(empty);
+      empty.provider = p->Name();
       rows.push_back({{"registry", p->Name()},
                       {"provider", p->Name()},
                       {"name", ""},
-                      {"hosts", Join(hosts, " ")},
+                      {"hosts", p->HostsDescription(empty)},
                       {"variables", nlohmann::json::array()},
                       {"sources", nlohmann::json::array()},
                       {"anonymous", true},
@@ -398,13 +393,13 @@ void PrintRegistryHelp(std::ostream& out) {
       << "        --<variable>            ask for the value on the terminal\n"
       << "  list [--json]                                   configured and default registries (no secret values)\n"
       << "  remove <provider> [name]                        forget a configured registry\n"
-      << "  reset <provider> [name]                         back to the default (anonymous for hub, ghcr, quay)\n"
+      << "  reset <provider> [name]                         back to the default (anonymous for hub, ghcr, quay, gcr, ecrpublic)\n"
       << "  test <provider> [name] [--host HOST]            check the credentials against the registry's /v2/\n"
       << "\n"
       << "Providers and their variables (* = secret, kept in the secret store; every provider also takes cacert):\n";
   for (const Provider* p : ProviderTable()) {
     out << "  " << p->Name();
-    for (size_t pad = std::string(p->Name()).size(); pad < 9; ++pad) out << ' ';
+    for (size_t pad = std::string(p->Name()).size(); pad < 11; ++pad) out << ' ';
     std::string vars;
     for (const VariableSpec& v : p->Variables()) vars += (vars.empty() ? "" : " ") + std::string(v.name) + (v.secret ? "*" : "");
     out << vars << "   (" << p->Description() << ")\n";

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job, on a fresh Debian 12 machine: install the dependencies, build
 # docker-credential-ssm, start a real registry that requires a password (the
-# Distribution registry with htpasswd, on 127.0.0.1), keep its login with the
-# helper, and let skopeo pull through the helper; then show the helper's `get`.
+# Distribution registry with htpasswd, on 127.0.0.1), configure it once with
+# `registry add`, and let skopeo pull through the helper with no login; then
+# show the helper's `get`.
 # Where no Secret Service runs, the built-in encrypted file store is used.
 # Usage: sudo bash install/demo.sh        (everything it starts, it stops)
 set -euo pipefail
@@ -44,11 +45,14 @@ printf '{"credHelpers": {"%s": "ssm"}}\n' "$REGISTRY_HOST" >"$XDG_RUNTIME_DIR/co
 cat "$XDG_RUNTIME_DIR/containers/auth.json"
 export PATH="$root/build:$PATH"
 
-echo "== skopeo login: the password goes to the helper, not to a file"
-printf '%s' 'demo-Secret-1' | skopeo login --tls-verify=false --username demo-user --password-stdin "$REGISTRY_HOST"
+echo "== configure the registry once (the password from stdin, kept encrypted)"
+printf '%s' 'demo-Secret-1' |
+	"$bin" registry add custom demo --url "http://$REGISTRY_HOST" --login demo-user --password -
+"$bin" registry test custom demo
+"$bin" registry list
 ls -l "$HOME/.local/share/docker-credential-ssm/" 2>/dev/null || true
 
-echo "== skopeo inspect through the helper"
+echo "== skopeo inspect through the helper, with no login ever done"
 skopeo inspect --tls-verify=false "docker://$REGISTRY_HOST/demo/hello:latest" | head -5
 
 echo "== what the helper answers (get)"

@@ -60,4 +60,6 @@ std::optional<MintRequest> AcrProvider::Prepare(const RegistryConfig& c, const S
   return r;
 }
 
+std::string AcrProvider::HostsDescription(const RegistryConfig& c) const { return c.Has("url") ? Provider::HostsDescription(c) : std::string("*.azurecr.io *.azurecr.cn *.azurecr.us *.azurecr.de"); }
+
 }  // namespace ssm

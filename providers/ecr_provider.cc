@@ -98,4 +98,6 @@ std::optional<MintRequest> EcrProvider::Prepare(const RegistryConfig& c, const S
   return r;
 }
 
+std::string EcrProvider::HostsDescription(const RegistryConfig& c) const { return public_ ? "public.ecr.aws ecr-public.aws.com" : (c.Has("account") ? c.Get("account") + ".dkr.ecr.*" : std::string("*.dkr.ecr.*.amazonaws.com (all partitions, FIPS, dual-stack)")); }
+
 }  // namespace ssm

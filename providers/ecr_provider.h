@@ -22,6 +22,7 @@ class EcrProvider : public TokenProvider {
   bool Serves(const ServerKey& server, const RegistryConfig& config) const override;
   std::vector<std::string> Hosts(const RegistryConfig& config) const override;
   void Validate(const RegistryConfig& config) const override;
+  std::string HostsDescription(const RegistryConfig& config) const override;
   std::string ListedUser(const RegistryConfig&) const override { return "AWS"; }
 
   // The GetAuthorizationToken endpoint for a registry host's region and partition.

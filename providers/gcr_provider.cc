@@ -93,4 +93,6 @@ std::optional<MintRequest> GcrProvider::Prepare(const RegistryConfig& c, const S
   return r;
 }
 
+std::string GcrProvider::HostsDescription(const RegistryConfig&) const { return "gcr.io *.gcr.io *-docker.pkg.dev docker.*.rep.pkg.dev"; }
+
 }  // namespace ssm

@@ -19,6 +19,7 @@ class GcrProvider : public TokenProvider {
   bool Serves(const ServerKey& server, const RegistryConfig& config) const override;
   std::vector<std::string> Hosts(const RegistryConfig& config) const override;
   void Validate(const RegistryConfig& config) const override;
+  std::string HostsDescription(const RegistryConfig& config) const override;
   std::string ListedUser(const RegistryConfig&) const override { return "oauth2accesstoken"; }
 
  protected:

@@ -31,6 +31,12 @@ const std::string& RegistryConfig::Get(const std::string& variable) const {
 
 Provider::~Provider() = default;
 
+std::string Provider::HostsDescription(const RegistryConfig& c) const {
+  std::string out;
+  for (const std::string& h : Hosts(c)) out += (out.empty() ? "" : " ") + h;
+  return out.empty() ? "-" : out;
+}
+
 std::string Provider::ListedUser(const RegistryConfig& c) const {
   for (const char* v : {"login", "username", "clientid"}) {
     if (c.Has(v) && FindVariable(v) && !FindVariable(v)->secret) return c.Get(v);

@@ -85,6 +85,10 @@ class Provider {
   virtual std::optional<Credential> Credentials(const RegistryConfig& config, const ServerKey& server,
                                                 ProviderContext& context) const = 0;
 
+  // The hosts for people to read (`registry list`): Hosts(), or the patterns
+  // of a provider that serves many.
+  virtual std::string HostsDescription(const RegistryConfig& config) const;
+
   // The user name `list` shows, from non-secret variables only.
   virtual std::string ListedUser(const RegistryConfig& config) const;
 
