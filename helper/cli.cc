@@ -12,7 +12,9 @@
 #include "common/kernel_keyring.h"
 #include "common/log.h"
 #include "common/protocol_strings.h"
+#include "helper/client_config.h"
 #include "helper/config.h"
+#include "helper/doctor.h"
 #include "helper/protocol.h"
 #include "helper/registry_command.h"
 #include "helper/store_selection.h"
@@ -35,6 +37,8 @@ std::string BaseName(const char* argv0) {
 void PrintHelp(std::ostream& out, const std::string& program) {
   out << "Usage: " << program << " <store|get|erase|list|version>\n"
       << "       " << program << " registry <add|list|remove|reset|test> ...\n"
+      << "       " << program << " configure|unconfigure docker|podman [--dry-run]\n"
+      << "       " << program << " doctor\n"
       << "       " << program << " cache clear\n"
       << "\n"
       << "A Docker credential helper: docker, podman, buildah and skopeo run it to store and\n"
@@ -159,30 +163,86 @@ class Session {
   std::unique_ptr<TokenCache> token_cache_;
 };
 
+
+// The arguments after the command, with --debug taken out (and obeyed).
+std::vector<std::string> CommandArgs(int argc, char** argv, int first) {
+  std::vector<std::string> args;
+  for (int i = first; i < argc; ++i) {
+    if (std::string(argv[i]) == "--debug") {
+      SetLogLevel(LogLevel::kDebug);
+      setenv("SSM_LOG", "debug", 1);  // the modules read it too
+      continue;
+    }
+    args.push_back(argv[i]);
+  }
+  return args;
+}
+
 }  // namespace
 
+int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err);
+
 int RunCommandLine(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err) {
+  // The boundary for the commands people run; the protocol has its own, which
+  // puts the line on stdout where clients read it.
+  try {
+    return RunCommand(argc, argv, in, out, err);
+  } catch (const Error& e) {
+    err << "docker-credential-ssm: " << e.what() << "\n";
+    return e.exit_status();
+  } catch (const std::exception& e) {
+    err << "docker-credential-ssm: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err) {
   std::string program = BaseName(argc > 0 ? argv[0] : nullptr);
   Session session;
+  std::string command = argc >= 2 ? argv[1] : "";
+  if (command == "configure" || command == "unconfigure") {
+    ClientConfigContext ctx;
+    ctx.out = &out;
+    ctx.err = &err;
+    std::vector<std::string> args = CommandArgs(argc, argv, 2);
+    bool help = args.empty() || args[0] == "--help" || args[0] == "-h";
+    if (!help && command == "configure") {
+      try {
+        for (const auto& [host, user] : session.ConfiguredHosts()) ctx.known_hosts.push_back(host);
+        for (const auto& [key, user] : session.store().List()) {
+          if (!IsRegistrySecretsKey(key)) ctx.known_hosts.push_back(key);
+        }
+      } catch (const Error& e) {
+        err << "docker-credential-ssm: warning: " << e.what() << "; configuring without the stored logins\n";
+      }
+    }
+    return RunConfigureCommand(command == "unconfigure", args, ctx);
+  }
+  if (command == "doctor") {
+    DoctorContext ctx;
+    ctx.out = &out;
+    ctx.store = [&]() -> SecretStore& { return session.store(); };
+    ctx.store_description = [&]() {
+      StoreChoice choice = ChooseStore(session.config());
+      std::string how = std::getenv("SSM_STORE") != nullptr ? "SSM_STORE" : session.config().store.empty() ? "default" : "config file";
+      return "the " + session.store().Name() + " store (" + StoreChoiceName(choice) + ", from " + how + ")";
+    };
+    ctx.config_path = ConfigPath();
+    ctx.environment = environ;
+    ctx.provider_context = [&]() { return SystemProviderContext(session.token_cache()); };
+    return RunDoctor(CommandArgs(argc, argv, 2), ctx);
+  }
   if (argc >= 2 && std::string(argv[1]) == "registry") {
     CommandContext ctx;
     ctx.store = [&]() -> SecretStore& { return session.store(); };
-    ctx.config_path = LoadConfig().path;
+    ctx.config_path = ConfigPath();
     ctx.environment = environ;
     ctx.check = CheckRegistryWithNetworkModule;
     ctx.in = &in;
     ctx.out = &out;
     ctx.err = &err;
     ctx.prompt = PromptSecret;
-    std::vector<std::string> args;
-    for (int i = 2; i < argc; ++i) {
-      if (std::string(argv[i]) == "--debug") {
-        SetLogLevel(LogLevel::kDebug);
-        continue;
-      }
-      args.push_back(argv[i]);
-    }
-    return RunRegistryCommand(args, ctx);
+    return RunRegistryCommand(CommandArgs(argc, argv, 2), ctx);
   }
   if (argc >= 2 && std::string(argv[1]) == "cache") {
     // cache clear: forget every cached answer and token of this user.

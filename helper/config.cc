@@ -6,7 +6,9 @@
 
 namespace ssm {
 
-Config LoadConfig() { return LoadConfigFrom(ConfigDir() + "/config.json"); }
+std::string ConfigPath() { return ConfigDir() + "/config.json"; }
+
+Config LoadConfig() { return LoadConfigFrom(ConfigPath()); }
 
 Config LoadConfigFrom(const std::string& path) {
   Config config;

@@ -16,6 +16,7 @@ struct Config {
 };
 
 Config LoadConfig();
+std::string ConfigPath();  // where LoadConfig reads, without reading it
 Config LoadConfigFrom(const std::string& path);
 
 }  // namespace ssm

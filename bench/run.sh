@@ -1,0 +1,685 @@
+#!/usr/bin/env bash
+# Benchmark of docker-credential-ssm against Debian's docker-credential-secretservice
+# (golang-docker-credential-helpers) and docker-credential-ecr-login
+# (amazon-ecr-credential-helper), in one run, on the same data. See bench/README.md.
+#
+# Usage: bench/run.sh [--quick] [--out FILE]
+#   --quick      5 runs after 1 warm-up per case (CI: proves the benchmark works); writes
+#                build/bench-results-quick.md unless --out is given
+#   --out FILE   where the Markdown results go (default: bench/results.md in full mode)
+#   (full mode: 100 runs after 5 warm-ups per case)
+#
+# What it does (root, Debian 12, loopback only):
+#  1. Builds the release binary (cmake preset `default`, targets docker-credential-ssm and its
+#     modules) and bench/runner.cc (g++ -O2) into build/; copies the binary and its modules into
+#     a mktemp -d work dir, so a rebuild in parallel cannot swap them mid-run.
+#  2. Re-runs itself in a throwaway network + mount namespace (`unshare --net --mount`) under
+#     `dbus-run-session` with a private bus that has no service directories (the config of
+#     tests/support/sandbox.sh). Inside: `lo` up; a private /etc/hosts (bind mount) mapping
+#     api.ecr.us-east-1.amazonaws.com to 127.0.0.1; a real gnome-keyring-daemon
+#     (tests/support/keyring.sh) sharing XDG_DATA_HOME with the helpers, as a desktop session
+#     does; the ECR stand-in (tests/support/cloud_standin.sh, verifies SigV4) on 127.0.0.1:443
+#     with that SAN; its test CA appended to a copy of /etc/ssl/certs/ca-certificates.crt that is
+#     bind-mounted over the original (read by Go's crypto/x509 and by our libcurl), so both ECR
+#     helpers use their default endpoint and the same AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
+#  3. Checks once, untimed, that every helper answers what the case expects (same keyring item,
+#     user AWS + the stand-in's token, not-found answers, round trips leave nothing), then runs
+#     each case with build/bench-runner (fork/exec, no shell between timer and helper).
+#  4. Prints and writes the table of medians, ratios and targets (met / not met) with the
+#     machine it ran on.
+# Everything started is stopped by PID (servers also run under `setpriv --pdeathsig TERM`);
+# all state lives in the work dir, removed at the end; the kernel keyring entries of
+# docker-credential-ssm (user keyring of root) are removed with `docker-credential-ssm cache
+# clear` at the end. Exit status: 0 when every case ran and every check passed (missed targets
+# do not count), 1 when something failed to run, 2 on bad usage.
+# shellcheck source-path=SCRIPTDIR
+set -uo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+SUPPORT_DIR="$ROOT/tests/support"
+SELF="$BENCH_DIR/$(basename "${BASH_SOURCE[0]}")"
+
+ECR_HOST=123456789012.dkr.ecr.us-east-1.amazonaws.com
+ECR_API=api.ecr.us-east-1.amazonaws.com
+SS_SERVER=registry.bench.example:5000
+RT_SERVER=roundtrip.bench.example
+FILE_SERVER=files.bench.example
+PUBLIC_SERVER=quay.io
+NOT_FOUND='credentials not found in native keychain'
+
+log() { printf '# %s\n' "$*" >&2; }
+die() {
+	printf 'bench: %s\n' "$*" >&2
+	exit 1
+}
+
+# =============================================================================================
+# Inner stage: inside the network + mount namespace and the private session bus.
+# =============================================================================================
+inner_main() {
+	W=${BENCH_W:?}
+	RUNS=${BENCH_RUNS:?}
+	WARMUP=${BENCH_WARMUP:?}
+	RUNNER="$W/bin/bench-runner"
+	OURS="$W/bin/docker-credential-ssm"
+	PEER_SS=$(command -v docker-credential-secretservice)
+	PEER_ECR=$(command -v docker-credential-ecr-login)
+	TRUE_BIN=$(command -v true)
+	RESULTS="$W/results.jsonl"
+	FAILED=0
+	echo "$$" >"$W/inner.pid"
+
+	# shellcheck source=../tests/support/keyring.sh
+	. "$SUPPORT_DIR/keyring.sh"
+	# shellcheck source=../tests/support/cloud_standin.sh
+	. "$SUPPORT_DIR/cloud_standin.sh"
+
+	inner_cleanup() {
+		standin_stop
+		keyring_stop
+		# Anything else still in this network namespace (but the bus, which dbus-run-session
+		# stops when this shell exits) is a leak: report it.
+		local left
+		left=$(/usr/bin/python3 - "$$" <<'EOF'
+import os, sys
+me, shell = os.getpid(), int(sys.argv[1])
+ns = os.readlink("/proc/self/ns/net")
+skip = {me, shell, os.getppid()}
+out = []
+for p in os.listdir("/proc"):
+    if not p.isdigit() or int(p) in skip:
+        continue
+    try:
+        if os.readlink("/proc/%s/ns/net" % p) != ns:
+            continue
+        cmd = open("/proc/%s/cmdline" % p, "rb").read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        continue
+    if cmd.startswith(("dbus-daemon", "dbus-run-session")) or "/dbus-daemon " in cmd or "/dbus-run-session " in cmd:
+        continue
+    out.append("%s %s" % (p, cmd[:100]))
+print("\n".join(out))
+EOF
+		)
+		[ -z "$left" ] || log "processes left in the benchmark's network namespace: $left"
+	}
+	trap inner_cleanup EXIT
+	trap 'exit 130' INT TERM HUP
+
+	# ----- namespace, hosts, CA -----------------------------------------------------------------
+	ip link set lo up || die "ip link set lo up failed"
+	# The stand-in (Python http.server) sends a response's headers and body in two TLS records
+	# without TCP_NODELAY: Nagle holds the body until the client ACKs the headers, which the
+	# client's delayed ACK postpones by ~40 ms, for every HTTPS client alike. `quickack` on the
+	# namespace's loopback routes turns delayed ACKs off, so the cold cases measure the helpers,
+	# not that artifact (bench/README.md, "Caveats").
+	ip route replace local 127.0.0.0/8 dev lo table local proto kernel scope host src 127.0.0.1 quickack 1 &&
+		ip route replace local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1 quickack 1 ||
+		die "cannot set quickack on the loopback routes"
+	if [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ] ||
+		[ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
+		die "not in a private network and mount namespace"
+	fi
+	{
+		printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n'
+		printf '127.0.0.1\t%s\n' "$ECR_API"
+	} >"$W/hosts"
+	chmod 644 "$W/hosts"
+	mount --bind "$W/hosts" /etc/hosts || die "cannot bind-mount the private /etc/hosts"
+	[ "$(getent hosts "$ECR_API" | awk 'NR == 1 {print $1}')" = 127.0.0.1 ] ||
+		die "$ECR_API does not resolve to 127.0.0.1 in the namespace"
+
+	# The stand-in under setpriv --pdeathsig: it cannot outlive this shell.
+	printf '#!/bin/sh\nexec setpriv --pdeathsig TERM /usr/bin/python3 "$@"\n' >"$W/standin-python"
+	chmod +x "$W/standin-python"
+	STANDIN_PYTHON="$W/standin-python"
+	standin_start "$W" --san "$ECR_API" --port 443 >/dev/null || die "the ECR stand-in did not start on 127.0.0.1:443"
+	AWS_AKID="AKIDBENCH$(openssl rand -hex 6 | tr a-f A-F)"
+	AWS_SECRET="bench-aws-secret-$(openssl rand -hex 12)"
+	ECR_PW="ecr-bench-$(openssl rand -hex 16)"
+	standin_config "$(jq -n --arg akid "$AWS_AKID" --arg secret "$AWS_SECRET" --arg pw "$ECR_PW" '{
+	  aws: {($akid): {secret: $secret}},
+	  ecr: {token_password: $pw, expires_in: 43200, account: "123456789012"},
+	  mode: "ok"}')" || die "standin_config failed"
+
+	local bundle=/etc/ssl/certs/ca-certificates.crt
+	[ -f "$bundle" ] || die "$bundle is missing"
+	cat "$bundle" "$STANDIN_CA" >"$W/ca-certificates.crt"
+	chmod 644 "$W/ca-certificates.crt"
+	mount --bind "$W/ca-certificates.crt" "$bundle" || die "cannot bind-mount the CA bundle"
+	curl -fsS -o /dev/null --max-time 5 "https://$ECR_API/_stats" ||
+		die "https://$ECR_API/ is not trusted through the system CA bundle in the namespace"
+	log "stand-in: https://$ECR_API (127.0.0.1:443, pid $STANDIN_PID), trusted through the system bundle"
+
+	# ----- the helpers' environment -------------------------------------------------------------
+	mkdir -p "$W"/{home,config,data,cache,run,tmp,in}
+	chmod 700 "$W/run" "$W/home"
+	export HOME="$W/home" XDG_CONFIG_HOME="$W/config" XDG_DATA_HOME="$W/data" \
+		XDG_CACHE_HOME="$W/cache" XDG_RUNTIME_DIR="$W/run" TMPDIR="$W/tmp"
+	export AWS_ACCESS_KEY_ID="$AWS_AKID" AWS_SECRET_ACCESS_KEY="$AWS_SECRET"
+	# The keyring daemon keeps its files where the helpers look (XDG_DATA_HOME/keyrings).
+	KEYRING_DATA_HOME="$XDG_DATA_HOME"
+	keyring_start "$W" || die "gnome-keyring-daemon did not start"
+	log "gnome-keyring-daemon pid $KEYRING_PID on $DBUS_SESSION_BUS_ADDRESS"
+
+	# Inputs (no trailing newline, as clients send them).
+	printf '%s' "$SS_SERVER" >"$W/in/ss-server"
+	printf '%s' "$ECR_HOST" >"$W/in/ecr-server"
+	printf '%s' "$PUBLIC_SERVER" >"$W/in/public-server"
+	printf '%s' "$FILE_SERVER" >"$W/in/file-server"
+	printf '%s' "$RT_SERVER" >"$W/in/rt-server"
+	SS_USER=bench-user SS_SECRET="bench-secret-$(openssl rand -hex 12)"
+	jq -cn --arg s "$SS_SERVER" --arg u "$SS_USER" --arg p "$SS_SECRET" \
+		'{ServerURL: $s, Username: $u, Secret: $p}' >"$W/in/ss-cred"
+	FILE_SECRET="bench-file-secret-$(openssl rand -hex 12)"
+	jq -cn --arg s "$FILE_SERVER" --arg p "$FILE_SECRET" \
+		'{ServerURL: $s, Username: "file-user", Secret: $p}' >"$W/in/file-cred"
+	jq -cn --arg s "$RT_SERVER" --arg p "rt-secret-$(openssl rand -hex 12)" \
+		'{ServerURL: $s, Username: "rt-user", Secret: $p}' >"$W/in/rt-cred"
+	# The round trip: one store and one erase through /bin/sh, the same script for every helper.
+	cat >"$W/bin/roundtrip.sh" <<EOF
+#!/bin/sh
+# store then erase of one login; \$1 = the helper; any further arguments go before it (env).
+"\$@" store <"$W/in/rt-cred" >/dev/null || exit 1
+exec "\$@" erase <"$W/in/rt-server" >/dev/null
+EOF
+	chmod +x "$W/bin/roundtrip.sh"
+
+	# ----- checks, untimed ----------------------------------------------------------------------
+	local out rc
+	# run_helper INPUT-FILE CMD...: sets OUT (stdout) and RC.
+	run_helper() {
+		local input=$1
+		shift
+		RC=0
+		OUT=$("$@" <"$input" 2>>"$W/helpers.err") || RC=$?
+	}
+	# expect_login WHAT USER SECRET: OUT is the JSON of that login.
+	expect_login() {
+		local got
+		got=$(printf '%s' "$OUT" | jq -r '[.Username, .Secret] | join(" ")' 2>/dev/null)
+		if [ "$RC" = 0 ] && [ "$got" = "$2 $3" ]; then
+			log "check ok: $1"
+		else
+			log "CHECK FAILED: $1: exit $RC, output: $(printf '%s' "$OUT" | head -c 200)"
+			FAILED=1
+		fi
+	}
+	expect_not_found() {
+		if [ "$RC" = 1 ] && [ "$OUT" = "$NOT_FOUND" ]; then
+			log "check ok: $1"
+		else
+			log "CHECK FAILED: $1: exit $RC, output: $(printf '%s' "$OUT" | head -c 200)"
+			FAILED=1
+		fi
+	}
+	check_cmd() {
+		local what=$1
+		shift
+		if "$@"; then log "check ok: $what"; else
+			log "CHECK FAILED: $what"
+			FAILED=1
+		fi
+	}
+
+	# 1. One keyring item, stored by docker-credential-secretservice, read by both.
+	run_helper "$W/in/ss-cred" "$PEER_SS" store
+	check_cmd "docker-credential-secretservice store $SS_SERVER" test "$RC" = 0
+	run_helper "$W/in/ss-server" "$PEER_SS" get
+	expect_login "docker-credential-secretservice get $SS_SERVER" "$SS_USER" "$SS_SECRET"
+	run_helper "$W/in/ss-server" env SSM_STORE=secretservice "$OURS" get
+	expect_login "ours (SSM_STORE=secretservice) get $SS_SERVER: the same item" "$SS_USER" "$SS_SECRET"
+	run_helper "$W/in/ss-server" env SSM_STORE=secretservice SSM_CACHE=off "$OURS" get
+	expect_login "ours (SSM_STORE=secretservice SSM_CACHE=off) get $SS_SERVER" "$SS_USER" "$SS_SECRET"
+	items=$(secret-tool search --all server "$SS_SERVER" 2>/dev/null | grep -c '^\[/' || true)
+	check_cmd "one keyring item for $SS_SERVER (found $items)" test "$items" = 1
+
+	# 2. ECR: both mint from the same stand-in with the default endpoint, then answer from cache.
+	run_helper "$W/in/ecr-server" "$OURS" get
+	expect_login "ours get $ECR_HOST (minted: default endpoint, AWS_* keys)" AWS "$ECR_PW"
+	run_helper "$W/in/ecr-server" "$PEER_ECR" get
+	expect_login "docker-credential-ecr-login get $ECR_HOST (minted)" AWS "$ECR_PW"
+	local accepted rejected
+	accepted=$(standin_stats | jq -r '.ecr.accepted // 0')
+	rejected=$(standin_stats | jq -r '.ecr.rejected // 0')
+	check_cmd "the stand-in verified and accepted 2 GetAuthorizationToken calls (accepted $accepted, rejected $rejected)" \
+		test "$accepted/$rejected" = 2/0
+	check_cmd "docker-credential-ecr-login 0.6.0 caches in \$HOME/.ecr/cache.json" test -s "$HOME/.ecr/cache.json"
+	run_helper "$W/in/ecr-server" env SSM_LOG=debug "$OURS" get
+	if grep -q 'kernel keyring' <(tail -n 20 "$W/helpers.err"); then log "check ok: ours answers from the kernel keyring token cache"; else
+		log "CHECK FAILED: ours does not say it used the kernel keyring token cache"
+		FAILED=1
+	fi
+	run_helper "$W/in/ecr-server" "$PEER_ECR" get
+	check_cmd "both answered again from their caches (no new token request)" \
+		test "$(standin_stats | jq -r '.ecr.accepted // 0')" = 2
+
+	# 4. Not-found answers.
+	run_helper "$W/in/public-server" "$OURS" get
+	expect_not_found "ours get $PUBLIC_SERVER: not found"
+	run_helper "$W/in/public-server" env SSM_CACHE=off "$OURS" get
+	expect_not_found "ours (SSM_CACHE=off) get $PUBLIC_SERVER: not found"
+	run_helper "$W/in/public-server" "$PEER_SS" get
+	expect_not_found "docker-credential-secretservice get $PUBLIC_SERVER: not found"
+	run_helper "$W/in/public-server" "$PEER_ECR" get
+	expect_not_found "docker-credential-ecr-login get $PUBLIC_SERVER: not found"
+
+	# 5. The file store.
+	run_helper "$W/in/file-cred" env SSM_STORE=file "$OURS" store
+	check_cmd "ours (SSM_STORE=file) store $FILE_SERVER" test "$RC" = 0
+	run_helper "$W/in/file-server" env SSM_STORE=file "$OURS" get
+	expect_login "ours (SSM_STORE=file) get $FILE_SERVER" file-user "$FILE_SECRET"
+	check_cmd "the file store exists (credentials.enc)" test -s "$XDG_DATA_HOME/docker-credential-ssm/credentials.enc"
+
+	# 6. Round trips leave nothing.
+	local who
+	for who in "$PEER_SS" "env SSM_STORE=secretservice $OURS" "env SSM_STORE=file $OURS"; do
+		# shellcheck disable=SC2086 # word splitting wanted
+		check_cmd "round trip ($who) exits 0" "$W/bin/roundtrip.sh" $who
+	done
+	run_helper "$W/in/rt-server" "$PEER_SS" get
+	expect_not_found "after the round trips: docker-credential-secretservice get $RT_SERVER: not found"
+	run_helper "$W/in/rt-server" env SSM_STORE=secretservice SSM_CACHE=off "$OURS" get
+	expect_not_found "after the round trips: ours (secretservice) get $RT_SERVER: not found"
+	run_helper "$W/in/rt-server" env SSM_STORE=file SSM_CACHE=off "$OURS" get
+	expect_not_found "after the round trips: ours (file) get $RT_SERVER: not found"
+
+	if [ "$FAILED" != 0 ]; then
+		log "a check failed: not benchmarking (helpers' stderr: $(tail -n 5 "$W/helpers.err" | tr '\n' ' '))"
+		return 1
+	fi
+
+	# ----- the cases ----------------------------------------------------------------------------
+	# bench ID GROUP HELPER LABEL EXPECT INPUT [--prepare CMD] -- [VAR=VALUE...] CMD...
+	bench() {
+		local id=$1 group=$2 helper=$3 label=$4 expect=$5 input=$6
+		shift 6
+		local prepare=() envs=()
+		if [ "$1" = --prepare ]; then
+			prepare=(--prepare "$2")
+			shift 2
+		fi
+		[ "$1" = -- ] && shift
+		while [[ $1 == *=* ]]; do
+			envs+=("$1")
+			shift
+		done
+		local line rc=0 t0 t1
+		t0=$(date +%s.%N)
+		line=$(env "${envs[@]}" "$RUNNER" --runs "$RUNS" --warmup "$WARMUP" --input "$input" \
+			--expect-exit "$expect" "${prepare[@]}" -- "$@") || rc=$?
+		t1=$(date +%s.%N)
+		if [ -z "$line" ] || ! printf '%s' "$line" | jq -e . >/dev/null 2>&1; then
+			log "case $id: the runner failed (exit $rc)"
+			line='{"runs":0,"failures":-1}'
+			FAILED=1
+		elif [ "$rc" != 0 ]; then
+			log "case $id: $(printf '%s' "$line" | jq -r .failures) run(s) did not exit $expect"
+			FAILED=1
+		fi
+		printf '%s' "$line" | jq -c --arg id "$id" --arg group "$group" --arg helper "$helper" \
+			--arg lab "$label" --arg envs "${envs[*]}" --argjson expect "$expect" \
+			--argjson wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" \
+			'. + {"id": $id, "group": $group, "helper": $helper, "label": $lab, "env": $envs, "expect_exit": $expect, "wall_s": $wall}' \
+			>>"$RESULTS"
+		log "$(printf '%-22s median %8.3f ms  rss %6s kB  (%s)' "$id" \
+			"$(printf '%s' "$line" | jq -r '.median_ms // 0')" "$(printf '%s' "$line" | jq -r '.maxrss_kb // 0')" "$label")"
+	}
+	: >"$RESULTS"
+	local clear_ours="$OURS cache clear >/dev/null" clear_ecr="rm -rf '$HOME/.ecr'"
+	log "cases: $RUNS runs after $WARMUP warm-up(s) each"
+	bench true floor true "true" 0 /dev/null -- "$TRUE_BIN"
+
+	# 1. get of the stored login from the Secret Service.
+	bench ss_get_peer ss_get secretservice "docker-credential-secretservice get" 0 "$W/in/ss-server" -- "$PEER_SS" get
+	bench ss_get_ours ss_get ours "ours get, SSM_STORE=secretservice" 0 "$W/in/ss-server" \
+		-- SSM_STORE=secretservice "$OURS" get
+	bench ss_get_ours_nocache ss_get ours_nocache "ours get, SSM_STORE=secretservice SSM_CACHE=off" 0 "$W/in/ss-server" \
+		-- SSM_STORE=secretservice SSM_CACHE=off "$OURS" get
+
+	# 2. get of a cached ECR token.
+	bench ecr_warm_peer ecr_warm ecr-login "docker-credential-ecr-login get (cached token)" 0 "$W/in/ecr-server" \
+		-- "$PEER_ECR" get
+	bench ecr_warm_ours ecr_warm ours "ours get (cached token)" 0 "$W/in/ecr-server" -- "$OURS" get
+
+	# 3. The cold get that mints the token: caches cleared before every run.
+	bench ecr_cold_peer ecr_cold ecr-login "docker-credential-ecr-login get, ~/.ecr removed first" 0 "$W/in/ecr-server" \
+		--prepare "$clear_ecr" -- "$PEER_ECR" get
+	bench ecr_cold_ours ecr_cold ours "ours get, \`cache clear\` first" 0 "$W/in/ecr-server" \
+		--prepare "$clear_ours" -- "$OURS" get
+	bench ecr_cold_ours_file ecr_cold ours_file "ours get, \`cache clear\` first, SSM_STORE=file" 0 "$W/in/ecr-server" \
+		--prepare "$clear_ours" -- SSM_STORE=file "$OURS" get
+
+	# 4. get of an unconfigured public registry: the not-found answer.
+	bench nf_peer_ss notfound secretservice "docker-credential-secretservice get $PUBLIC_SERVER" 1 "$W/in/public-server" \
+		-- "$PEER_SS" get
+	bench nf_peer_ecr notfound ecr-login "docker-credential-ecr-login get $PUBLIC_SERVER" 1 "$W/in/public-server" \
+		-- "$PEER_ECR" get
+	bench nf_ours notfound ours "ours get $PUBLIC_SERVER" 1 "$W/in/public-server" -- "$OURS" get
+	bench nf_ours_nocache notfound ours_nocache "ours get $PUBLIC_SERVER, SSM_CACHE=off" 1 "$W/in/public-server" \
+		-- SSM_CACHE=off "$OURS" get
+
+	# 5. get from the built-in file store (no peer has one).
+	bench file_get_ours file_get ours "ours get, SSM_STORE=file" 0 "$W/in/file-server" -- SSM_STORE=file "$OURS" get
+	bench file_get_ours_nocache file_get ours_nocache "ours get, SSM_STORE=file SSM_CACHE=off" 0 "$W/in/file-server" \
+		-- SSM_STORE=file SSM_CACHE=off "$OURS" get
+
+	# 6. store + erase round trips, through the same /bin/sh script.
+	bench rt_floor roundtrip true "roundtrip.sh with \`true\` (the shell alone)" 0 /dev/null \
+		-- "$W/bin/roundtrip.sh" "$TRUE_BIN"
+	bench rt_peer_ss roundtrip secretservice "roundtrip.sh docker-credential-secretservice" 0 /dev/null \
+		-- "$W/bin/roundtrip.sh" "$PEER_SS"
+	bench rt_ours_ss roundtrip ours "roundtrip.sh ours, SSM_STORE=secretservice" 0 /dev/null \
+		-- SSM_STORE=secretservice "$W/bin/roundtrip.sh" "$OURS"
+	bench rt_ours_file roundtrip ours_file "roundtrip.sh ours, SSM_STORE=file" 0 /dev/null \
+		-- SSM_STORE=file "$W/bin/roundtrip.sh" "$OURS"
+
+	# The same answers after all that (nothing drifted during the timing).
+	run_helper "$W/in/ss-server" env SSM_STORE=secretservice "$OURS" get
+	expect_login "after the cases: ours get $SS_SERVER" "$SS_USER" "$SS_SECRET"
+	run_helper "$W/in/ecr-server" "$PEER_ECR" get
+	expect_login "after the cases: docker-credential-ecr-login get $ECR_HOST" AWS "$ECR_PW"
+	rejected=$(standin_stats | jq -r '.ecr.rejected // 0')
+	accepted=$(standin_stats | jq -r '.ecr.accepted // 0')
+	check_cmd "the stand-in rejected no token request ($rejected)" test "$rejected" = 0
+	# 2 mints in the checks, then one per run of the three cold cases and none for the rest.
+	check_cmd "every cold run minted once, no warm run minted ($accepted token requests, expected $((2 + 3 * (RUNS + WARMUP))))" \
+		test "$accepted" = $((2 + 3 * (RUNS + WARMUP)))
+	standin_stats >"$W/standin-stats.json" 2>/dev/null || true
+	return "$FAILED"
+}
+
+if [ "${BENCH_STAGE:-}" = inner ]; then
+	inner_main
+	exit $?
+fi
+
+# =============================================================================================
+# Outer stage: build, start the inner stage, clean up, report.
+# =============================================================================================
+QUICK=
+OUT=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--out)
+		[ $# -ge 2 ] || { echo "bench/run.sh: --out needs a FILE" >&2; exit 2; }
+		OUT=$2
+		shift
+		;;
+	--out=*) OUT=${1#--out=} ;;
+	-h | --help)
+		awk 'NR > 1 && /^# shellcheck/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$SELF"
+		exit 0
+		;;
+	*)
+		echo "bench/run.sh: unknown argument $1 (usage: bench/run.sh [--quick] [--out FILE])" >&2
+		exit 2
+		;;
+	esac
+	shift
+done
+if [ -n "$QUICK" ]; then
+	RUNS=5 WARMUP=1
+	OUT=${OUT:-$ROOT/build/bench-results-quick.md}
+else
+	RUNS=100 WARMUP=5
+	OUT=${OUT:-$BENCH_DIR/results.md}
+fi
+case $OUT in /*) ;; *) OUT="$PWD/$OUT" ;; esac
+
+[ "$(id -u)" = 0 ] || die "needs root (network and mount namespaces, port 443)"
+for c in unshare ip setpriv mount dbus-run-session gnome-keyring-daemon secret-tool gdbus openssl jq curl \
+	g++ cmake docker-credential-secretservice docker-credential-ecr-login; do
+	command -v "$c" >/dev/null 2>&1 || die "$c is not installed (see bench/README.md)"
+done
+/usr/bin/python3 -c 'import cryptography' 2>/dev/null || die "/usr/bin/python3 lacks python3-cryptography"
+
+START=$(date +%s)
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+log "building (cmake preset default) ..."
+configure_out=$(cd "$ROOT" && cmake --preset default 2>&1) ||
+	{ printf '%s\n' "$configure_out" >&2; die "cmake --preset default failed"; }
+(cd "$ROOT" && cmake --build --preset default --target docker-credential-ssm ssm-store-file ssm-store-secretservice ssm-net) \
+	>&2 || die "the build failed"
+g++ -O2 -std=c++17 -Wall -o "$ROOT/build/bench-runner" "$BENCH_DIR/runner.cc" || die "compiling bench/runner.cc failed"
+BUILD_S=$(($(date +%s) - START))
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/ssm-bench.XXXXXX") || die "mktemp failed"
+chmod 700 "$W"
+INNER=
+outer_cleanup() {
+	if [ -n "$INNER" ] && kill -0 "$INNER" 2>/dev/null; then
+		[ -s "$W/inner.pid" ] && kill -TERM "$(cat "$W/inner.pid")" 2>/dev/null
+		wait "$INNER" 2>/dev/null
+	fi
+	# The kernel keyring entries (store answers, tokens) the runs created.
+	[ -x "$W/bin/docker-credential-ssm" ] && "$W/bin/docker-credential-ssm" cache clear >/dev/null 2>&1
+	rm -rf "$W"
+}
+trap outer_cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+mkdir -p "$W/bin" "$W/bus"
+cp "$ROOT/build/docker-credential-ssm" "$ROOT"/build/ssm-*.so "$ROOT/build/bench-runner" "$W/bin/" ||
+	die "cannot copy the build into $W"
+"$W/bin/docker-credential-ssm" version >/dev/null 2>&1 || die "the built helper does not run"
+# The private bus of tests/support/sandbox.sh: no service directories, nothing D-Bus-activated.
+# shellcheck source=../tests/support/sandbox.sh
+. "$SUPPORT_DIR/sandbox.sh"
+_sandbox_write_bus_config "$W/bus"
+
+# Nothing from the caller's environment may configure a helper, AWS, TLS or a proxy.
+for v in $(compgen -e); do
+	case $v in
+	SSM_* | AWS_* | DOCKER_* | REGISTRY_* | DBUS_SESSION_BUS_ADDRESS | SSL_CERT_* | CURL_CA_BUNDLE | \
+		[Hh][Tt][Tt][Pp]_[Pp][Rr][Oo][Xx][Yy] | [Hh][Tt][Tt][Pp][Ss]_[Pp][Rr][Oo][Xx][Yy] | \
+		[Aa][Ll][Ll]_[Pp][Rr][Oo][Xx][Yy] | [Nn][Oo]_[Pp][Rr][Oo][Xx][Yy]) unset "$v" ;;
+	esac
+done
+
+log "running the cases in a private network + mount namespace (work dir $W) ..."
+T0=$(date +%s)
+BENCH_STAGE=inner BENCH_W=$W BENCH_RUNS=$RUNS BENCH_WARMUP=$WARMUP \
+	unshare --net --mount --propagation private -- \
+	env HOME="$W" XDG_RUNTIME_DIR="$W/bus" \
+	dbus-run-session --config-file="$W/bus/session.conf" -- bash "$SELF" &
+INNER=$!
+rc=0
+wait "$INNER" || rc=$?
+while kill -0 "$INNER" 2>/dev/null; do
+	rc=0
+	wait "$INNER" || rc=$?
+done
+INNER=
+CASES_S=$(($(date +%s) - T0))
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+if [ ! -s "$W/results.jsonl" ]; then
+	die "no case ran (exit $rc)"
+fi
+
+# ----- the report ------------------------------------------------------------------------------
+dpkg_version() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "not installed"; }
+COMMIT=$(git -C "$ROOT" --no-optional-locks rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -C "$ROOT" --no-optional-locks status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+	COMMIT="$COMMIT (with uncommitted changes)"
+fi
+jq -n \
+	--arg cpu "$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)" \
+	--arg cores "$(nproc)" \
+	--arg kernel "$(uname -r)" \
+	--arg debian "$(cat /etc/debian_version 2>/dev/null || echo unknown)" \
+	--arg ss "$(dpkg_version golang-docker-credential-helpers)" \
+	--arg ecr "$(dpkg_version amazon-ecr-credential-helper)" \
+	--arg gk "$(dpkg_version gnome-keyring)" \
+	--arg ls "$(dpkg_version libsecret-1-0)" \
+	--arg ours "$("$W/bin/docker-credential-ssm" version 2>&1 | head -n 1)" \
+	--arg commit "$COMMIT" \
+	--arg date "$(date -u '+%Y-%m-%d %H:%M UTC')" \
+	--arg mode "$([ -n "$QUICK" ] && echo quick || echo full)" \
+	--arg load "before the build: $LOAD_BEFORE; after the cases: $LOAD_AFTER" \
+	--argjson runs "$RUNS" --argjson warmup "$WARMUP" \
+	--argjson build_s "$BUILD_S" --argjson cases_s "$CASES_S" --argjson rc "$rc" \
+	'{cpu: $cpu, cores: $cores, kernel: $kernel, debian: $debian, ss: $ss, ecr: $ecr, gnome_keyring: $gk,
+	  libsecret: $ls, ours: $ours, commit: $commit, date: $date, mode: $mode, runs: $runs, warmup: $warmup,
+	  build_s: $build_s, cases_s: $cases_s, inner_rc: $rc, load: $load}' >"$W/machine.json"
+
+mkdir -p "$(dirname "$OUT")"
+/usr/bin/python3 - "$W/results.jsonl" "$W/machine.json" "$OUT" <<'EOF' || rc=1
+import json, sys
+
+results_path, machine_path, out_path = sys.argv[1:]
+rows = [json.loads(l) for l in open(results_path) if l.strip()]
+m = json.load(open(machine_path))
+by = {r["id"]: r for r in rows}
+
+def med(i):
+    r = by.get(i)
+    return r["median_ms"] if r and r.get("runs") and "median_ms" in r else None
+
+def rss(i):
+    r = by.get(i)
+    return r["maxrss_kb"] if r and r.get("runs") and "maxrss_kb" in r else None
+
+def ratio(a, b):
+    return a / b if a is not None and b not in (None, 0) else None
+
+def f(x, fmt="%.2f"):
+    return "n/a" if x is None else fmt % x
+
+floor = med("true")
+L = []
+L.append("# docker-credential-ssm benchmark results")
+L.append("")
+L.append("Made by `bench/run.sh%s` (see [README.md](README.md) for what each case measures and the caveats)." %
+         (" --quick" if m["mode"] == "quick" else ""))
+L.append("")
+L.append("| | |")
+L.append("|---|---|")
+for k, v in [("date", m["date"]), ("CPU", m["cpu"]), ("cores", m["cores"]), ("kernel", m["kernel"]),
+             ("Debian", m["debian"]),
+             ("docker-credential-ssm", "%s, commit %s, cmake preset `default` (RelWithDebInfo)" % (m["ours"], m["commit"])),
+             ("golang-docker-credential-helpers (docker-credential-secretservice)", m["ss"]),
+             ("amazon-ecr-credential-helper (docker-credential-ecr-login)", m["ecr"]),
+             ("gnome-keyring / libsecret", "%s / %s" % (m["gnome_keyring"], m["libsecret"])),
+             ("runs per case", "%d timed, after %d warm-up run(s)" % (m["runs"], m["warmup"])),
+             ("time taken", "build %d s, cases %d s" % (m["build_s"], m["cases_s"])),
+             ("load average (1, 5, 15 min)", m["load"])]:
+    L.append("| %s | %s |" % (k, v))
+L.append("")
+
+# --- targets
+def target(name, value, limit, text, allowed):
+    met = None if value is None else (value <= limit)
+    return "| %s | %s | %s | %s | %s |" % (name, text, allowed, f(value, "%.3f"),
+                                           "n/a (did not run)" if met is None else ("met" if met else "**not met**"))
+
+def allowed_ms(factor, base):
+    b = med(base)
+    return "n/a" if b is None else "%.3f ms" % (factor * b)
+
+T = []
+T.append("| target | measured as | limit | measured | result |")
+T.append("|---|---|---|---|---|")
+T.append(target("(1) Secret Service get ≤ 0.2× docker-credential-secretservice",
+                ratio(med("ss_get_ours"), med("ss_get_peer")), 0.2, "ours (cache on) / peer, medians",
+                "0.2, i.e. ours ≤ " + allowed_ms(0.2, "ss_get_peer")))
+T.append(target("(2) cached ECR token get ≤ 0.2× docker-credential-ecr-login",
+                ratio(med("ecr_warm_ours"), med("ecr_warm_peer")), 0.2, "ours / ecr-login, medians",
+                "0.2, i.e. ours ≤ %s (`true`: %s ms)" % (allowed_ms(0.2, "ecr_warm_peer"), f(floor, "%.3f"))))
+T.append(target("(3) cold ECR get no slower than docker-credential-ecr-login",
+                ratio(med("ecr_cold_ours"), med("ecr_cold_peer")), 1.0, "ours / ecr-login, medians",
+                "1.0, i.e. ours ≤ " + allowed_ms(1.0, "ecr_cold_peer")))
+T.append(target("(4) not-found get ≤ 2× `true`", ratio(med("nf_ours"), floor), 2.0, "ours / true, medians",
+                "2.0, i.e. ours ≤ " + allowed_ms(2.0, "true")))
+T.append(target("(5) file store get ≤ 2× `true`", ratio(med("file_get_ours"), floor), 2.0, "ours / true, medians",
+                "2.0, i.e. ours ≤ " + allowed_ms(2.0, "true")))
+mem_pairs = [("ss_get_ours", "ss_get_peer"), ("nf_ours", "nf_peer_ss"), ("rt_ours_ss", "rt_peer_ss"),
+             ("ecr_warm_ours", "ecr_warm_peer"), ("ecr_cold_ours", "ecr_cold_peer"), ("nf_ours", "nf_peer_ecr")]
+mem_ratios = [ratio(rss(a), rss(b)) for a, b in mem_pairs]
+worst = None if any(x is None for x in mem_ratios) else max(mem_ratios)
+T.append(target("(mem) peak RSS ≤ 0.5× either peer's", worst, 0.5,
+                "worst of ours / peer median peak RSS over the paired cases below", "0.5"))
+
+# --- comparisons
+C = []
+C.append("| case | ours | ours median ms | peer | peer median ms | ours / peer | ours / `true` | ours RSS MiB | peer RSS MiB | RSS ours / peer |")
+C.append("|---|---|---|---|---|---|---|---|---|---|")
+pairs = [
+    ("1. Secret Service get", "ss_get_ours", "ss_get_peer"),
+    ("1. Secret Service get", "ss_get_ours_nocache", "ss_get_peer"),
+    ("2. cached ECR token get", "ecr_warm_ours", "ecr_warm_peer"),
+    ("3. cold ECR get (mints)", "ecr_cold_ours", "ecr_cold_peer"),
+    ("3. cold ECR get (mints)", "ecr_cold_ours_file", "ecr_cold_peer"),
+    ("4. not found (%s)" % "quay.io", "nf_ours", "nf_peer_ss"),
+    ("4. not found (%s)" % "quay.io", "nf_ours", "nf_peer_ecr"),
+    ("4. not found (%s)" % "quay.io", "nf_ours_nocache", "nf_peer_ss"),
+    ("5. file store get", "file_get_ours", None),
+    ("5. file store get", "file_get_ours_nocache", None),
+    ("6. store + erase round trip", "rt_ours_ss", "rt_peer_ss"),
+    ("6. store + erase round trip", "rt_ours_file", "rt_peer_ss"),
+]
+def mib(kb):
+    return None if kb is None else kb / 1024.0
+for name, o, p in pairs:
+    ro, rp = by.get(o, {}), by.get(p, {}) if p else {}
+    C.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        name, ro.get("label", o), f(med(o), "%.3f"), rp.get("label", "(none; `true`: %s ms)" % f(floor, "%.3f")) if p else "(none; `true`: %s ms)" % f(floor, "%.3f"),
+        f(med(p), "%.3f") if p else "–", f(ratio(med(o), med(p)), "%.3f") if p else "–",
+        f(ratio(med(o), floor), "%.2f"), f(mib(rss(o)), "%.1f"), f(mib(rss(p)), "%.1f") if p else "–",
+        f(ratio(rss(o), rss(p)), "%.2f") if p else "–"))
+
+# --- every row
+A = []
+A.append("| id | command | median ms | mean ms | stddev ms | min ms | max ms | peak RSS kB (median) | ÷ `true` | runs | runs with an unexpected exit |")
+A.append("|---|---|---|---|---|---|---|---|---|---|---|")
+for r in rows:
+    if not r.get("runs"):
+        A.append("| %s | %s | did not run | | | | | | | | |" % (r["id"], r["label"]))
+        continue
+    A.append("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %s | %d | %d |" % (
+        r["id"], r["label"], r["median_ms"], r["mean_ms"],
+        r["stddev_ms"], r["min_ms"], r["max_ms"], r["maxrss_kb"], f(ratio(r["median_ms"], floor), "%.2f"),
+        r["runs"], r["failures"]))
+
+L.append("## Targets")
+L.append("")
+L += T
+L.append("")
+L.append("## Medians and ratios")
+L.append("")
+L += C
+L.append("")
+L.append("For the round trips (6) the command is `/bin/sh roundtrip.sh HELPER` (one `store`, one `erase`) for every "
+         "helper: the shell is included for all; `roundtrip.sh true` (the shell alone) took %s ms. Peak RSS there is the "
+         "largest of the shell and the helper (wait4 counts waited-for descendants)." % f(med("rt_floor"), "%.3f"))
+L.append("")
+L.append("## Every case")
+L.append("")
+L += A
+L.append("")
+text = "\n".join(L) + "\n"
+with open(out_path, "w") as fh:
+    fh.write(text)
+
+# Terminal: the short version.
+print("")
+print("%-26s %-62s %10s %9s %8s" % ("id", "command", "median ms", "÷ true", "RSS MiB"))
+for r in rows:
+    if not r.get("runs"):
+        print("%-26s %-62s %10s" % (r["id"], r["label"][:62], "FAILED"))
+        continue
+    print("%-26s %-62s %10.3f %9s %8.1f" % (r["id"], r["label"][:62], r["median_ms"],
+                                            f(ratio(r["median_ms"], floor), "%.2f"), r["maxrss_kb"] / 1024.0))
+print("")
+print("%-62s %10s %s" % ("target", "measured", "result"))
+for line in T[2:]:
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    print("%-62s %10s %s" % (cells[0][:62], cells[3], cells[4].replace("**", "")))
+print("")
+print("written to %s" % out_path)
+EOF
+[ "$rc" = 0 ] || log "something failed to run (see above); the results file marks what did not run"
+exit "$rc"

@@ -1,0 +1,224 @@
+#include "helper/doctor.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <ostream>
+
+#include "common/error.h"
+#include "common/files.h"
+#include "common/kernel_keyring.h"
+#include "helper/client_config.h"
+#include "helper/config.h"
+#include "helper/protocol.h"
+#include "providers/provider_table.h"
+#include "providers/registry_settings.h"
+
+namespace ssm {
+namespace {
+
+class Report {
+ public:
+  explicit Report(std::ostream& out) : out_(out) {}
+  void Ok(const std::string& what) { out_ << "[ok]      " << what << "\n"; }
+  void Note(const std::string& what) { out_ << "[note]    " << what << "\n"; }
+  void Problem(const std::string& what, const std::string& fix) {
+    ++problems_;
+    out_ << "[problem] " << what << "\n          fix: " << fix << "\n";
+  }
+  int problems() const { return problems_; }
+
+ private:
+  std::ostream& out_;
+  int problems_ = 0;
+};
+
+bool OnPath(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return false;
+  std::string p = path;
+  size_t start = 0;
+  while (start <= p.size()) {
+    size_t colon = p.find(':', start);
+    std::string dir = p.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  return false;
+}
+
+// A server to mint for, for providers that serve host patterns.
+std::optional<std::string> ProbeServer(const ConfiguredRegistry& r) {
+  std::string name = r.provider->Name();
+  std::vector<std::string> hosts = r.provider->Hosts(r.config);
+  if (!hosts.empty()) return hosts.front();
+  if (name == "gcr") return std::string("gcr.io");
+  if (name == "ecr" && r.config.Has("account")) {
+    return r.config.Get("account") + ".dkr.ecr." + (r.config.Has("region") ? r.config.Get("region") : "us-east-1") +
+           ".amazonaws.com";
+  }
+  return std::nullopt;
+}
+
+void CheckRegistries(Report& report, DoctorContext& ctx, const Config& config) {
+  std::vector<ConfiguredRegistry> registries;
+  try {
+    registries = LoadRegistries(config.document, config.path, ctx.environment);
+  } catch (const Error& e) {
+    report.Problem(std::string("registry configuration: ") + e.what(), "correct the variable or entry it names");
+    return;
+  }
+  if (registries.empty()) report.Note("no registry configured: docker.io, ghcr.io, quay.io, gcr.io and public.ecr.aws are used anonymously");
+  for (ConfiguredRegistry& r : registries) {
+    std::string id = r.config.Id();
+    std::string where = " (" + r.provider->HostsDescription(r.config) + ")";
+    try {
+      LoadStoredSecrets(r, ctx.store());
+      r.provider->Validate(r.config);
+    } catch (const Error& e) {
+      report.Problem(id + where + ": " + e.what(),
+                     "docker-credential-ssm registry add " + r.config.provider +
+                         (r.config.name.empty() ? "" : " " + r.config.name) + " ... (see registry --help)");
+      continue;
+    }
+    std::optional<std::string> probe = ProbeServer(r);
+    bool mints = r.provider->FindVariable("endpoint") || r.provider->FindVariable("tokenurl") ||
+                 r.config.Has("tenantid");
+    if (!mints) {
+      report.Ok(id + where + ": variables complete");
+      continue;
+    }
+    if (!probe) {
+      report.Ok(id + where + ": variables complete (name an account to check that a token can be minted)");
+      continue;
+    }
+    try {
+      ProviderContext pc = ctx.provider_context();
+      std::optional<Credential> c = r.provider->Credentials(r.config, NormalizeServer(*probe), pc);
+      if (c) {
+        report.Ok(id + where + ": a token for " + *probe + " was minted (or is cached)");
+      } else {
+        report.Note(id + where + ": no credentials to mint with; used anonymously");
+      }
+    } catch (const Error& e) {
+      report.Problem(id + where + ": cannot get a token: " + e.what(),
+                     "check the keys, the clock, the network and proxy (https_proxy), then docker-credential-ssm "
+                     "registry test " + r.config.provider + (r.config.name.empty() ? "" : " " + r.config.name));
+    }
+  }
+}
+
+void CheckClients(Report& report) {
+  bool any = false;
+  std::string docker = DockerConfigPath();
+  std::optional<std::string> text;
+  try {
+    text = ReadTextFile(docker, 4u << 20);
+  } catch (const Error& e) {
+    report.Problem(docker + ": " + e.what(), "fix its permissions");
+  }
+  if (text) {
+    nlohmann::json doc = nlohmann::json::parse(*text, nullptr, false);
+    if (!doc.is_object()) {
+      report.Problem(docker + " is not valid JSON", "fix it: docker ignores a broken config");
+    } else {
+      bool store = doc.value("credsStore", "") == "ssm";
+      int helpers = 0;
+      if (doc.contains("credHelpers") && doc["credHelpers"].is_object()) {
+        for (auto& [k, v] : doc["credHelpers"].items()) helpers += v == "ssm";
+      }
+      if (store || helpers > 0) {
+        any = true;
+        report.Ok(docker + ": docker uses this helper" +
+                  (store ? std::string(" for every registry (credsStore)") : " for " + std::to_string(helpers) + " registries (credHelpers)"));
+      } else {
+        report.Note(docker + ": docker does not use this helper (docker-credential-ssm configure docker)");
+      }
+      int plaintext = 0;
+      if (doc.contains("auths") && doc["auths"].is_object()) {
+        for (auto& [k, v] : doc["auths"].items()) plaintext += v.is_object() && v.contains("auth");
+      }
+      if (plaintext > 0) {
+        report.Problem(docker + " still holds " + std::to_string(plaintext) + " login(s) in plaintext (auths)",
+                       "docker logout and docker login again with the helper configured, or remove them from auths");
+      }
+    }
+  } else {
+    report.Note(docker + " does not exist: docker does not use this helper (docker-credential-ssm configure docker)");
+  }
+  for (const std::string& path : PodmanAuthPaths()) {
+    std::optional<std::string> auth;
+    try {
+      auth = ReadTextFile(path, 4u << 20);
+    } catch (const Error&) {
+    }
+    if (!auth) continue;
+    nlohmann::json doc = nlohmann::json::parse(*auth, nullptr, false);
+    int helpers = 0;
+    if (doc.is_object() && doc.contains("credHelpers") && doc["credHelpers"].is_object()) {
+      for (auto& [k, v] : doc["credHelpers"].items()) helpers += v == "ssm";
+    }
+    if (helpers > 0) {
+      any = true;
+      report.Ok(path + ": podman, buildah and skopeo use this helper for " + std::to_string(helpers) + " registries");
+    }
+  }
+  if (!any) {
+    report.Problem("neither docker nor podman is configured to use this helper",
+                   "docker-credential-ssm configure docker, or docker-credential-ssm configure podman");
+  }
+}
+
+}  // namespace
+
+int RunDoctor(const std::vector<std::string>& args, DoctorContext& ctx) {
+  if (!args.empty()) {
+    *ctx.out << "Usage: docker-credential-ssm doctor [--debug]\n\n"
+             << "Checks the secret store, the configuration, every configured registry (minting a token where\n"
+             << "there is one to mint), and docker's and podman's configuration; says what to do about each\n"
+             << "problem. Exit status 0 when all is well, 1 otherwise.\n";
+    return args[0] == "--help" || args[0] == "-h" ? 0 : 2;
+  }
+  Report report(*ctx.out);
+  report.Ok(VersionLine());
+  if (OnPath("docker-credential-ssm")) {
+    report.Ok("docker-credential-ssm is on PATH, where clients look for it");
+  } else {
+    report.Problem("docker-credential-ssm is not on PATH: docker and podman cannot run it",
+                   "install it (install/install.sh, or the .deb), or add its folder to PATH");
+  }
+  Config config;
+  try {
+    config = LoadConfigFrom(ctx.config_path);
+    report.Ok("config file " + ctx.config_path + (config.exists ? ": valid" : ": none (defaults)"));
+  } catch (const Error& e) {
+    report.Problem(e.what(), "fix the JSON in that file (see man docker-credential-ssm.conf)");
+  }
+  try {
+    std::string description = ctx.store_description();
+    size_t logins = 0;
+    for (const auto& [k, v] : ctx.store().List()) logins += !IsRegistrySecretsKey(k);
+    report.Ok("secret store: " + description + "; it answers (" + std::to_string(logins) + " stored logins)");
+  } catch (const Error& e) {
+    report.Problem(std::string("secret store: ") + e.what(),
+                   e.kind() == Error::Kind::kUnavailable
+                       ? "start a Secret Service (desktop session, or dbus-run-session with gnome-keyring-daemon "
+                         "--unlock), or use SSM_STORE=file"
+                       : e.kind() == Error::Kind::kDenied ? "unlock the keyring, or fix the file permissions named"
+                                                          : "see the message; nothing was changed");
+  }
+  if (std::getenv("SSM_CACHE") != nullptr && std::string(std::getenv("SSM_CACHE")) == "off") {
+    report.Note("caches are off (SSM_CACHE=off)");
+  } else if (KernelKeyring::Available()) {
+    report.Ok("cache: the kernel keyring answers (tokens and store answers are cached in memory)");
+  } else {
+    report.Note("cache: no kernel keyring here (keyctl refused): every get asks the store, tokens are minted each time");
+  }
+  CheckRegistries(report, ctx, config);
+  CheckClients(report);
+  *ctx.out << (report.problems() == 0 ? "all is well\n" : std::to_string(report.problems()) + " problem(s)\n");
+  return report.problems() == 0 ? 0 : 1;
+}
+
+}  // namespace ssm

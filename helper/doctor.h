@@ -1,0 +1,28 @@
+// `docker-credential-ssm doctor`: checks what a pull depends on (the secret
+// store, the configuration, every configured registry, the clients' files,
+// the helper on PATH) and says what to do about each problem. Exit status 1
+// when anything is wrong.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "providers/provider.h"
+#include "store/secret_store.h"
+
+namespace ssm {
+
+struct DoctorContext {
+  std::ostream* out = nullptr;
+  std::function<SecretStore&()> store;
+  std::function<std::string()> store_description;  // which store and why
+  std::string config_path;
+  char** environment = nullptr;
+  std::function<ProviderContext()> provider_context;
+};
+
+int RunDoctor(const std::vector<std::string>& args, DoctorContext& context);
+
+}  // namespace ssm

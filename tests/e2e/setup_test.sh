@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# setup_test.sh /path/to/docker-credential-ssm
+# configure/unconfigure on client files with unrelated content (nothing else
+# changes; a corrupt or unwritable file is reported and left as it was), and
+# doctor on a healthy setup, without a Secret Service, with a broken config
+# and with a token endpoint that is down.
+set -uo pipefail
+BIN=$(readlink -f "${1:?usage: setup_test.sh /path/to/docker-credential-ssm}")
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/support/tap.sh
+source "$here/../support/tap.sh"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+unset DBUS_SESSION_BUS_ADDRESS XDG_DATA_HOME XDG_CONFIG_HOME XDG_RUNTIME_DIR DOCKER_CONFIG REGISTRY_AUTH_FILE SSM_STORE SSM_LOG
+for v in $(env | sed -n 's/^\(SSM_REGISTRY_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+export HOME="$WORK/home" PATH="$(dirname "$BIN"):$PATH" SSM_CACHE=off
+mkdir -p "$HOME/.docker" "$HOME/.config/containers"
+
+# Odd spacing, unrelated keys, other helpers, plaintext auths.
+cat >"$HOME/.docker/config.json" <<'JSON'
+{"auths" :{ "old.example":{"auth":"dTpw"} },
+   "proxies": {"default": {"httpProxy": "http://proxy:3128", "noProxy": "*.local"}},
+ "credHelpers": {"gcr.io": "gcloud"},   "detachKeys": "ctrl-e,e", "psFormat": "table {{.ID}}"}
+JSON
+cp "$HOME/.docker/config.json" "$WORK/docker.orig"
+strip() { jq -S 'del(.credsStore) | if .credHelpers then .credHelpers |= with_entries(select(.value != "ssm")) else . end' "$1"; }
+
+out=$("$BIN" configure docker --dry-run)
+check_eq "--dry-run changes nothing" "$(cat "$WORK/docker.orig")" "$(cat "$HOME/.docker/config.json")"
+case $out in *'"credsStore": "ssm"'*) pass "--dry-run shows the change" ;; *) fail "--dry-run shows the change" "$out" ;; esac
+check "configure docker" "$BIN" configure docker
+check_eq "credsStore is ssm" ssm "$(jq -r .credsStore "$HOME/.docker/config.json")"
+check_eq "every other key keeps its value" "$(jq -S . "$WORK/docker.orig")" "$(strip "$HOME/.docker/config.json")"
+check_eq "the previous file is kept as .bak" "$(cat "$WORK/docker.orig")" "$(cat "$HOME/.docker/config.json.bak")"
+check_eq "the file is 0600" 600 "$(stat -c %a "$HOME/.docker/config.json")"
+out=$("$BIN" configure docker)
+case $out in *"unchanged"*) pass "configuring twice changes nothing" ;; *) fail "configuring twice changes nothing" "$out" ;; esac
+check "unconfigure docker" "$BIN" unconfigure docker
+check_eq "unconfigure restores the meaning of the original" "$(jq -S . "$WORK/docker.orig")" "$(jq -S . "$HOME/.docker/config.json")"
+
+printf '%s' pw | "$BIN" registry add custom lab --url https://registry.lab:5000 --login ci --password - >/dev/null
+printf '{"ServerURL":"stored.example:443","Username":"u","Secret":"s"}' | "$BIN" store
+echo '{ "auths": {"x.example": {"auth": "eDp5"}}, "credHelpers": {"quay.io": "secretservice"} }' >"$HOME/.config/containers/auth.json"
+cp "$HOME/.config/containers/auth.json" "$WORK/podman.orig"
+check "configure podman" "$BIN" configure podman
+helpers=$(jq -c '.credHelpers' "$HOME/.config/containers/auth.json")
+check_eq "podman: docker.io, the configured and the stored hosts; others kept" \
+	'{"quay.io":"secretservice","docker.io":"ssm","registry.lab:5000":"ssm","stored.example:443":"ssm"}' "$helpers"
+check_eq "podman: auths untouched" '{"x.example":{"auth":"eDp5"}}' "$(jq -c .auths "$HOME/.config/containers/auth.json")"
+check "unconfigure podman" "$BIN" unconfigure podman
+check_eq "podman file back to its meaning" "$(jq -S . "$WORK/podman.orig")" "$(jq -S . "$HOME/.config/containers/auth.json")"
+
+echo '{"credsStore": "ssm",' >"$HOME/.docker/config.json"
+cp "$HOME/.docker/config.json" "$WORK/corrupt"
+RC=0; out=$("$BIN" configure docker 2>&1) || RC=$?
+case "$RC/$out" in 1/*"is not a JSON object; it was left as it is"*) pass "a corrupt file is reported" ;; *) fail "a corrupt file is reported" "$RC/$out" ;; esac
+check_eq "... and left as it was" "$(cat "$WORK/corrupt")" "$(cat "$HOME/.docker/config.json")"
+echo '{"detachKeys": "ctrl-e,e"}' >"$HOME/.docker/config.json"
+if unshare --mount bash -c "mount --bind '$HOME/.docker' '$HOME/.docker' && mount -o remount,bind,ro '$HOME/.docker' && '$BIN' configure docker" >"$WORK/ro.out" 2>&1; then
+	fail "an unwritable folder is reported" "$(cat "$WORK/ro.out")"
+else
+	case $(cat "$WORK/ro.out") in *"docker-credential-ssm: cannot"*"Read-only file system"*) pass "an unwritable file is reported ($(cat "$WORK/ro.out"))" ;; *) fail "an unwritable file is reported" "$(cat "$WORK/ro.out")" ;; esac
+fi
+check_eq "... and left as it was" '{"detachKeys": "ctrl-e,e"}' "$(cat "$HOME/.docker/config.json")"
+
+# ---------------------------------------------------------------- doctor
+"$BIN" configure docker >/dev/null
+RC=0; out=$("$BIN" doctor 2>&1) || RC=$?
+case "$RC/$out" in 0/*"all is well"*) pass "doctor on a healthy setup: all is well" ;; *) fail "doctor on a healthy setup" "$RC/$out" ;; esac
+case $out in *"[ok]      custom/lab (registry.lab:5000): variables complete"*) pass "doctor lists the configured registry" ;; *) fail "doctor lists the configured registry" "$out" ;; esac
+RC=0; out=$(SSM_STORE=secretservice "$BIN" doctor 2>&1) || RC=$?
+case "$RC/$out" in 1/*"[problem] secret store: Secret Service: no D-Bus session bus"*"fix: start a Secret Service"*) pass "doctor without a Secret Service says what to do" ;; *) fail "doctor without a Secret Service" "$RC/$out" ;; esac
+cp "$HOME/.config/docker-credential-ssm/config.json" "$WORK/config.good"
+echo '{"registries": ' >"$HOME/.config/docker-credential-ssm/config.json"
+RC=0; out=$("$BIN" doctor 2>&1) || RC=$?
+case "$RC/$out" in 1/*"[problem] the config file"*"is not valid JSON"*) pass "doctor with a broken config names it" ;; *) fail "doctor with a broken config" "$RC/$out" ;; esac
+cp "$WORK/config.good" "$HOME/.config/docker-credential-ssm/config.json"
+RC=0; out=$(SSM_REGISTRY_ECR_ACCESSKEY=AKIDX SSM_REGISTRY_ECR_SECRETACCESSKEY=s SSM_REGISTRY_ECR_ACCOUNT=123456789012 \
+	SSM_REGISTRY_ECR_ENDPOINT=https://127.0.0.1:9 SSM_HTTP_TIMEOUT=2 "$BIN" doctor 2>&1) || RC=$?
+case "$RC/$out" in 1/*"[problem] ecr"*"cannot get a token: ecr: cannot reach https://127.0.0.1:9/"*) pass "doctor with a token endpoint down" ;; *) fail "doctor with a token endpoint down" "$RC/$out" ;; esac
+RC=0; out=$(SSM_REGISTRY_HUB_LOGIN=alice "$BIN" doctor 2>&1) || RC=$?
+case "$RC/$out" in 1/*"[problem] hub"*"login needs password"*) pass "doctor with an incomplete configuration" ;; *) fail "doctor with an incomplete configuration" "$RC/$out" ;; esac
+"$BIN" unconfigure docker >/dev/null
+RC=0; out=$("$BIN" doctor 2>&1) || RC=$?
+case "$RC/$out" in 1/*"neither docker nor podman is configured"*) pass "doctor notices no client uses the helper" ;; *) fail "doctor notices no client uses the helper" "$RC/$out" ;; esac
+tap_summary
