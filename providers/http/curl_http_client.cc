@@ -142,8 +142,10 @@ class CurlHttpClient : public HttpClient {
       throw Error::Unavailable(request.what + ": cannot reach " + RedactUrl(request.url) + ": " + detail);
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+    double seconds = 0;
+    curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &seconds);
     SSM_DEBUG(request.what + ": " + request.method + " " + RedactUrl(request.url) + " -> " +
-             std::to_string(response.status));
+              std::to_string(response.status) + " in " + std::to_string(static_cast<long>(seconds * 1000)) + " ms");
     return response;
   }
 };
