@@ -86,6 +86,14 @@ std::string Attribute(SecretItem* item, const char* name) {
   return v == nullptr ? std::string() : std::string(v);
 }
 
+// An item found by a search can be deleted by another process before libsecret
+// has loaded it; that is a race, not a failure.
+bool IsVanished(const GError* e) {
+  return e != nullptr && ((e->domain == SECRET_ERROR && e->code == SECRET_ERROR_NO_SUCH_OBJECT) ||
+                          (e->domain == G_DBUS_ERROR && e->code == G_DBUS_ERROR_UNKNOWN_OBJECT) ||
+                          std::strstr(e->message, "No such secret item") != nullptr);
+}
+
 bool IsUnavailable(const GError* e) {
   if (e->domain == G_DBUS_ERROR) {
     switch (e->code) {
@@ -132,6 +140,32 @@ bool IsUnavailable(const GError* e) {
   throw Error::Failure(message);
 }
 
+// Searches, trying again when an item vanished while its properties loaded.
+GList* Search(SecretService* service, GHashTable* attrs, SecretSearchFlags flags, const std::string& doing) {
+  for (int attempt = 1;; ++attempt) {
+    GError* raw = nullptr;
+    GList* found = secret_service_search_sync(service, DockerSchema(), attrs, flags, nullptr, &raw);
+    if (raw == nullptr) return found;
+    g_list_free_full(found, g_object_unref);
+    if (attempt < 5 && IsVanished(raw)) {
+      g_error_free(raw);
+      continue;
+    }
+    Throw(GErrorPtr(raw), doing);
+  }
+}
+
+// Deletes an item; one that is already gone is fine.
+void Delete(SecretItem* item, const std::string& doing) {
+  GError* raw = nullptr;
+  if (secret_item_delete_sync(item, nullptr, &raw)) return;
+  if (IsVanished(raw)) {
+    g_error_free(raw);
+    return;
+  }
+  Throw(GErrorPtr(raw), doing);
+}
+
 }  // namespace
 
 SecretServiceStore::SecretServiceStore() {
@@ -154,13 +188,9 @@ SecretServiceStore::~SecretServiceStore() {
 
 std::optional<Credential> SecretServiceStore::Get(const std::string& key) {
   HashTablePtr attrs = Attributes({{"server", key}, {"docker_cli", "1"}});
-  GError* raw = nullptr;
-  GList* found = secret_service_search_sync(
-      service_, DockerSchema(), attrs.get(),
-      static_cast<SecretSearchFlags>(SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS), nullptr,
-      &raw);
-  if (raw != nullptr) Throw(GErrorPtr(raw), "search for the credentials of " + key);
-  ItemList list(found);
+  ItemList list(Search(service_, attrs.get(),
+                      static_cast<SecretSearchFlags>(SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS),
+                      "search for the credentials of " + key));
   SecretItem* newest = nullptr;
   bool any_locked = false;
   // Other helpers may have left several items for one server; the newest wins.
@@ -226,26 +256,20 @@ void SecretServiceStore::Put(const std::string& key, const Credential& credentia
   // Stored first, then the items of other usernames removed: a failure between
   // the two leaves an extra item, never none.
   HashTablePtr by_server = Attributes({{"server", key}, {"docker_cli", "1"}});
-  GList* found = secret_service_search_sync(service_, DockerSchema(), by_server.get(), SECRET_SEARCH_ALL, nullptr, &raw);
-  if (raw != nullptr) Throw(GErrorPtr(raw), "search for older credentials of " + key);
-  ItemList list(found);
+  ItemList list(Search(service_, by_server.get(), SECRET_SEARCH_ALL, "search for older credentials of " + key));
   for (SecretItem* item : list.items()) {
     if (Attribute(item, "username") == credential.username) continue;
-    if (!secret_item_delete_sync(item, nullptr, &raw)) Throw(GErrorPtr(raw), "remove older credentials of " + key);
+    Delete(item, "remove older credentials of " + key);
   }
 }
 
 bool SecretServiceStore::Erase(const std::string& key) {
   HashTablePtr attrs = Attributes({{"server", key}, {"docker_cli", "1"}});
-  GError* raw = nullptr;
-  GList* found = secret_service_search_sync(
-      service_, DockerSchema(), attrs.get(), static_cast<SecretSearchFlags>(SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK),
-      nullptr, &raw);
-  if (raw != nullptr) Throw(GErrorPtr(raw), "search for the credentials of " + key);
-  ItemList list(found);
+  ItemList list(Search(service_, attrs.get(), static_cast<SecretSearchFlags>(SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK),
+                      "search for the credentials of " + key));
   bool erased = false;
   for (SecretItem* item : list.items()) {
-    if (!secret_item_delete_sync(item, nullptr, &raw)) Throw(GErrorPtr(raw), "remove the credentials of " + key);
+    Delete(item, "remove the credentials of " + key);
     erased = true;
   }
   return erased;
@@ -253,10 +277,7 @@ bool SecretServiceStore::Erase(const std::string& key) {
 
 std::map<std::string, std::string> SecretServiceStore::List() {
   HashTablePtr attrs = Attributes({{"docker_cli", "1"}});
-  GError* raw = nullptr;
-  GList* found = secret_service_search_sync(service_, DockerSchema(), attrs.get(), SECRET_SEARCH_ALL, nullptr, &raw);
-  if (raw != nullptr) Throw(GErrorPtr(raw), "list the stored credentials");
-  ItemList list(found);
+  ItemList list(Search(service_, attrs.get(), SECRET_SEARCH_ALL, "list the stored credentials"));
   std::map<std::string, std::string> out;
   for (SecretItem* item : list.items()) {
     std::string server = Attribute(item, "server");
