@@ -32,7 +32,7 @@
 # docker-credential-ssm (user keyring of root) are removed with `docker-credential-ssm cache
 # clear` at the end. Exit status: 0 when every case ran and every check passed (missed targets
 # do not count), 1 when something failed to run, 2 on bad usage.
-# shellcheck source-path=SCRIPTDIR
+# shellcheck source-path=SCRIPTDIR disable=SC2317 # cleanup functions run from traps
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -114,9 +114,10 @@ EOF
 	# client's delayed ACK postpones by ~40 ms, for every HTTPS client alike. `quickack` on the
 	# namespace's loopback routes turns delayed ACKs off, so the cold cases measure the helpers,
 	# not that artifact (bench/README.md, "Caveats").
-	ip route replace local 127.0.0.0/8 dev lo table local proto kernel scope host src 127.0.0.1 quickack 1 &&
-		ip route replace local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1 quickack 1 ||
+	if ! ip route replace local 127.0.0.0/8 dev lo table local proto kernel scope host src 127.0.0.1 quickack 1 ||
+		! ip route replace local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1 quickack 1; then
 		die "cannot set quickack on the loopback routes"
+	fi
 	if [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ] ||
 		[ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
 		die "not in a private network and mount namespace"

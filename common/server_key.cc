@@ -13,8 +13,11 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string Quote(std::string_view raw) {
-  // Only quote what is printable and short; anything else is described.
+  // Only quote what is printable and short; anything else is described. A
+  // string with '@' may hold user:password@ that another check (scheme,
+  // spaces) refuses before the user-information check: never repeated.
   if (raw.size() > 200) return "(a " + std::to_string(raw.size()) + "-byte string)";
+  if (raw.find('@') != std::string_view::npos) return "(not repeated: it contains @)";
   for (char c : raw) {
     auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u >= 0x7f) return "(a string with control or non-ASCII characters)";

@@ -160,7 +160,16 @@ void Protocol::Get(std::istream& in, std::ostream& out) {
   }
   nlohmann::ordered_json answer = {
       {"ServerURL", server_url}, {"Username", credential->username}, {"Secret", credential->secret.str()}};
-  std::string text = answer.dump();
+  std::string text;
+  try {
+    text = answer.dump();
+  } catch (const nlohmann::json::type_error&) {
+    // A configured value or a keyring item in another encoding (Latin-1):
+    // JSON cannot carry it, and a replaced byte would be a wrong password.
+    WipeJsonStrings(answer);
+    throw Error::Failure("get: the user name or secret for " + key.key +
+                         " is not valid UTF-8 and cannot be sent to the client");
+  }
   WipeJsonStrings(answer);
   out << text << "\n";
   Cleanse(text);
@@ -188,7 +197,9 @@ void Protocol::List(std::ostream& out) {
     ServerKey key;
     answer[TryNormalizeServer(server, &key) ? key.key : server] = username;
   }
-  out << answer.dump() << "\n";
+  // User names are only shown: one in another encoding (Latin-1) is shown
+  // with U+FFFD rather than failing the whole list.
+  out << answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 std::vector<std::string> Protocol::OtherSpellings(const std::string& key) {

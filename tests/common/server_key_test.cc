@@ -124,6 +124,21 @@ TEST_CASE("Empty and malformed server URLs are refused with one clear line", "[s
       }
     }
   }
+  // Found by tests/fuzz/fuzz_server_key: refused for another reason checked
+  // before the user information, the whole input was quoted, password and all.
+  SECTION("user information is not echoed when another check refuses the URL first") {
+    for (const char* s : {"ftp://user:hunter2@ghcr.io", "https://user:hunter2@ghcr.io/a b", "user:hunter2@gh"}) {
+      INFO(s);
+      try {
+        NormalizeServer(s);
+        FAIL("accepted");
+      } catch (const ssm::Error& e) {
+        std::string m = e.what();
+        CHECK(m.rfind("invalid server URL", 0) == 0);
+        CHECK(m.find("hunter2") == std::string::npos);
+      }
+    }
+  }
 }
 
 TEST_CASE("TryNormalizeServer does not throw", "[server_key]") {

@@ -155,7 +155,9 @@ hrun() {
 	# A hung helper must not hang the suite.
 	cmd=(timeout -k 5 60 "$HELPER_BIN" "$@")
 	if [ -n "$trace" ] && [ -n "$HAVE_STRACE" ]; then
-		cmd=(strace -f -qq -e trace=execve -s 65536 -o "$S/strace-$trace.log" "${cmd[@]}")
+		# LeakSanitizer cannot run under ptrace: off for traced runs of an ASan build.
+		cmd=(strace -f -qq -e trace=execve -s 65536 -o "$S/strace-$trace.log"
+			env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "${cmd[@]}")
 	fi
 	HRC=0
 	if [ -n "$have_input" ]; then

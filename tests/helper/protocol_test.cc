@@ -305,3 +305,29 @@ TEST_CASE("docker's Hub refresh token does not overwrite the Hub login", "[proto
   REQUIRE(h.Run("erase", "https://index.docker.io/v1/refresh-token").status == 0);
   CHECK(nlohmann::json::parse(h.Run("get", "docker.io").out)["Secret"] == "access");
 }
+
+// Found by tests/fuzz/fuzz_protocol: a configured (or keyring) value in another
+// encoding made nlohmann's dump throw past the protocol's error boundary, so
+// the client got no line on stdout and the binary an "internal error".
+TEST_CASE("credentials that are not UTF-8: get answers one error line, list still answers", "[protocol]") {
+  ssm::MemoryStore store;
+  ssm::Protocol protocol(
+      [&]() -> ssm::SecretStore& { return store; },
+      [](const ssm::ServerKey& server) -> std::optional<ssm::Credential> {
+        if (server.key != "latin.example.com") return std::nullopt;
+        ssm::Credential c;
+        c.username = "jose";
+        c.secret = ssm::SecretString("caf\xe9");  // Latin-1
+        return c;
+      },
+      [] { return std::map<std::string, std::string>{{"latin.example.com", "jos\xe9"}}; });
+  std::istringstream in("latin.example.com\n");
+  std::ostringstream out;
+  CHECK(protocol.Run("get", in, out) == 1);
+  CHECK(out.str() ==
+        "get: the user name or secret for latin.example.com is not valid UTF-8 and cannot be sent to the client\n");
+  std::istringstream none;
+  std::ostringstream listed;
+  CHECK(protocol.Run("list", none, listed) == 0);
+  CHECK(nlohmann::json::parse(listed.str()) == nlohmann::json{{"latin.example.com", "jos\xef\xbf\xbd"}});
+}
