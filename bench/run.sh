@@ -109,15 +109,6 @@ EOF
 
 	# ----- namespace, hosts, CA -----------------------------------------------------------------
 	ip link set lo up || die "ip link set lo up failed"
-	# The stand-in (Python http.server) sends a response's headers and body in two TLS records
-	# without TCP_NODELAY: Nagle holds the body until the client ACKs the headers, which the
-	# client's delayed ACK postpones by ~40 ms, for every HTTPS client alike. `quickack` on the
-	# namespace's loopback routes turns delayed ACKs off, so the cold cases measure the helpers,
-	# not that artifact (bench/README.md, "Caveats").
-	if ! ip route replace local 127.0.0.0/8 dev lo table local proto kernel scope host src 127.0.0.1 quickack 1 ||
-		! ip route replace local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1 quickack 1; then
-		die "cannot set quickack on the loopback routes"
-	fi
 	if [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ] ||
 		[ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
 		die "not in a private network and mount namespace"
@@ -131,8 +122,31 @@ EOF
 	[ "$(getent hosts "$ECR_API" | awk 'NR == 1 {print $1}')" = 127.0.0.1 ] ||
 		die "$ECR_API does not resolve to 127.0.0.1 in the namespace"
 
-	# The stand-in under setpriv --pdeathsig: it cannot outlive this shell.
-	printf '#!/bin/sh\nexec setpriv --pdeathsig TERM /usr/bin/python3 "$@"\n' >"$W/standin-python"
+	# The stand-in under setpriv --pdeathsig: it cannot outlive this shell. It is started through
+	# a small boot file that sets TCP_NODELAY on every connection it accepts: without it, the
+	# stand-in's writes (TLS session tickets, response headers, body) are held back by Nagle until
+	# the client ACKs, which Linux's delayed ACK postpones by ~40 ms: +40 ms on every token
+	# request, for every HTTPS client alike (measured with curl, ecr-login and ours). Real
+	# servers do not wait like that; the cold cases would mostly measure that wait. Nothing else
+	# of the stand-in changes. (_standin_edit runs STANDIN_PYTHON on a script from stdin: plain.)
+	cat >"$W/standin-boot.py" <<'PYEOF'
+import runpy, socket, socketserver, sys
+_accept = socketserver.TCPServer.get_request
+def get_request(self):
+    conn, addr = _accept(self)
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return conn, addr
+socketserver.TCPServer.get_request = get_request
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+PYEOF
+	cat >"$W/standin-python" <<SHEOF
+#!/bin/sh
+case "\${1##*/}" in
+cloud_standin.py) exec setpriv --pdeathsig TERM /usr/bin/python3 "$W/standin-boot.py" "\$@" ;;
+*) exec /usr/bin/python3 "\$@" ;;
+esac
+SHEOF
 	chmod +x "$W/standin-python"
 	STANDIN_PYTHON="$W/standin-python"
 	standin_start "$W" --san "$ECR_API" --port 443 >/dev/null || die "the ECR stand-in did not start on 127.0.0.1:443"
@@ -189,6 +203,13 @@ EOF
 
 	# ----- checks, untimed ----------------------------------------------------------------------
 	local out rc
+	ECR_LOG="$HOME/.ecr/log/ecr-login.log"
+	# sdk_race_count: how many times ecr-login logged the aws-sdk-go-v2 closed-connection race.
+	sdk_race_count() {
+		local n
+		n=$(grep -c 'level=error.*deserialization failed.*use of closed network connection' "$ECR_LOG" 2>/dev/null)
+		echo "${n:-0}"
+	}
 	# run_helper INPUT-FILE CMD...: sets OUT (stdout) and RC.
 	run_helper() {
 		local input=$1
@@ -239,14 +260,26 @@ EOF
 	# 2. ECR: both mint from the same stand-in with the default endpoint, then answer from cache.
 	run_helper "$W/in/ecr-server" "$OURS" get
 	expect_login "ours get $ECR_HOST (minted: default endpoint, AWS_* keys)" AWS "$ECR_PW"
+	# docker-credential-ecr-login 0.6.0 (aws-sdk-go-v2) fails now and then with "deserialization
+	# failed, failed to decode response body, read tcp ...: use of closed network connection"
+	# although the service answered 200 (aws/aws-sdk-go-v2#1825, #2737: net/http closes the
+	# connection under the reader). It is logged in ~/.ecr/log/ecr-login.log. Here one retry.
+	EXTRA_MINTS=0
 	run_helper "$W/in/ecr-server" "$PEER_ECR" get
+	if [ "$RC" != 0 ] && [ "$(sdk_race_count)" -gt 0 ]; then
+		log "note: docker-credential-ecr-login hit the aws-sdk-go-v2 closed-connection race; retrying once"
+		EXTRA_MINTS=1
+		run_helper "$W/in/ecr-server" "$PEER_ECR" get
+	fi
 	expect_login "docker-credential-ecr-login get $ECR_HOST (minted)" AWS "$ECR_PW"
 	local accepted rejected
 	accepted=$(standin_stats | jq -r '.ecr.accepted // 0')
 	rejected=$(standin_stats | jq -r '.ecr.rejected // 0')
-	check_cmd "the stand-in verified and accepted 2 GetAuthorizationToken calls (accepted $accepted, rejected $rejected)" \
-		test "$accepted/$rejected" = 2/0
+	check_cmd "the stand-in verified and accepted $((2 + EXTRA_MINTS)) GetAuthorizationToken calls (accepted $accepted, rejected $rejected)" \
+		test "$accepted/$rejected" = $((2 + EXTRA_MINTS))/0
 	check_cmd "docker-credential-ecr-login 0.6.0 caches in \$HOME/.ecr/cache.json" test -s "$HOME/.ecr/cache.json"
+	check_cmd "... and nowhere else in \$HOME/.ecr (besides its log)" \
+		test "$(cd "$HOME/.ecr" && find . -type f | sort | paste -sd ' ')" = "./cache.json ./log/ecr-login.log"
 	run_helper "$W/in/ecr-server" env SSM_LOG=debug "$OURS" get
 	if grep -q 'kernel keyring' <(tail -n 20 "$W/helpers.err"); then log "check ok: ours answers from the kernel keyring token cache"; else
 		log "CHECK FAILED: ours does not say it used the kernel keyring token cache"
@@ -254,7 +287,7 @@ EOF
 	fi
 	run_helper "$W/in/ecr-server" "$PEER_ECR" get
 	check_cmd "both answered again from their caches (no new token request)" \
-		test "$(standin_stats | jq -r '.ecr.accepted // 0')" = 2
+		test "$(standin_stats | jq -r '.ecr.accepted // 0')" = $((2 + EXTRA_MINTS))
 
 	# 4. Not-found answers.
 	run_helper "$W/in/public-server" "$OURS" get
@@ -296,17 +329,24 @@ EOF
 	bench() {
 		local id=$1 group=$2 helper=$3 label=$4 expect=$5 input=$6
 		shift 6
-		local prepare=() envs=()
-		if [ "$1" = --prepare ]; then
-			prepare=(--prepare "$2")
-			shift 2
-		fi
-		[ "$1" = -- ] && shift
+		local prepare=() envs=() sdk_race="" race0=0 races=0
+		while [ "$1" != -- ]; do
+			case $1 in
+			--prepare)
+				prepare=(--prepare "$2")
+				shift
+				;;
+			--sdk-race) sdk_race=1 ;;
+			esac
+			shift
+		done
+		shift
 		while [[ $1 == *=* ]]; do
 			envs+=("$1")
 			shift
 		done
-		local line rc=0 t0 t1
+		local line rc=0 t0 t1 failures
+		[ -z "$sdk_race" ] || race0=$(sdk_race_count)
 		t0=$(date +%s.%N)
 		line=$(env "${envs[@]}" "$RUNNER" --runs "$RUNS" --warmup "$WARMUP" --input "$input" \
 			--expect-exit "$expect" "${prepare[@]}" -- "$@") || rc=$?
@@ -315,20 +355,27 @@ EOF
 			log "case $id: the runner failed (exit $rc)"
 			line='{"runs":0,"failures":-1}'
 			FAILED=1
-		elif [ "$rc" != 0 ]; then
-			log "case $id: $(printf '%s' "$line" | jq -r .failures) run(s) did not exit $expect"
-			FAILED=1
+		else
+			failures=$(printf '%s' "$line" | jq -r .failures)
+			[ -z "$sdk_race" ] || races=$(($(sdk_race_count) - race0))
+			if [ "$rc" != 0 ] && [ -n "$sdk_race" ] && [ "$failures" -le "$races" ]; then
+				log "case $id: $failures run(s) failed, each with the aws-sdk-go-v2 closed-connection race" \
+					"(a bug of the peer, logged in ecr-login.log; the token was minted): counted, not fatal"
+			elif [ "$rc" != 0 ]; then
+				log "case $id: $failures run(s) did not exit $expect"
+				FAILED=1
+			fi
 		fi
 		printf '%s' "$line" | jq -c --arg id "$id" --arg group "$group" --arg helper "$helper" \
-			--arg lab "$label" --arg envs "${envs[*]}" --argjson expect "$expect" \
+			--arg lab "$label" --arg envs "${envs[*]}" --argjson expect "$expect" --argjson races "$races" \
 			--argjson wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" \
-			'. + {"id": $id, "group": $group, "helper": $helper, "label": $lab, "env": $envs, "expect_exit": $expect, "wall_s": $wall}' \
+			'. + {"id": $id, "group": $group, "helper": $helper, "label": $lab, "env": $envs, "expect_exit": $expect, "wall_s": $wall, "sdk_race_failures": $races}' \
 			>>"$RESULTS"
 		log "$(printf '%-22s median %8.3f ms  rss %6s kB  (%s)' "$id" \
 			"$(printf '%s' "$line" | jq -r '.median_ms // 0')" "$(printf '%s' "$line" | jq -r '.maxrss_kb // 0')" "$label")"
 	}
 	: >"$RESULTS"
-	local clear_ours="$OURS cache clear >/dev/null" clear_ecr="rm -rf '$HOME/.ecr'"
+	local clear_ours="$OURS cache clear >/dev/null" clear_ecr="rm -f '$HOME/.ecr/cache.json'"
 	log "cases: $RUNS runs after $WARMUP warm-up(s) each"
 	bench true floor true "true" 0 /dev/null -- "$TRUE_BIN"
 
@@ -345,8 +392,8 @@ EOF
 	bench ecr_warm_ours ecr_warm ours "ours get (cached token)" 0 "$W/in/ecr-server" -- "$OURS" get
 
 	# 3. The cold get that mints the token: caches cleared before every run.
-	bench ecr_cold_peer ecr_cold ecr-login "docker-credential-ecr-login get, ~/.ecr removed first" 0 "$W/in/ecr-server" \
-		--prepare "$clear_ecr" -- "$PEER_ECR" get
+	bench ecr_cold_peer ecr_cold ecr-login "docker-credential-ecr-login get, ~/.ecr/cache.json removed first" 0 "$W/in/ecr-server" \
+		--prepare "$clear_ecr" --sdk-race -- "$PEER_ECR" get
 	bench ecr_cold_ours ecr_cold ours "ours get, \`cache clear\` first" 0 "$W/in/ecr-server" \
 		--prepare "$clear_ours" -- "$OURS" get
 	bench ecr_cold_ours_file ecr_cold ours_file "ours get, \`cache clear\` first, SSM_STORE=file" 0 "$W/in/ecr-server" \
@@ -385,8 +432,8 @@ EOF
 	accepted=$(standin_stats | jq -r '.ecr.accepted // 0')
 	check_cmd "the stand-in rejected no token request ($rejected)" test "$rejected" = 0
 	# 2 mints in the checks, then one per run of the three cold cases and none for the rest.
-	check_cmd "every cold run minted once, no warm run minted ($accepted token requests, expected $((2 + 3 * (RUNS + WARMUP))))" \
-		test "$accepted" = $((2 + 3 * (RUNS + WARMUP)))
+	check_cmd "every cold run minted once, no warm run minted ($accepted token requests, expected $((2 + EXTRA_MINTS + 3 * (RUNS + WARMUP))))" \
+		test "$accepted" = $((2 + EXTRA_MINTS + 3 * (RUNS + WARMUP)))
 	standin_stats >"$W/standin-stats.json" 2>/dev/null || true
 	return "$FAILED"
 }
@@ -480,7 +527,19 @@ for v in $(compgen -e); do
 	esac
 done
 
+# cpu_busy: jiffies (1/100 s) the whole machine spent busy so far; children_cpu: CPU time in
+# hundredths of seconds used by this shell's waited-for descendants (the inner stage and
+# everything it started). Their difference over the cases is what other processes used.
+cpu_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+children_cpu() {
+	times | awk 'NR == 2 {
+		n = 0
+		for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] }
+		printf "%d", n * 100 }'
+}
 log "running the cases in a private network + mount namespace (work dir $W) ..."
+BUSY0=$(cpu_busy)
+OURCPU0=$(children_cpu)
 T0=$(date +%s)
 BENCH_STAGE=inner BENCH_W=$W BENCH_RUNS=$RUNS BENCH_WARMUP=$WARMUP \
 	unshare --net --mount --propagation private -- \
@@ -496,6 +555,13 @@ done
 INNER=
 CASES_S=$(($(date +%s) - T0))
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+OTHERS_CPU=$(( ($(cpu_busy) - BUSY0) - ($(children_cpu) - OURCPU0) ))
+[ "$OTHERS_CPU" -ge 0 ] || OTHERS_CPU=0
+OTHERS=$(awk -v o="$OTHERS_CPU" -v t="$CASES_S" -v c="$(nproc)" 'BEGIN {
+	p = 0
+	if (t > 0) p = o / (t * c)
+	printf "%.1f CPU-seconds (%.0f%% of the machine over the %d s)", o / 100, p, t }')
+log "other processes used $OTHERS while the cases ran"
 
 if [ ! -s "$W/results.jsonl" ]; then
 	die "no case ran (exit $rc)"
@@ -521,11 +587,12 @@ jq -n \
 	--arg date "$(date -u '+%Y-%m-%d %H:%M UTC')" \
 	--arg mode "$([ -n "$QUICK" ] && echo quick || echo full)" \
 	--arg load "before the build: $LOAD_BEFORE; after the cases: $LOAD_AFTER" \
+	--arg others "$OTHERS" \
 	--argjson runs "$RUNS" --argjson warmup "$WARMUP" \
 	--argjson build_s "$BUILD_S" --argjson cases_s "$CASES_S" --argjson rc "$rc" \
 	'{cpu: $cpu, cores: $cores, kernel: $kernel, debian: $debian, ss: $ss, ecr: $ecr, gnome_keyring: $gk,
 	  libsecret: $ls, ours: $ours, commit: $commit, date: $date, mode: $mode, runs: $runs, warmup: $warmup,
-	  build_s: $build_s, cases_s: $cases_s, inner_rc: $rc, load: $load}' >"$W/machine.json"
+	  build_s: $build_s, cases_s: $cases_s, inner_rc: $rc, load: $load, others: $others}' >"$W/machine.json"
 
 mkdir -p "$(dirname "$OUT")"
 /usr/bin/python3 - "$W/results.jsonl" "$W/machine.json" "$OUT" <<'EOF' || rc=1
@@ -567,7 +634,9 @@ for k, v in [("date", m["date"]), ("CPU", m["cpu"]), ("cores", m["cores"]), ("ke
              ("gnome-keyring / libsecret", "%s / %s" % (m["gnome_keyring"], m["libsecret"])),
              ("runs per case", "%d timed, after %d warm-up run(s)" % (m["runs"], m["warmup"])),
              ("time taken", "build %d s, cases %d s" % (m["build_s"], m["cases_s"])),
-             ("load average (1, 5, 15 min)", m["load"])]:
+             ("load average (1, 5, 15 min)", m["load"]),
+             ("CPU used by other processes while the cases ran", m["others"] +
+              " (the benchmark's own processes excluded; anything above a few % makes the numbers noisy)")]:
     L.append("| %s | %s |" % (k, v))
 L.append("")
 
@@ -640,10 +709,13 @@ for r in rows:
     if not r.get("runs"):
         A.append("| %s | %s | did not run | | | | | | | | |" % (r["id"], r["label"]))
         continue
-    A.append("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %s | %d | %d |" % (
+    fails = str(r["failures"])
+    if r.get("sdk_race_failures"):
+        fails += " (all the aws-sdk-go-v2 closed-connection race of ecr-login, see README)"
+    A.append("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %s | %d | %s |" % (
         r["id"], r["label"], r["median_ms"], r["mean_ms"],
         r["stddev_ms"], r["min_ms"], r["max_ms"], r["maxrss_kb"], f(ratio(r["median_ms"], floor), "%.2f"),
-        r["runs"], r["failures"]))
+        r["runs"], fails))
 
 L.append("## Targets")
 L.append("")

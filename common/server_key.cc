@@ -137,6 +137,9 @@ ServerKey NormalizeServer(std::string_view raw) {
     std::string_view below_v1;
     if (path.substr(0, 4) == "/v1/") below_v1 = path.substr(4);
     if (!below_v1.empty()) {
+      // The path is kept in the key: user:password@ there would be stored and
+      // listed in clear (docker's own keys, refresh-token, have no '@').
+      if (below_v1.find('@') != std::string_view::npos) Malformed(s, "a Docker Hub key must not contain @");
       out.key = std::string(kDockerHubKey) + std::string(below_v1);
     } else {
       out.docker_hub = true;

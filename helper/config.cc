@@ -21,6 +21,9 @@ Config LoadConfigFrom(const std::string& path) {
   } catch (const nlohmann::json::parse_error& e) {
     throw Error::BadInput("the config file " + path + " is not valid JSON (error at byte " + std::to_string(e.byte) +
                           ")");
+  } catch (const nlohmann::json::exception&) {
+    // A number beyond a double (1e999): out_of_range, not parse_error.
+    throw Error::BadInput("the config file " + path + " is not valid JSON (a number is out of range)");
   }
   if (!config.document.is_object()) throw Error::BadInput("the config file " + path + " must hold a JSON object");
   auto it = config.document.find("store");

@@ -104,6 +104,10 @@ void Protocol::Store(std::istream& in) {
     // e.what() quotes the text around the error, which may be the secret.
     throw Error::BadInput("store: stdin is not valid UTF-8 JSON (error at byte " + std::to_string(e.byte) +
                           "); expected {\"ServerURL\":...,\"Username\":...,\"Secret\":...}");
+  } catch (const nlohmann::json::exception&) {
+    // A number beyond a double (1e999): out_of_range, not parse_error.
+    throw Error::BadInput("store: stdin holds a number out of range; expected {\"ServerURL\":...,\"Username\":...,"
+                          "\"Secret\":...}");
   }
   struct Wipe {
     nlohmann::json& j;

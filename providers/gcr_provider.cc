@@ -25,15 +25,22 @@ ServiceAccount ParseKeyJson(const RegistryConfig& c) {
     throw Error::BadInput(c.Id() + ": keyjson " + why);
   };
   if (!doc.is_object()) return refuse("is not a JSON object (give the service account's JSON key file)");
-  if (doc.value("type", "") != "service_account") return refuse("is not a service account key (type service_account)");
+  // Not doc.value(): it throws nlohmann's type_error when a field has another type.
+  auto text = [&](const char* key) -> std::string {
+    auto it = doc.find(key);
+    if (it == doc.end() || it->is_null()) return "";
+    if (!it->is_string()) throw Error::BadInput(c.Id() + ": keyjson has a " + key + " that is not a string");
+    return it->get<std::string>();
+  };
+  if (text("type") != "service_account") return refuse("is not a service account key (type service_account)");
   ServiceAccount sa;
   if (!doc.contains("client_email") || !doc["client_email"].is_string()) return refuse("has no client_email");
   if (!doc.contains("private_key") || !doc["private_key"].is_string()) return refuse("has no private_key");
   sa.client_email = doc["client_email"].get<std::string>();
   sa.private_key = SecretString(doc["private_key"].get<std::string>());
   Cleanse(doc["private_key"].get_ref<std::string&>());
-  sa.private_key_id = doc.value("private_key_id", "");
-  sa.token_uri = doc.value("token_uri", "");
+  sa.private_key_id = text("private_key_id");
+  sa.token_uri = text("token_uri");
   if (!LooksLikePem(sa.private_key.str())) return refuse("has a private_key that is not a PEM key");
   return sa;
 }

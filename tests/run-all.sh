@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds and runs every test: the release build (warnings are errors), then the
-# ASan+UBSan build of the same tests, then the man page lint.
+# Builds and runs every test: the release build (warnings are errors), the
+# benchmark in quick mode, the ASan+UBSan build of the same tests, the fuzz
+# targets for a minute each, and the man page lint.
 # Usage: bash tests/run-all.sh        (after: sudo bash install/deps.sh)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -11,10 +12,16 @@ cmake --preset default >/dev/null
 cmake --build --preset default -j "$jobs"
 ctest --preset default
 
+echo "=== benchmark, quick mode (proves it runs; bench/results.md holds a full run)"
+bash bench/run.sh --quick
+
 echo "=== ASan + UBSan build and tests"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
 ctest --preset asan
+
+echo "=== libFuzzer targets, 60 s each (Clang)"
+bash tests/fuzz/run.sh 60
 
 echo "=== man page lint"
 for page in man/*.[1-9]; do

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -17,7 +18,10 @@ int64_t JwtExpiry(const std::string& jwt) {
   if (!Base64UrlDecode(jwt.substr(a + 1, b - a - 1), &payload)) return 0;
   nlohmann::json doc = nlohmann::json::parse(payload, nullptr, false);
   if (!doc.is_object() || !doc.contains("exp") || !doc["exp"].is_number()) return 0;
-  return static_cast<int64_t>(doc["exp"].get<double>());
+  double exp = doc["exp"].get<double>();
+  // Converting a double beyond int64 (1e300) is undefined behaviour.
+  if (!std::isfinite(exp) || exp <= 0 || exp > 1e11) return 0;
+  return static_cast<int64_t>(exp);
 }
 
 }  // namespace

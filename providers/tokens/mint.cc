@@ -34,7 +34,12 @@ std::string RemoteErrorMessage(const std::string& body) {
   } else if (doc.contains("errors") && doc["errors"].is_array() && !doc["errors"].empty() &&
              doc["errors"][0].is_object()) {  // registries (ACR)
     const auto& e = doc["errors"][0];
-    out = e.value("code", "") + ": " + e.value("message", "");
+    // Not e.value(): it throws when the service sends another type there.
+    auto field = [&](const char* key) -> std::string {
+      auto it = e.find(key);
+      return it != e.end() && it->is_string() ? it->get<std::string>() : "";
+    };
+    out = field("code") + ": " + field("message");
   }
   // One line, bounded: it is shown to the user.
   for (char& c : out) {

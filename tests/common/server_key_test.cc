@@ -32,6 +32,19 @@ TEST_CASE("docker's refresh-token key below Hub's v1 URL stays its own key", "[s
   }
   CHECK(NormalizeServer("https://index.docker.io/v1//").key == ssm::kDockerHubKey);
   CHECK(NormalizeServer("https://index.docker.io/v2/").key == ssm::kDockerHubKey);
+  // Found by tests/fuzz/fuzz_server_key: the path below /v1/ went into the key
+  // as it was, '@' and all, so user:password@ there was kept in a key.
+  for (const char* s : {"https://index.docker.io/v1/user:hunter2@x", "docker.io/v1/a@b"}) {
+    INFO(s);
+    ssm::ServerKey key;
+    CHECK_FALSE(ssm::TryNormalizeServer(s, &key));
+    try {
+      NormalizeServer(s);
+    } catch (const ssm::Error& e) {
+      CHECK(std::string(e.what()).find("hunter2") == std::string::npos);
+    }
+  }
+  CHECK(NormalizeServer("docker.io/library/alpine@sha256:abc").key == ssm::kDockerHubKey);
 }
 
 TEST_CASE("Other registries become host[:port]", "[server_key]") {

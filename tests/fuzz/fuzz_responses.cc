@@ -2,7 +2,8 @@
 // providers/registry_check.h). Each input is the body (or header) of one
 // answer and goes through all of them: ParseEcrAnswer (private and public),
 // ParseGoogleTokenAnswer, ParseAadTokenAnswer, ParseAcrExchangeAnswer,
-// RemoteErrorMessage and ParseChallenge.
+// RemoteErrorMessage and ParseChallenge; and, base64url-encoded, as the
+// payload of the JWT in an ACR exchange answer (whose exp is read).
 //
 // Invariants: only ssm::Error is thrown (RemoteErrorMessage and ParseChallenge
 // throw nothing); what a parser accepts is sane: a user name without ':' and an
@@ -14,6 +15,7 @@
 
 #include "common/error.h"
 #include "fuzz_support.h"
+#include "providers/crypto/digest.h"
 #include "providers/registry_check.h"
 #include "providers/tokens/mint.h"
 
@@ -94,6 +96,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Google(body);
   Aad(body);
   AcrExchange(body);
+  // The same bytes as the payload of the refresh token's JWT, which the
+  // exchange's parser decodes to read exp: random bytes rarely spell base64url.
+  AcrExchange(R"({"refresh_token":"eyJhbGciOiJSUzI1NiJ9.)" + ssm::Base64UrlEncode(body) + R"(.c2ln"})");
   RemoteError(body);
   Challenge(body);
   return 0;

@@ -89,6 +89,9 @@ protocol = {
     "roundtrip-prefilled": "R" + store_req("registry.example.com", "carol", "secret"),
     "roundtrip-hub-subkey": "R" + store_req("https://index.docker.io/v1/refresh-token", "<token>", "eyJhbGciOi"),
     "roundtrip-configured": "R" + store_req("lab.example.com:5000", "me", "mine"),
+    # inputs that crashed a target once (see tests/fuzz/README.md)
+    "regress-store-number-overflow": 's{"ServerURL":"ghcr.io","Username":"u","Secret":"s","x":1e999}',
+    "regress-get-latin1-list": "Llatin.example.com",
 }
 
 server_key = {
@@ -144,6 +147,8 @@ server_key = {
     "spaces": "  registry.example.com \n",
     "non-ascii": "r\xe9gistry.example.com",
     "long-label": "a" * 64 + ".example.com",
+    # inputs that crashed a target once (see tests/fuzz/README.md)
+    "regress-hub-subkey-at": "https://index.docker.io/v1/user:hunter22@x",
 }
 
 SA_KEY = json.dumps({"type": "service_account", "client_email": "sa@project.iam.gserviceaccount.com",
@@ -191,6 +196,10 @@ config = {
     "env-errors": "%%\nCUSTOM=x\nCUSTOM_LAB_NOPE=x\nNEXUS_URL=x\nCUSTOM_BAD-NAME_URL=x\n",
     "ecr-region": "%%\nECR_REGION=moon\nECR_ACCOUNT=12\nECR_ENDPOINT=http://x\n",
     "acr-authority": "%%\nACR_CLIENTID=c\nACR_CLIENTSECRET=s\nACR_AUTHORITYURL=https://login.example\n",
+    # inputs that crashed a target once (see tests/fuzz/README.md)
+    "regress-number-overflow": '{"store":"file","n":1e999}',
+    "regress-gcr-keyjson-type": '%%\nGCR_KEYJSON={"type":1}\n',
+    "regress-gcr-keyjson-null": '%%\nGCR_PROD_KEYJSON={"type":null,"private_key_id":[]}\n',
 }
 
 RFC3339 = "2025-02-19T20:28:11.49Z"
@@ -215,6 +224,7 @@ responses = {
                     + '.c2ln"}',
     "acr-exchange-exp-float": '{"refresh_token":"' + b64url("{}") + "." + b64url('{"exp":1.7400108E9}') + '.sig"}',
     "acr-exchange-opaque": '{"refresh_token":"opaque-token"}',
+    "jwt-payload": '{"aud":"myregistry.azurecr.io","exp":1740010800,"grant_type":"refresh_token","iat":1739999999}',
     "acr-error": '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":null}]}',
     "www-bearer": 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull"',
     "www-basic": 'Basic realm="Registry Realm"',
@@ -222,6 +232,9 @@ responses = {
     "www-acr": 'BEARER realm="https://myregistry.azurecr.io/oauth2/token",service="myregistry.azurecr.io"',
     "www-unterminated": 'Bearer realm="https://r',
     "empty": "",
+    # inputs that crashed a target once (see tests/fuzz/README.md)
+    "regress-remote-error-code-number": '{"errors":[{"code":401,"message":"denied"}]}',
+    "regress-jwt-exp-huge": '{"exp":1e300}',
 }
 
 write("fuzz_protocol", protocol)

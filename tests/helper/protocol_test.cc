@@ -331,3 +331,16 @@ TEST_CASE("credentials that are not UTF-8: get answers one error line, list stil
   CHECK(protocol.Run("list", none, listed) == 0);
   CHECK(nlohmann::json::parse(listed.str()) == nlohmann::json{{"latin.example.com", "jos\xef\xbf\xbd"}});
 }
+
+// Found by tests/fuzz/fuzz_protocol: a number beyond a double makes nlohmann
+// throw out_of_range (not parse_error), which escaped the protocol's boundary.
+TEST_CASE("store refuses a number out of range with one line", "[protocol]") {
+  Harness h;
+  for (const char* input : {R"({"ServerURL":"ghcr.io","Username":"u","Secret":"s","x":1e999})", "-1e400", "[1E99999]"}) {
+    INFO(input);
+    Result r = h.Run("store", input);
+    CHECK(r.status == 1);
+    CHECK(r.out == "store: stdin holds a number out of range; expected {\"ServerURL\":...,\"Username\":...,\"Secret\":...}\n");
+  }
+  CHECK(h.store_.size() == 0);
+}

@@ -297,4 +297,19 @@ TEST_CASE("remote error messages are read from each service's shape", "[token_cl
         "UNAUTHORIZED: bad token");
   CHECK(ssm::RemoteErrorMessage("not json").empty());
   CHECK(ssm::RemoteErrorMessage(R"({"error":")" + std::string(1000, 'x') + R"("})").size() == 303);
+  // Found by tests/fuzz/fuzz_responses: a code or message of another type
+  // made nlohmann's value() throw type_error instead of being left out.
+  CHECK(ssm::RemoteErrorMessage(R"({"errors":[{"code":401,"message":"denied"}]})") == ": denied");
+  CHECK(ssm::RemoteErrorMessage(R"({"errors":[{"code":"DENIED","message":null}]})") == "DENIED: ");
+}
+
+// Found by tests/fuzz/fuzz_responses: an exp beyond int64 (1e300) was
+// converted to int64_t, which is undefined behaviour (UBSan reports it).
+TEST_CASE("an ACR refresh token with an impossible exp gets the default lifetime", "[token_clients]") {
+  for (const char* exp : {"1e300", "-1e300", "0", "9.3e18"}) {
+    INFO(exp);
+    std::string refresh = ssm::Base64UrlEncode("{}") + "." + ssm::Base64UrlEncode(std::string(R"({"exp":)") + exp + "}") + ".sig";
+    ssm::MintedToken t = ssm::ParseAcrExchangeAnswer(R"({"refresh_token":")" + refresh + R"("})", 1700000000, "acr");
+    CHECK(t.expires_at == 1700000000 + 3600);
+  }
 }

@@ -274,6 +274,12 @@ TEST_CASE("GCR validation", "[tokens]") {
   CHECK(refusal({}, {{"keyjson", "{\"type\":\"authorized_user\"}"}}) ==
         "gcr: keyjson is not a service account key (type service_account)");
   CHECK(refusal({}, {{"keyjson", "not json"}}).find("keyjson is not a JSON object") != std::string::npos);
+  // Found by tests/fuzz/fuzz_config: a field of another type made nlohmann's
+  // value() throw type_error out of Validate instead of an ssm::Error.
+  CHECK(refusal({}, {{"keyjson", R"({"type":1})"}}) == "gcr: keyjson has a type that is not a string");
+  CHECK(refusal({}, {{"keyjson", R"({"type":"service_account","client_email":"a@b","private_key":)"
+                                 R"("-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----","token_uri":[]})"}}) ==
+        "gcr: keyjson has a token_uri that is not a string");
 }
 
 TEST_CASE("ACR with tenantid exchanges; without, the service principal is used directly", "[tokens]") {
