@@ -431,9 +431,11 @@ EOF
 	rejected=$(standin_stats | jq -r '.ecr.rejected // 0')
 	accepted=$(standin_stats | jq -r '.ecr.accepted // 0')
 	check_cmd "the stand-in rejected no token request ($rejected)" test "$rejected" = 0
-	# 2 mints in the checks, then one per run of the three cold cases and none for the rest.
-	check_cmd "every cold run minted once, no warm run minted ($accepted token requests, expected $((2 + EXTRA_MINTS + 3 * (RUNS + WARMUP))))" \
-		test "$accepted" = $((2 + EXTRA_MINTS + 3 * (RUNS + WARMUP)))
+	# 2 mints in the checks, then one per run of the three cold cases and none for the rest;
+	# up to 3 more are ecr-login's SDK retrying after its closed-connection race (README).
+	expected=$((2 + EXTRA_MINTS + 3 * (RUNS + WARMUP)))
+	check_cmd "every cold run minted once, no warm run minted ($accepted token requests, expected $expected, at most 3 more from ecr-login's retries)" \
+		test "$accepted" -ge "$expected" -a "$accepted" -le $((expected + 3))
 	standin_stats >"$W/standin-stats.json" 2>/dev/null || true
 	return "$FAILED"
 }
