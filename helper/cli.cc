@@ -1,6 +1,7 @@
 #include "helper/cli.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -266,6 +267,17 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
   if (action == "--version" || action == "-v") {
     out << VersionLine() << "\n";
     return 0;
+  }
+  if (action == "list") {
+    // Clients send a dummy line to `list`. Read it (bounded) when it comes
+    // from a pipe or file, so a client still writing never meets a closed
+    // pipe; a terminal is not waited on.
+    struct stat st;
+    if (fstat(0, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode))) {
+      char sink[4096];
+      size_t total = 0;
+      while (total < kMaxInputBytes && in.read(sink, sizeof sink).gcount() > 0) total += static_cast<size_t>(in.gcount());
+    }
   }
   Protocol protocol([&]() -> SecretStore& { return session.store(); },
                     [&](const ServerKey& server) { return session.Configured(server); },

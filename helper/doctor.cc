@@ -123,7 +123,8 @@ void CheckClients(Report& report) {
     if (!doc.is_object()) {
       report.Problem(docker + " is not valid JSON", "fix it: docker ignores a broken config");
     } else {
-      bool store = doc.value("credsStore", "") == "ssm";
+      // Not doc.value(): a credsStore of another type must not throw.
+      bool store = doc.contains("credsStore") && doc["credsStore"].is_string() && doc["credsStore"] == "ssm";
       int helpers = 0;
       if (doc.contains("credHelpers") && doc["credHelpers"].is_object()) {
         for (auto& [k, v] : doc["credHelpers"].items()) helpers += v == "ssm";
