@@ -529,19 +529,19 @@ for v in $(compgen -e); do
 	esac
 done
 
-# cpu_busy: jiffies (1/100 s) the whole machine spent busy so far; children_cpu: CPU time in
-# hundredths of seconds used by this shell's waited-for descendants (the inner stage and
-# everything it started). Their difference over the cases is what other processes used.
+# cpu_busy: jiffies (1/100 s) the whole machine spent busy so far. children_cpu FILE: CPU time
+# (1/100 s) used so far by this shell's waited-for descendants (the inner stage and everything
+# it started), from `times`, which must run in this shell, not in a $(...) subshell: hence the
+# file. Busy time minus our own over the cases is what other processes used.
 cpu_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 children_cpu() {
-	times | awk 'NR == 2 {
-		n = 0
-		for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] }
-		printf "%d", n * 100 }'
+	times >"$1"
+	awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] }
+		printf "%d\n", n * 100 }' "$1" >"$1.cs"
 }
 log "running the cases in a private network + mount namespace (work dir $W) ..."
 BUSY0=$(cpu_busy)
-OURCPU0=$(children_cpu)
+children_cpu "$W/times0"
 T0=$(date +%s)
 BENCH_STAGE=inner BENCH_W=$W BENCH_RUNS=$RUNS BENCH_WARMUP=$WARMUP \
 	unshare --net --mount --propagation private -- \
@@ -557,7 +557,9 @@ done
 INNER=
 CASES_S=$(($(date +%s) - T0))
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
-OTHERS_CPU=$(( ($(cpu_busy) - BUSY0) - ($(children_cpu) - OURCPU0) ))
+BUSY1=$(cpu_busy)
+children_cpu "$W/times1"
+OTHERS_CPU=$(( (BUSY1 - BUSY0) - ($(cat "$W/times1.cs") - $(cat "$W/times0.cs")) ))
 [ "$OTHERS_CPU" -ge 0 ] || OTHERS_CPU=0
 OTHERS=$(awk -v o="$OTHERS_CPU" -v t="$CASES_S" -v c="$(nproc)" 'BEGIN {
 	p = 0
