@@ -7,6 +7,8 @@
 #   --quick      5 runs after 1 warm-up per case (CI: proves the benchmark works); writes
 #                build/bench-results-quick.md unless --out is given
 #   --out FILE   where the Markdown results go (default: bench/results.md in full mode)
+#   --hook FILE  (profiling) run the bash script FILE inside the prepared environment after the
+#                checks, with OURS, PEER_SS, PEER_ECR, RUNNER and W set, instead of the cases
 #   (full mode: 100 runs after 5 warm-ups per case)
 #
 # What it does (root, Debian 12, loopback only):
@@ -158,14 +160,23 @@ SHEOF
 	  ecr: {token_password: $pw, expires_in: 43200, account: "123456789012"},
 	  mode: "ok"}')" || die "standin_config failed"
 
-	local bundle=/etc/ssl/certs/ca-certificates.crt
-	[ -f "$bundle" ] || die "$bundle is missing"
-	cat "$bundle" "$STANDIN_CA" >"$W/ca-certificates.crt"
-	chmod 644 "$W/ca-certificates.crt"
-	mount --bind "$W/ca-certificates.crt" "$bundle" || die "cannot bind-mount the CA bundle"
+	# The stand-in's CA installed system-wide as update-ca-certificates would: appended to the
+	# bundle and linked under its subject hash in the directory, in a copy of /etc/ssl/certs
+	# bind-mounted over the original (Go reads the bundle, our libcurl the hashed directory).
+	local certs=/etc/ssl/certs
+	[ -f "$certs/ca-certificates.crt" ] || die "$certs/ca-certificates.crt is missing"
+	cp -a "$certs" "$W/certs" || die "cannot copy $certs"
+	cat "$STANDIN_CA" >>"$W/certs/ca-certificates.crt"
+	cp "$STANDIN_CA" "$W/certs/ssm-bench-standin.pem"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout /dev/null -subj /CN=ssm-bench-unrelated -days 1 -out "$W/empty.pem" 2>/dev/null || die "openssl req failed"
+	ln -s ssm-bench-standin.pem "$W/certs/$(openssl x509 -noout -subject_hash -in "$STANDIN_CA").0"
+	chmod 755 "$W/certs"
+	mount --bind "$W/certs" "$certs" || die "cannot bind-mount the CA directory"
 	curl -fsS -o /dev/null --max-time 5 "https://$ECR_API/_stats" ||
 		die "https://$ECR_API/ is not trusted through the system CA bundle in the namespace"
-	log "stand-in: https://$ECR_API (127.0.0.1:443, pid $STANDIN_PID), trusted through the system bundle"
+	curl -fsS -o /dev/null --max-time 5 --cacert "$W/empty.pem" --capath "$certs" "https://$ECR_API/_stats" ||
+		die "https://$ECR_API/ is not trusted through the system CA directory in the namespace"
+	log "stand-in: https://$ECR_API (127.0.0.1:443, pid $STANDIN_PID), trusted through the system bundle and directory"
 
 	# ----- the helpers' environment -------------------------------------------------------------
 	mkdir -p "$W"/{home,config,data,cache,run,tmp,in}
@@ -324,6 +335,13 @@ EOF
 		return 1
 	fi
 
+	# --hook FILE: a developer's script (profiling) runs here, in the prepared environment, with
+	# OURS, PEER_SS, PEER_ECR, RUNNER, W and the in/ files; no cases are timed.
+	if [ -n "${BENCH_HOOK:-}" ]; then
+		OURS=$OURS PEER_SS=$PEER_SS PEER_ECR=$PEER_ECR RUNNER=$RUNNER W=$W bash "$BENCH_HOOK" >&2
+		return $?
+	fi
+
 	# ----- the cases ----------------------------------------------------------------------------
 	# bench ID GROUP HELPER LABEL EXPECT INPUT [--prepare CMD] -- [VAR=VALUE...] CMD...
 	bench() {
@@ -450,6 +468,7 @@ fi
 # =============================================================================================
 QUICK=
 OUT=
+HOOK=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
@@ -459,6 +478,11 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	--out=*) OUT=${1#--out=} ;;
+	--hook)
+		[ $# -ge 2 ] || { echo "bench/run.sh: --hook needs a FILE" >&2; exit 2; }
+		HOOK=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+		shift
+		;;
 	-h | --help)
 		awk 'NR > 1 && /^# shellcheck/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$SELF"
 		exit 0
@@ -543,7 +567,7 @@ log "running the cases in a private network + mount namespace (work dir $W) ..."
 BUSY0=$(cpu_busy)
 children_cpu "$W/times0"
 T0=$(date +%s)
-BENCH_STAGE=inner BENCH_W=$W BENCH_RUNS=$RUNS BENCH_WARMUP=$WARMUP \
+BENCH_STAGE=inner BENCH_HOOK=$HOOK BENCH_W=$W BENCH_RUNS=$RUNS BENCH_WARMUP=$WARMUP \
 	unshare --net --mount --propagation private -- \
 	env HOME="$W" XDG_RUNTIME_DIR="$W/bus" \
 	dbus-run-session --config-file="$W/bus/session.conf" -- bash "$SELF" &
@@ -555,6 +579,7 @@ while kill -0 "$INNER" 2>/dev/null; do
 	wait "$INNER" || rc=$?
 done
 INNER=
+[ -z "$HOOK" ] || exit "$rc"
 CASES_S=$(($(date +%s) - T0))
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 BUSY1=$(cpu_busy)

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 namespace ssm {
 namespace {
@@ -33,7 +34,30 @@ const char* LevelName(LogLevel level) {
   return "";
 }
 
+// Milliseconds of CLOCK_MONOTONIC, the base that debug lines count from.
+double NowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+// SSM_LOG_T0, set by StartLogClock in the binary and read by the modules too.
+double ClockBase() {
+  static double base = [] {
+    const char* v = std::getenv("SSM_LOG_T0");
+    return v != nullptr ? std::strtod(v, nullptr) : NowMs();
+  }();
+  return base;
+}
+
 }  // namespace
+
+void StartLogClock() {
+  if (!LogEnabled(LogLevel::kDebug)) return;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", NowMs());
+  setenv("SSM_LOG_T0", buf, 1);
+}
 
 bool LogEnabled(LogLevel level) { return level >= CurrentLevel() && level != LogLevel::kOff; }
 
@@ -41,6 +65,11 @@ void SetLogLevel(LogLevel level) { CurrentLevel() = level; }
 
 void Log(LogLevel level, const std::string& message) {
   if (!LogEnabled(level)) return;
+  if (level == LogLevel::kDebug) {
+    // When it happened, in ms since the process started: where the time goes.
+    std::fprintf(stderr, "docker-credential-ssm: debug: [%.1f ms] %s\n", NowMs() - ClockBase(), message.c_str());
+    return;
+  }
   std::fprintf(stderr, "docker-credential-ssm: %s: %s\n", LevelName(level), message.c_str());
 }
 

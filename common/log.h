@@ -11,6 +11,9 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3, kOff = 4 };
 
 bool LogEnabled(LogLevel level);
 void SetLogLevel(LogLevel level);  // --debug on the command line
+// With debug logging on, debug lines say when they happened (ms since this
+// call); main() calls it first, modules inherit the base through SSM_LOG_T0.
+void StartLogClock();
 void Log(LogLevel level, const std::string& message);
 
 // A macro, so the message is not even built unless debug logging is on: the

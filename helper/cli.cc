@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/kernel_keyring.h"
 #include "common/log.h"
+#include "common/module_loader.h"
 #include "common/protocol_strings.h"
 #include "helper/client_config.h"
 #include "helper/config.h"
@@ -112,20 +113,45 @@ class Session {
     return *registries_;
   }
 
+  // The configured registry serving server, else implicit filled in with a
+  // provider that works unconfigured (ECR with the AWS credential sources),
+  // else nullptr.
+  ConfiguredRegistry* RegistryFor(const ServerKey& server, ConfiguredRegistry* implicit) {
+    if (ConfiguredRegistry* r = FindRegistryFor(registries(), server)) return r;
+    for (const Provider* p : ProviderTable()) {
+      if (!p->ServesUnconfigured(server)) continue;
+      implicit->provider = p;
+      implicit->config.provider = p->Name();
+      return implicit;
+    }
+    return nullptr;
+  }
+
+  // Before get asks the store the slow way: when the registry will need a
+  // token minted, the network module (libcurl, OpenSSL: ~10 ms) loads on a
+  // second thread meanwhile. Not for registries whose own secrets are in the
+  // store being asked.
+  void PrepareForSlowLookup(const ServerKey& server) {
+    try {
+      ConfiguredRegistry implicit;
+      ConfiguredRegistry* r = RegistryFor(server, &implicit);
+      if (r == nullptr || !r->stored_secrets.empty()) return;
+      r->provider->Validate(r->config);
+      ProviderContext context = SystemProviderContext(token_cache());
+      if (!r->provider->NeedsNetwork(r->config, server, context)) return;
+      SSM_DEBUG("get: " + server.key + ": no cached token; loading the network module while the store is asked");
+      PreloadModule("ssm-net.so");
+    } catch (const Error&) {
+      // The lookups that follow report it.
+    }
+  }
+
   // get's second place to look: the configured registry serving server.
   std::optional<Credential> Configured(const ServerKey& server) {
-    ConfiguredRegistry* r = FindRegistryFor(registries(), server);
     ConfiguredRegistry implicit;
-    if (r == nullptr) {
-      // Providers that work unconfigured (ECR with the AWS credential sources).
-      for (const Provider* p : ProviderTable()) {
-        if (!p->ServesUnconfigured(server)) continue;
-        implicit.provider = p;
-        implicit.config.provider = p->Name();
-        r = &implicit;
-        break;
-      }
-      if (r == nullptr) return std::nullopt;
+    ConfiguredRegistry* r = RegistryFor(server, &implicit);
+    if (r == nullptr) return std::nullopt;
+    if (r == &implicit) {
       SSM_DEBUG("get: " + server.key + ": " + r->config.Id() + " with its default configuration");
     } else {
       SSM_DEBUG("get: " + server.key + ": configured registry " + r->config.Id());
@@ -172,6 +198,7 @@ std::vector<std::string> CommandArgs(int argc, char** argv, int first) {
     if (std::string(argv[i]) == "--debug") {
       SetLogLevel(LogLevel::kDebug);
       setenv("SSM_LOG", "debug", 1);  // the modules read it too
+      StartLogClock();
       continue;
     }
     args.push_back(argv[i]);
@@ -282,6 +309,9 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
   Protocol protocol([&]() -> SecretStore& { return session.store(); },
                     [&](const ServerKey& server) { return session.Configured(server); },
                     [&]() { return session.ConfiguredHosts(); });
+  if (std::getenv("SSM_PRELOAD") == nullptr || std::string(std::getenv("SSM_PRELOAD")) != "off") {
+    protocol.set_before_slow_lookup([&](const ServerKey& server) { session.PrepareForSlowLookup(server); });
+  }
   return protocol.Run(action, in, out);
 }
 

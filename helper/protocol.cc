@@ -1,5 +1,6 @@
 #include "helper/protocol.h"
 
+#include <cstdlib>
 #include <istream>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -146,12 +147,19 @@ void Protocol::Get(std::istream& in, std::ostream& out) {
 
   std::optional<Credential> credential;
   SecretStore& store = open_store_();
+  if (before_slow_lookup_ && !store.AnswersQuickly(key.key)) {
+    // Connected first: the Secret Service store starts GLib's threads, and
+    // pthread_create waits while another thread is inside dlopen.
+    store.Connect();
+    before_slow_lookup_(key);
+  }
   credential = store.Get(key.key);
   if (!credential) {
     for (const std::string& other : OtherSpellings(key.key)) {
       credential = store.Get(other);
       if (credential) break;
     }
+    if (!credential) SSM_DEBUG("get: " + key.key + ": no stored login");
   }
   if (credential) {
     SSM_DEBUG("get: " + key.key + ": stored login from the " + store.Name() + " store");

@@ -27,6 +27,12 @@ class Protocol {
 
   explicit Protocol(StoreOpener store, Fallback fallback = nullptr, Configured configured = nullptr);
 
+  // Called by get before a store lookup that is not answered from a cache,
+  // with the server: a chance to start, in parallel, work the fallback will
+  // need (loading the network module for a token that is not cached).
+  using BeforeSlowLookup = std::function<void(const ServerKey&)>;
+  void set_before_slow_lookup(BeforeSlowLookup hook) { before_slow_lookup_ = std::move(hook); }
+
   // Runs one action. Protocol output goes to out; so does the one-line error
   // message clients read. Returns the exit status (0 or 1).
   int Run(const std::string& action, std::istream& in, std::ostream& out);
@@ -44,6 +50,7 @@ class Protocol {
   StoreOpener open_store_;
   Fallback fallback_;
   Configured configured_;
+  BeforeSlowLookup before_slow_lookup_;
 };
 
 // Store keys that are not logins (registry secrets) start with this; `list`

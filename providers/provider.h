@@ -84,6 +84,9 @@ class Provider {
   // The credentials for server, or nullopt for anonymous access.
   virtual std::optional<Credential> Credentials(const RegistryConfig& config, const ServerKey& server,
                                                 ProviderContext& context) const = 0;
+  // Whether Credentials would have to mint a token over the network (none is
+  // cached): a hint to load the network module early. Never throws.
+  virtual bool NeedsNetwork(const RegistryConfig&, const ServerKey&, ProviderContext&) const { return false; }
 
   // The hosts for people to read (`registry list`): Hosts(), or the patterns
   // of a provider that serves many.

@@ -54,6 +54,20 @@ std::string TokenCacheKey(const MintRequest& r, const std::string& server) {
   return key;
 }
 
+bool TokenProvider::NeedsNetwork(const RegistryConfig& config, const ServerKey& server,
+                                 ProviderContext& context) const {
+  try {
+    std::optional<MintRequest> request = Prepare(config, server);
+    if (!request) return false;
+    if (context.cache == nullptr) return true;
+    int64_t now = context.now ? context.now() : static_cast<int64_t>(std::time(nullptr));
+    std::optional<CachedToken> cached = context.cache->Get(TokenCacheKey(*request, server.key));
+    return !(cached && now < cached->RefreshAt());
+  } catch (const std::exception&) {
+    return false;  // Credentials reports it
+  }
+}
+
 std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& config, const ServerKey& server,
                                                      ProviderContext& context) const {
   std::optional<MintRequest> request = Prepare(config, server);

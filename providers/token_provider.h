@@ -13,6 +13,7 @@ class TokenProvider : public Provider {
  public:
   std::optional<Credential> Credentials(const RegistryConfig& config, const ServerKey& server,
                                         ProviderContext& context) const override;
+  bool NeedsNetwork(const RegistryConfig& config, const ServerKey& server, ProviderContext& context) const override;
 
  protected:
   // What to mint for server; nullopt when there is nothing to mint with and

@@ -95,6 +95,11 @@ std::optional<Credential> CachingStore::Get(const std::string& key) {
   return value;
 }
 
+bool CachingStore::AnswersQuickly(const std::string& key) {
+  std::optional<SecretString> payload = cache_->Read(EntryName(stamp_(), key));
+  return payload && Decode(payload->str()).has_value();
+}
+
 void CachingStore::Forget(const std::string&) { cache_->Clear(); }
 
 void CachingStore::Put(const std::string& key, const Credential& credential) {

@@ -63,6 +63,8 @@ class CachingStore : public SecretStore {
   void Put(const std::string& key, const Credential& credential) override;
   bool Erase(const std::string& key) override;
   std::map<std::string, std::string> List() override;
+  bool AnswersQuickly(const std::string& key) override;
+  void Connect() override { Real(); }
 
   bool opened() const { return real_ != nullptr; }
 

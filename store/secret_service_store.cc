@@ -3,6 +3,7 @@
 #include <libsecret/secret.h>
 
 #include <cstring>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -43,6 +44,10 @@ class ItemList {
  public:
   explicit ItemList(GList* list) : list_(list) {}
   ~ItemList() { g_list_free_full(list_, g_object_unref); }
+  void Reset(GList* list) {
+    g_list_free_full(list_, g_object_unref);
+    list_ = list;
+  }
   ItemList(const ItemList&) = delete;
   ItemList& operator=(const ItemList&) = delete;
   std::vector<SecretItem*> items() const {
@@ -56,6 +61,9 @@ class ItemList {
 };
 
 constexpr char kSchemaName[] = "io.docker.Credentials";
+constexpr char kServicePath[] = "/org/freedesktop/secrets";
+constexpr char kServiceInterface[] = "org.freedesktop.Secret.Service";
+constexpr char kItemInterface[] = "org.freedesktop.Secret.Item";
 constexpr char kLabelValue[] = "Docker Credentials";
 
 const SecretSchema* DockerSchema() {
@@ -155,6 +163,106 @@ GList* Search(SecretService* service, GHashTable* attrs, SecretSearchFlags flags
   }
 }
 
+// An item a search found, with its attributes, read without making a
+// SecretItem (whose proxy set-up costs half a dozen D-Bus messages per item).
+struct FoundItem {
+  std::string path;
+  std::map<std::string, std::string> attributes;
+};
+
+struct PendingReads {
+  std::vector<FoundItem>* items;
+  int pending = 0;
+  GError* error = nullptr;  // the first failure other than a vanished item
+};
+
+void OnAttributes(GObject* source, GAsyncResult* result, gpointer user) {
+  auto* call = static_cast<std::pair<PendingReads*, size_t>*>(user);
+  PendingReads* reads = call->first;
+  size_t index = call->second;
+  delete call;
+  GError* raw = nullptr;
+  GVariant* reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &raw);
+  --reads->pending;
+  if (reply == nullptr) {
+    if (IsVanished(raw) || reads->error != nullptr) {
+      g_error_free(raw);
+    } else {
+      reads->error = raw;
+    }
+    (*reads->items)[index].path.clear();  // left out
+    return;
+  }
+  GVariant* boxed = nullptr;
+  g_variant_get(reply, "(v)", &boxed);
+  if (boxed != nullptr && g_variant_is_of_type(boxed, G_VARIANT_TYPE("a{ss}"))) {
+    GVariantIter iter;
+    g_variant_iter_init(&iter, boxed);
+    const gchar* k = nullptr;
+    const gchar* v = nullptr;
+    while (g_variant_iter_next(&iter, "{&s&s}", &k, &v)) (*reads->items)[index].attributes[k] = v;
+  }
+  if (boxed != nullptr) g_variant_unref(boxed);
+  g_variant_unref(reply);
+}
+
+// The items (locked or not) matching attrs in the schema, with their
+// attributes: one SearchItems call, then every item's Attributes property
+// asked for at once, so a list costs two round trips however many items
+// there are.
+std::vector<FoundItem> SearchAttributes(SecretService* service,
+                                        std::initializer_list<std::pair<const char*, std::string>> attrs,
+                                        const std::string& doing) {
+  GDBusProxy* proxy = G_DBUS_PROXY(service);
+  GDBusConnection* connection = g_dbus_proxy_get_connection(proxy);
+  const gchar* name = g_dbus_proxy_get_name(proxy);
+  GVariantBuilder builder;
+  g_variant_builder_init(&builder, G_VARIANT_TYPE("a{ss}"));
+  for (const auto& [k, v] : attrs) g_variant_builder_add(&builder, "{ss}", k, v.c_str());
+  g_variant_builder_add(&builder, "{ss}", "xdg:schema", kSchemaName);  // as libsecret matches a schema
+  GError* raw = nullptr;
+  GVariant* reply = g_dbus_connection_call_sync(connection, name, kServicePath, kServiceInterface,
+                                                "SearchItems", g_variant_new("(a{ss})", &builder),
+                                                G_VARIANT_TYPE("(aoao)"), G_DBUS_CALL_FLAGS_NONE, -1, nullptr, &raw);
+  if (reply == nullptr) Throw(GErrorPtr(raw), doing);
+  std::vector<FoundItem> items;
+  GVariantIter* unlocked = nullptr;
+  GVariantIter* locked = nullptr;
+  g_variant_get(reply, "(aoao)", &unlocked, &locked);
+  for (GVariantIter* list : {unlocked, locked}) {
+    const gchar* path = nullptr;
+    while (g_variant_iter_next(list, "&o", &path)) items.push_back(FoundItem{path, {}});
+    g_variant_iter_free(list);
+  }
+  g_variant_unref(reply);
+  if (items.empty()) return items;
+
+  GMainContext* context = g_main_context_new();
+  g_main_context_push_thread_default(context);
+  PendingReads reads{&items};
+  for (size_t i = 0; i < items.size(); ++i) {
+    ++reads.pending;
+    g_dbus_connection_call(connection, name, items[i].path.c_str(), "org.freedesktop.DBus.Properties", "Get",
+                           g_variant_new("(ss)", kItemInterface, "Attributes"), G_VARIANT_TYPE("(v)"),
+                           G_DBUS_CALL_FLAGS_NONE, -1, nullptr, OnAttributes,
+                           new std::pair<PendingReads*, size_t>(&reads, i));
+  }
+  while (reads.pending > 0) g_main_context_iteration(context, TRUE);
+  g_main_context_pop_thread_default(context);
+  g_main_context_unref(context);
+  if (reads.error != nullptr) Throw(GErrorPtr(reads.error), doing);
+  std::vector<FoundItem> found;
+  for (FoundItem& item : items) {
+    if (!item.path.empty()) found.push_back(std::move(item));
+  }
+  return found;
+}
+
+std::string Value(const FoundItem& item, const char* name) {
+  auto it = item.attributes.find(name);
+  return it == item.attributes.end() ? std::string() : it->second;
+}
+
 // Deletes an item; one that is already gone is fine.
 void Delete(SecretItem* item, const std::string& doing) {
   GError* raw = nullptr;
@@ -188,9 +296,16 @@ SecretServiceStore::~SecretServiceStore() {
 
 std::optional<Credential> SecretServiceStore::Get(const std::string& key) {
   HashTablePtr attrs = Attributes({{"server", key}, {"docker_cli", "1"}});
-  ItemList list(Search(service_, attrs.get(),
-                      static_cast<SecretSearchFlags>(SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS),
-                      "search for the credentials of " + key));
+  const std::string doing = "search for the credentials of " + key;
+  auto flags = static_cast<SecretSearchFlags>(SECRET_SEARCH_ALL | SECRET_SEARCH_LOAD_SECRETS);
+  ItemList list(Search(service_, attrs.get(), flags, doing));
+  // Asked to unlock only when a locked item matched: libsecret sends an
+  // Unlock call (a round trip) for every search that may unlock.
+  bool locked_match = false;
+  for (SecretItem* item : list.items()) locked_match = locked_match || secret_item_get_locked(item);
+  if (locked_match) {
+    list.Reset(Search(service_, attrs.get(), static_cast<SecretSearchFlags>(flags | SECRET_SEARCH_UNLOCK), doing));
+  }
   SecretItem* newest = nullptr;
   bool any_locked = false;
   // Other helpers may have left several items for one server; the newest wins.
@@ -255,11 +370,18 @@ void SecretServiceStore::Put(const std::string& key, const Credential& credentia
 
   // Stored first, then the items of other usernames removed: a failure between
   // the two leaves an extra item, never none.
-  HashTablePtr by_server = Attributes({{"server", key}, {"docker_cli", "1"}});
-  ItemList list(Search(service_, by_server.get(), SECRET_SEARCH_ALL, "search for older credentials of " + key));
-  for (SecretItem* item : list.items()) {
-    if (Attribute(item, "username") == credential.username) continue;
-    Delete(item, "remove older credentials of " + key);
+  const std::string doing = "remove older credentials of " + key;
+  for (const FoundItem& found : SearchAttributes(service_, {{"server", key}, {"docker_cli", "1"}}, doing)) {
+    std::string username = Value(found, "username");
+    if (username == credential.username) continue;
+    // Every item of that server and user name (libsecret handles unlocking).
+    HashTablePtr older = Attributes({{"server", key}, {"username", username}, {"docker_cli", "1"}});
+    secret_password_clearv_sync(DockerSchema(), older.get(), nullptr, &raw);
+    if (raw != nullptr && IsVanished(raw)) {
+      g_error_free(raw);
+      raw = nullptr;
+    }
+    if (raw != nullptr) Throw(GErrorPtr(raw), doing);
   }
 }
 
@@ -276,12 +398,10 @@ bool SecretServiceStore::Erase(const std::string& key) {
 }
 
 std::map<std::string, std::string> SecretServiceStore::List() {
-  HashTablePtr attrs = Attributes({{"docker_cli", "1"}});
-  ItemList list(Search(service_, attrs.get(), SECRET_SEARCH_ALL, "list the stored credentials"));
   std::map<std::string, std::string> out;
-  for (SecretItem* item : list.items()) {
-    std::string server = Attribute(item, "server");
-    if (!server.empty()) out[server] = Attribute(item, "username");
+  for (const FoundItem& item : SearchAttributes(service_, {{"docker_cli", "1"}}, "list the stored credentials")) {
+    std::string server = Value(item, "server");
+    if (!server.empty()) out[server] = Value(item, "username");
   }
   return out;
 }

@@ -36,6 +36,14 @@ class SecretStore {
 
   // Every key with its username. Never reads a secret.
   virtual std::map<std::string, std::string> List() = 0;
+
+  // True when Get(key) would answer without the slow work (loading a module,
+  // D-Bus, decrypting): a cache holds the answer. A hint only.
+  virtual bool AnswersQuickly(const std::string&) { return false; }
+
+  // Opens the backing store now if it would open on first use (CachingStore),
+  // so a caller can order slow work around it. Throws what opening throws.
+  virtual void Connect() {}
 };
 
 }  // namespace ssm

@@ -1,6 +1,7 @@
 #include "store/store_module.h"
 
 #include "common/error.h"
+#include "common/log.h"
 #include "common/module_abi.h"
 
 namespace ssm {
@@ -70,6 +71,7 @@ std::unique_ptr<SecretStore> OpenModuleStore(const char* file, const StoreOption
     throw;
   }
   WipeJson(request);
+  SSM_DEBUG(std::string("store: opened the ") + answer.value("name", "?") + " store (" + file + ")");
   return std::make_unique<ModuleStore>(file, answer.value("name", "?"));
 }
 

@@ -1,7 +1,9 @@
 // The HttpClient over libcurl, built into the ssm-net module.
 #include <curl/curl.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include <cstdlib>
 #include <memory>
 
 #include "common/error.h"
@@ -56,6 +58,58 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
 
 bool Retryable(long status) { return status == 429 || status >= 500; }
 
+const char* NonEmptyEnv(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? v : nullptr;
+}
+
+// Where the CAs of a call come from when its registry has no `cacert`.
+//  - SSL_CERT_FILE / SSL_CERT_DIR (OpenSSL's and Go's variables) or CURL_CA_BUNDLE
+//    (curl's): exactly those.
+//  - Otherwise the system's hashed certificate directory (libcurl's built-in CA path,
+//    /etc/ssl/certs on Debian), where OpenSSL reads only the certificates a chain needs,
+//    instead of parsing the whole bundle file on every start (about 145 certificates, close
+//    to half of a cold token request's time). update-ca-certificates writes the same
+//    certificates to both; a certificate that is only in the bundle (appended by hand) is
+//    still found: a call that fails verification against the directory is made once more
+//    against the bundle (TrustFallback).
+struct Trust {
+  const char* file = nullptr;  // CURLOPT_CAINFO; nullptr: none
+  const char* dir = nullptr;   // CURLOPT_CAPATH; nullptr: none
+  bool library_default = false;  // leave libcurl's built-in bundle and path as they are
+  bool can_fall_back = false;    // the directory was chosen over the built-in bundle
+};
+
+bool IsDirectory(const char* path) {
+  struct stat st;
+  return path != nullptr && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Trust SystemTrust() {
+  Trust t;
+  const char* file = NonEmptyEnv("SSL_CERT_FILE");
+  if (file == nullptr) file = NonEmptyEnv("CURL_CA_BUNDLE");
+  const char* dir = NonEmptyEnv("SSL_CERT_DIR");
+  if (file != nullptr || dir != nullptr) {
+    t.file = file;
+    t.dir = dir;
+    return t;
+  }
+  const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+  if (info != nullptr && IsDirectory(info->capath) && info->cainfo != nullptr) {
+    t.dir = info->capath;
+    t.can_fall_back = true;
+    return t;
+  }
+  t.library_default = true;
+  return t;
+}
+
+// A TLS verification failure: another set of CAs might pass it, another attempt would not.
+struct TrustFailure : Error {
+  explicit TrustFailure(const Error& e) : Error(e) {}
+};
+
 class CurlHttpClient : public HttpClient {
  public:
   HttpResponse Send(const HttpRequest& request) override {
@@ -70,6 +124,8 @@ class CurlHttpClient : public HttpClient {
           continue;
         }
         return response;
+      } catch (const TrustFailure& e) {
+        throw Error(e);  // another attempt would meet the same certificate
       } catch (const Error& e) {
         if (attempt >= attempts || e.kind() != Error::Kind::kUnavailable) throw;
         SSM_DEBUG(std::string(e.what()) + "; retrying");
@@ -86,6 +142,21 @@ class CurlHttpClient : public HttpClient {
   }
 
   HttpResponse SendOnce(const HttpRequest& request) {
+    if (!request.ca_pem.empty()) return SendWithTrust(request, Trust{});
+    Trust trust = SystemTrust();
+    try {
+      return SendWithTrust(request, trust);
+    } catch (const TrustFailure&) {
+      if (!trust.can_fall_back) throw;
+    }
+    SSM_DEBUG(request.what + ": the certificate of " + RedactUrl(request.url) +
+              " is not trusted by the system certificate directory; trying the system bundle");
+    Trust bundle;
+    bundle.library_default = true;
+    return SendWithTrust(request, bundle);
+  }
+
+  HttpResponse SendWithTrust(const HttpRequest& request, const Trust& trust) {
     std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
     if (!curl) throw Error::Failure("cannot initialize libcurl");
     CURL* c = curl.get();
@@ -124,6 +195,9 @@ class CurlHttpClient : public HttpClient {
       ca.len = request.ca_pem.size();
       ca.flags = CURL_BLOB_COPY;
       curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+    } else if (!trust.library_default) {
+      curl_easy_setopt(c, CURLOPT_CAINFO, trust.file);
+      curl_easy_setopt(c, CURLOPT_CAPATH, trust.dir);
     }
     if (request.method == "POST") {
       curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -139,13 +213,21 @@ class CurlHttpClient : public HttpClient {
     }
     if (rc != CURLE_OK) {
       std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
-      throw Error::Unavailable(request.what + ": cannot reach " + RedactUrl(request.url) + ": " + detail);
+      Error e = Error::Unavailable(request.what + ": cannot reach " + RedactUrl(request.url) + ": " + detail);
+      if (rc == CURLE_PEER_FAILED_VERIFICATION) throw TrustFailure(e);
+      throw e;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
-    double seconds = 0;
-    curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &seconds);
-    SSM_DEBUG(request.what + ": " + request.method + " " + RedactUrl(request.url) + " -> " +
-              std::to_string(response.status) + " in " + std::to_string(static_cast<long>(seconds * 1000)) + " ms");
+    if (LogEnabled(LogLevel::kDebug)) {
+      double total = 0, connected = 0, tls = 0;
+      curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &total);
+      curl_easy_getinfo(c, CURLINFO_CONNECT_TIME, &connected);
+      curl_easy_getinfo(c, CURLINFO_APPCONNECT_TIME, &tls);
+      auto ms = [](double s) { return std::to_string(static_cast<long>(s * 1000 + 0.5)); };
+      Log(LogLevel::kDebug, request.what + ": " + request.method + " " + RedactUrl(request.url) + " -> " +
+                                std::to_string(response.status) + " in " + ms(total) + " ms (connected at " +
+                                ms(connected) + " ms, TLS done at " + ms(tls) + " ms)");
+    }
     return response;
   }
 };

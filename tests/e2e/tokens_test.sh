@@ -137,6 +137,55 @@ one_line_error "a dead endpoint: cannot reach" "ecr: cannot reach https://127.0.
 get "$ECR_HOST" SSM_REGISTRY_ECR_ACCESSKEY=AKIDSTANDIN1 SSM_REGISTRY_ECR_SECRETACCESSKEY=planted-secret-1 \
 	SSM_REGISTRY_ECR_ENDPOINT="$STANDIN_URL"
 one_line_error "an endpoint whose CA is not trusted: a TLS error, no token" "ecr: cannot reach*certificate*"
+# Trust without a per-registry cacert: SSL_CERT_FILE, SSL_CERT_DIR (a hashed directory, as
+# update-ca-certificates writes /etc/ssl/certs), and a directory without the CA: refused.
+"$BIN" cache clear >/dev/null
+ecr_nocacert=(SSM_REGISTRY_ECR_ACCESSKEY=AKIDSTANDIN1 SSM_REGISTRY_ECR_SECRETACCESSKEY=planted-secret-1
+	SSM_REGISTRY_ECR_ENDPOINT="$STANDIN_URL" SSM_TOKEN_CACHE=off)
+get "$ECR_HOST" "${ecr_nocacert[@]}" SSL_CERT_FILE="$STANDIN_CA"
+check_eq "no cacert, SSL_CERT_FILE holds the stand-in's CA: token" "0/$TOKEN_PW" "$RC/$(json_field Secret)"
+mkdir -p "$WORK/certdir" "$WORK/otherdir"
+cp "$STANDIN_CA" "$WORK/certdir/standin.pem"
+ln -s standin.pem "$WORK/certdir/$(openssl x509 -noout -subject_hash -in "$STANDIN_CA").0"
+get "$ECR_HOST" "${ecr_nocacert[@]}" SSL_CERT_DIR="$WORK/certdir"
+check_eq "no cacert, SSL_CERT_DIR is a hashed directory with the CA: token" "0/$TOKEN_PW" "$RC/$(json_field Secret)"
+get "$ECR_HOST" "${ecr_nocacert[@]}" SSL_CERT_DIR="$WORK/otherdir"
+one_line_error "no cacert, SSL_CERT_DIR without the CA: a TLS error" "ecr: cannot reach*certificate*"
+before=$(accepted ecr)
+get "$ECR_HOST" "${ecr_nocacert[@]}" SSL_CERT_DIR="$WORK/otherdir" SSM_LOG=debug
+check_eq "... tried once, not retried (a certificate does not change)" "$before" "$(accepted ecr)"
+case $ERR in *"retrying"*) fail "... no retry in the debug log" "$ERR" ;; *) pass "... no retry in the debug log" ;; esac
+
+# The network module loads on a second thread while the store is asked, when a token must be
+# minted; not when one is cached; never mints for a server whose stored login answers.
+"$BIN" cache clear >/dev/null
+# shellcheck disable=SC2046
+get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug
+check_eq "cold get with the preload: the token" "0/$TOKEN_PW" "$RC/$(json_field Secret)"
+case $ERR in *"no cached token; loading the network module while the store is asked"*"module ssm-net.so loaded"*"new token valid until"*)
+	pass "... the debug log shows the preload, then the new token" ;;
+*) fail "... the debug log shows the preload, then the new token" "$ERR" ;; esac
+if printf '%s\n' "$ERR" | grep -v '^docker-credential-ssm: debug: \[[0-9]*\.[0-9] ms\] ' | grep -q .; then
+	fail "... every debug line says when (ms since start)" "$ERR"
+else pass "... every debug line says when (ms since start)"; fi
+# shellcheck disable=SC2046
+get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug
+case $ERR in *"loading the network module"*) fail "warm get: no preload" "$ERR" ;; *) pass "warm get: no preload" ;; esac
+"$BIN" cache clear >/dev/null
+# shellcheck disable=SC2046
+get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug SSM_PRELOAD=off
+check_eq "SSM_PRELOAD=off: the same token" "0/$TOKEN_PW" "$RC/$(json_field Secret)"
+case $ERR in *"loading the network module"*) fail "... and no preload" "$ERR" ;; *) pass "... and no preload" ;; esac
+printf '{"ServerURL":"%s","Username":"stored-user","Secret":"stored-planted-secret"}' "$ECR_HOST" | "$BIN" store
+"$BIN" cache clear >/dev/null
+before=$(accepted ecr)
+# shellcheck disable=SC2046
+get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug
+check_eq "a stored login wins over ECR, cold: the login, no token request" \
+	"0/stored-user/stored-planted-secret/$before" "$RC/$(json_field Username)/$(json_field Secret)/$(accepted ecr)"
+printf '%s' "$ECR_HOST" | "$BIN" erase
+"$BIN" cache clear >/dev/null
+
 # Unconfigured ECR with no AWS keys anywhere: not found, so clients pull anonymously.
 get "$ECR_HOST"
 check_eq "unconfigured ECR without keys: not found" "1/credentials not found in native keychain" "$RC/$OUT"

@@ -2,7 +2,9 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
+#include <vector>
 
 #include "common/error.h"
 #include "common/protocol_strings.h"
@@ -343,4 +345,47 @@ TEST_CASE("store refuses a number out of range with one line", "[protocol]") {
     CHECK(r.out == "store: stdin holds a number out of range; expected {\"ServerURL\":...,\"Username\":...,\"Secret\":...}\n");
   }
   CHECK(h.store_.size() == 0);
+}
+
+namespace {
+
+// Records the order of what get does with the store and the hook.
+class RecordingStore : public ssm::MemoryStore {
+ public:
+  explicit RecordingStore(std::vector<std::string>* log) : log_(log) {}
+  std::optional<ssm::Credential> Get(const std::string& key) override {
+    log_->push_back("get " + key);
+    return MemoryStore::Get(key);
+  }
+  bool AnswersQuickly(const std::string& key) override { return quick.count(key) != 0; }
+  void Connect() override { log_->push_back("connect"); }
+  std::set<std::string> quick;
+
+ private:
+  std::vector<std::string>* log_;
+};
+
+}  // namespace
+
+TEST_CASE("get runs the slow-lookup hook after connecting and before asking, only when not cached", "[protocol]") {
+  std::vector<std::string> log;
+  RecordingStore store(&log);
+  ssm::Protocol p([&]() -> ssm::SecretStore& { return store; });
+  p.set_before_slow_lookup([&](const ssm::ServerKey& key) { log.push_back("hook " + key.key); });
+  std::istringstream in("https://Registry.Example.com:5000/v2/");
+  std::ostringstream out;
+  CHECK(p.Run("get", in, out) == 1);
+  REQUIRE(log.size() >= 3);
+  CHECK(log[0] == "connect");
+  CHECK(log[1] == "hook registry.example.com:5000");
+  CHECK(log[2] == "get registry.example.com:5000");
+
+  log.clear();
+  store.quick.insert("registry.example.com:5000");
+  std::istringstream in2("registry.example.com:5000");
+  std::ostringstream out2;
+  CHECK(p.Run("get", in2, out2) == 1);
+  REQUIRE_FALSE(log.empty());
+  CHECK(log[0] == "get registry.example.com:5000");
+  for (const std::string& entry : log) CHECK(entry.rfind("hook", 0) != 0);
 }

@@ -308,3 +308,28 @@ TEST_CASE("CachedToken refresh time", "[tokens]") {
   t.expires_at = 100;
   CHECK(t.RefreshAt() == 40);
 }
+
+TEST_CASE("NeedsNetwork: true exactly when Credentials would mint", "[tokens]") {
+  Fixture f;
+  const ssm::Provider* p = ssm::FindProvider("ecr");
+  ssm::ServerKey server = ssm::NormalizeServer(kHost);
+  CHECK(p->NeedsNetwork(Ecr(), server, f.context));
+  CHECK(f.minted.empty());  // asking mints nothing
+  f.Get(Ecr(), kHost);
+  CHECK_FALSE(p->NeedsNetwork(Ecr(), server, f.context));
+  CHECK(p->NeedsNetwork(Ecr({{"accesskey", "AKIDOTHER"}}), server, f.context));  // another token
+  f.clock += 43200 * 4 / 5;  // due for refresh
+  CHECK(p->NeedsNetwork(Ecr(), server, f.context));
+  // Nothing to mint with (no keys anywhere): anonymous, no network.
+  ssm::test::TempDir tmp;
+  ssm::test::ScopedEnv home("HOME", tmp.path().c_str());
+  ssm::test::ScopedEnv id("AWS_ACCESS_KEY_ID", nullptr);
+  ssm::test::ScopedEnv secret("AWS_SECRET_ACCESS_KEY", nullptr);
+  ssm::test::ScopedEnv file("AWS_SHARED_CREDENTIALS_FILE", nullptr);
+  ssm::test::ScopedEnv profile("AWS_PROFILE", nullptr);
+  CHECK_FALSE(p->NeedsNetwork(Ecr({}, ""), server, f.context));
+  // Static providers never need it.
+  ssm::RegistryConfig hub;
+  hub.provider = "hub";
+  CHECK_FALSE(ssm::FindProvider("hub")->NeedsNetwork(hub, ssm::NormalizeServer("docker.io"), f.context));
+}

@@ -97,3 +97,27 @@ TEST_CASE("nothing is cached when the stamp moves during the read", "[caching_st
   racing->Get("ghcr.io");
   CHECK(f.cache.values.empty());
 }
+
+TEST_CASE("AnswersQuickly: only for a cached answer, without opening the store; Connect opens it", "[caching_store]") {
+  Fixture f;
+  f.backing->Put("ghcr.io", Cred("u", "p"));
+  auto store = f.Make();
+  CHECK_FALSE(store->AnswersQuickly("ghcr.io"));
+  CHECK_FALSE(store->AnswersQuickly("quay.io"));
+  CHECK(f.opens == 0);
+  store->Connect();
+  CHECK(store->opened());
+  CHECK(f.opens == 1);
+  store->Get("ghcr.io");
+  store->Get("quay.io");
+  auto again = f.Make();
+  CHECK(again->AnswersQuickly("ghcr.io"));  // found, cached
+  CHECK(again->AnswersQuickly("quay.io"));  // not found, cached
+  CHECK_FALSE(again->AnswersQuickly("docker.io"));
+  CHECK_FALSE(again->opened());
+  again->Put("ghcr.io", Cred("u2", "p2"));  // a write flushes, then remembers its own entry
+  CHECK(again->AnswersQuickly("ghcr.io"));
+  CHECK_FALSE(again->AnswersQuickly("quay.io"));
+  f.stamp = "s2";  // another writer
+  CHECK_FALSE(again->AnswersQuickly("ghcr.io"));
+}

@@ -136,6 +136,37 @@ TEST_CASE("Secret Service: items written the reference way are read, and duplica
   CHECK(store.Erase("ref.example"));
 }
 
+TEST_CASE("Secret Service: list reads every item's attributes at once, other schemas left out", "[secretservice]") {
+  ssm::SecretServiceStore store;
+  // Items of another program in the same keyring, one with a server attribute.
+  GError* err = nullptr;
+  const SecretSchema other = {"org.example.Other",
+                              SECRET_SCHEMA_NONE,
+                              {{"server", SECRET_SCHEMA_ATTRIBUTE_STRING}, {nullptr, SECRET_SCHEMA_ATTRIBUTE_STRING}},
+                              0, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+  secret_password_store_sync(&other, SECRET_COLLECTION_DEFAULT, "other", "x", nullptr, &err, "server",
+                             "not-docker.example", nullptr);
+  REQUIRE(err == nullptr);
+  std::map<std::string, std::string> expected;
+  for (int i = 0; i < 40; ++i) {
+    std::string server = "many" + std::to_string(i) + ".example";
+    std::string user = "user" + std::to_string(i);
+    if (i % 2 == 0) {
+      store.Put(server, Cred(user, "s" + std::to_string(i)));
+    } else {
+      ReferenceStore(server, user, "r" + std::to_string(i));
+    }
+    expected[server] = user;
+  }
+  std::map<std::string, std::string> listed;
+  for (const auto& [server, user] : store.List()) {
+    if (server.rfind("many", 0) == 0 || server == "not-docker.example") listed[server] = user;
+  }
+  CHECK(listed == expected);
+  for (const auto& [server, user] : expected) CHECK(store.Erase(server));
+  for (const auto& [server, user] : store.List()) CHECK(server.rfind("many", 0) != 0);
+}
+
 TEST_CASE("Secret Service: a locked keyring that cannot be unlocked is one clear error", "[secretservice-locked]") {
   ssm::SecretServiceStore store;
   store.Put("locked.example", Cred("alice", "pw"));
