@@ -538,6 +538,9 @@ trap 'exit 130' INT TERM HUP
 mkdir -p "$W/bin" "$W/bus"
 cp "$ROOT/build/docker-credential-ssm" "$ROOT"/build/ssm-*.so "$ROOT/build/bench-runner" "$W/bin/" ||
 	die "cannot copy the build into $W"
+# Stripped, as installed: the .deb (CPACK_STRIP_FILES) and install.sh (cmake --install --strip)
+# ship the same -O2 code without its debug information.
+strip "$W/bin/docker-credential-ssm" && strip --strip-unneeded "$W"/bin/ssm-*.so || die "strip failed"
 "$W/bin/docker-credential-ssm" version >/dev/null 2>&1 || die "the built helper does not run"
 # The private bus of tests/support/sandbox.sh: no service directories, nothing D-Bus-activated.
 # shellcheck source=../tests/support/sandbox.sh
@@ -657,7 +660,7 @@ L.append("| | |")
 L.append("|---|---|")
 for k, v in [("date", m["date"]), ("CPU", m["cpu"]), ("cores", m["cores"]), ("kernel", m["kernel"]),
              ("Debian", m["debian"]),
-             ("docker-credential-ssm", "%s, commit %s, cmake preset `default` (RelWithDebInfo)" % (m["ours"], m["commit"])),
+             ("docker-credential-ssm", "%s, commit %s, cmake preset `default` (RelWithDebInfo: -O2), stripped as installed" % (m["ours"], m["commit"])),
              ("golang-docker-credential-helpers (docker-credential-secretservice)", m["ss"]),
              ("amazon-ecr-credential-helper (docker-credential-ecr-login)", m["ecr"]),
              ("gnome-keyring / libsecret", "%s / %s" % (m["gnome_keyring"], m["libsecret"])),

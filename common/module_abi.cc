@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <mutex>
 
 #include "common/module_loader.h"
 #include "common/secure.h"
@@ -12,18 +13,26 @@ namespace ssm {
 namespace {
 
 struct Module {
+  std::once_flag once;
   SsmModuleCallFn call = nullptr;
   SsmModuleFreeFn free = nullptr;
 };
 
+// Thread-safe: get may mint on a second thread (ssm-net) while it asks the
+// store (another module) on the first.
 Module& Load(const char* file) {
+  static std::mutex mu;
   static std::map<std::string, Module> loaded;
-  Module& m = loaded[file];
-  if (m.call == nullptr) {
-    m.call = reinterpret_cast<SsmModuleCallFn>(LoadModuleSymbol(file, "SsmModuleCall"));
-    m.free = reinterpret_cast<SsmModuleFreeFn>(LoadModuleSymbol(file, "SsmModuleFree"));
+  Module* m;
+  {
+    std::lock_guard<std::mutex> hold(mu);
+    m = &loaded[file];
   }
-  return m;
+  std::call_once(m->once, [m, file] {  // a throw leaves it to be tried again
+    m->call = reinterpret_cast<SsmModuleCallFn>(LoadModuleSymbol(file, "SsmModuleCall"));
+    m->free = reinterpret_cast<SsmModuleFreeFn>(LoadModuleSymbol(file, "SsmModuleFree"));
+  });
+  return *m;
 }
 
 struct KindName {

@@ -5,15 +5,9 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <functional>
-#include <map>
-#include <mutex>
 #include <string>
-#include <system_error>
-#include <thread>
 
 #include "common/error.h"
-#include "common/log.h"
 
 #ifndef SSM_MODULE_RELDIR
 #define SSM_MODULE_RELDIR "../lib/docker-credential-ssm"
@@ -32,46 +26,13 @@ std::string ExecutableDir() {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
-class Preloads {
- public:
-  ~Preloads() {
-    for (auto& [file, thread] : threads_) {
-      if (thread.joinable()) thread.join();
-    }
-  }
-  void Start(const char* file, std::function<void()> work) {
-    std::lock_guard<std::mutex> hold(mu_);
-    if (threads_.count(file) != 0) return;
-    try {
-      threads_.emplace(file, std::thread(std::move(work)));
-    } catch (const std::system_error&) {
-      // No thread: the module loads when it is used.
-    }
-  }
-  void Wait(const char* file) {
-    std::thread thread;
-    {
-      std::lock_guard<std::mutex> hold(mu_);
-      auto it = threads_.find(file);
-      if (it == threads_.end() || !it->second.joinable()) return;
-      thread = std::move(it->second);
-    }
-    thread.join();
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::thread> threads_;
-};
-
 std::atomic<bool> g_loaded{false};
 
-Preloads& ThePreloads() {
-  static Preloads preloads;
-  return preloads;
-}
+}  // namespace
 
-void* FindModuleSymbol(const char* file, const char* symbol) {
+bool AnyModuleLoaded() { return g_loaded; }
+
+void* LoadModuleSymbol(const char* file, const char* symbol) {
   std::string dir = ExecutableDir();
   std::string candidates[] = {dir + "/" SSM_MODULE_RELDIR "/" + file, dir + "/" + file};
   std::string errors;
@@ -88,29 +49,6 @@ void* FindModuleSymbol(const char* file, const char* symbol) {
   }
   throw Error::Failure(std::string("cannot load the module ") + file + " (looked in " + candidates[0] + " and " +
                        candidates[1] + ")" + (errors.empty() ? "" : ": " + errors));
-}
-
-}  // namespace
-
-void* LoadModuleSymbol(const char* file, const char* symbol) {
-  ThePreloads().Wait(file);
-  return FindModuleSymbol(file, symbol);
-}
-
-bool AnyModuleLoaded() { return g_loaded; }
-
-void PreloadModule(const char* file) {
-  std::string name(file);
-  ThePreloads().Start(file, [name] {
-    try {
-      using WarmFn = void (*)();
-      auto warm = reinterpret_cast<WarmFn>(FindModuleSymbol(name.c_str(), "SsmModuleWarm"));
-      warm();
-      SSM_DEBUG("module " + name + " loaded and set up on a second thread");
-    } catch (...) {
-      // Reported by LoadModuleSymbol when the module is used.
-    }
-  });
 }
 
 }  // namespace ssm

@@ -5,6 +5,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <exception>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -12,7 +13,7 @@
 #include "common/error.h"
 #include "common/kernel_keyring.h"
 #include "common/log.h"
-#include "common/module_loader.h"
+#include "common/background.h"
 #include "common/protocol_strings.h"
 #include "helper/client_config.h"
 #include "helper/config.h"
@@ -127,10 +128,12 @@ class Session {
     return nullptr;
   }
 
-  // Before get asks the store the slow way: when the registry will need a
-  // token minted, the network module (libcurl, OpenSSL: ~10 ms) loads on a
-  // second thread meanwhile. Not for registries whose own secrets are in the
-  // store being asked.
+  // Before get asks the store the slow way (D-Bus, a module to load): when
+  // the registry serving server needs a token minted, it is minted on a
+  // second thread meanwhile (loading libcurl and OpenSSL, the TLS handshake,
+  // the request: the longest part of a cold get). A stored login still wins:
+  // the token then only waits in the cache. Not for registries whose own
+  // secrets are in the store being asked. SSM_PRELOAD=off: one thing at a time.
   void PrepareForSlowLookup(const ServerKey& server) {
     try {
       ConfiguredRegistry implicit;
@@ -139,8 +142,20 @@ class Session {
       r->provider->Validate(r->config);
       ProviderContext context = SystemProviderContext(token_cache());
       if (!r->provider->NeedsNetwork(r->config, server, context)) return;
-      SSM_DEBUG("get: " + server.key + ": no cached token; loading the network module while the store is asked");
-      PreloadModule("ssm-net.so");
+      auto job = std::make_shared<BackgroundMint>();
+      job->server = server.key;
+      bool started = StartBackground("mint", [job, registry = *r, server] {
+        try {
+          std::unique_ptr<TokenCache> cache = OpenTokenCache();
+          ProviderContext own = SystemProviderContext(cache.get());
+          job->value = registry.provider->Credentials(registry.config, server, own);
+        } catch (...) {
+          job->error = std::current_exception();
+        }
+      });
+      if (!started) return;
+      SSM_DEBUG("get: " + server.key + ": no cached token; minting one on a second thread while the store is asked");
+      mint_ = std::move(job);
     } catch (const Error&) {
       // The lookups that follow report it.
     }
@@ -151,6 +166,14 @@ class Session {
     ConfiguredRegistry implicit;
     ConfiguredRegistry* r = RegistryFor(server, &implicit);
     if (r == nullptr) return std::nullopt;
+    if (mint_ && mint_->server == server.key) {
+      // Started by PrepareForSlowLookup with this same registry: its answer.
+      WaitForBackground("mint");
+      std::shared_ptr<BackgroundMint> job = std::move(mint_);
+      SSM_DEBUG("get: " + server.key + ": " + r->config.Id() + ", the token from the second thread");
+      if (job->error) std::rethrow_exception(job->error);
+      return std::move(job->value);
+    }
     if (r == &implicit) {
       SSM_DEBUG("get: " + server.key + ": " + r->config.Id() + " with its default configuration");
     } else {
@@ -184,6 +207,13 @@ class Session {
   }
 
  private:
+  struct BackgroundMint {
+    std::string server;
+    std::optional<Credential> value;
+    std::exception_ptr error;
+  };
+
+  std::shared_ptr<BackgroundMint> mint_;
   std::optional<Config> config_;
   std::unique_ptr<SecretStore> store_;
   std::optional<std::vector<ConfiguredRegistry>> registries_;

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "common/log.h"
+#include "common/background.h"
 #include "common/module_loader.h"
 #include "common/secure.h"
 #include "helper/cli.h"
@@ -22,10 +23,13 @@ int main(int argc, char** argv) {
   // it reads until the helper exits. Everything the command does is done
   // (files renamed, keyring written, output flushed), so the process ends
   // here. SSM_FULL_EXIT=1 keeps the orderly exit (leak checkers).
-  if (ssm::AnyModuleLoaded() && std::getenv("SSM_FULL_EXIT") == nullptr) {
+  // A token still being minted on a second thread for a server whose stored
+  // login answered is not waited for either (it would only fill the cache).
+  if ((ssm::AnyModuleLoaded() || ssm::AnyBackgroundStarted()) && std::getenv("SSM_FULL_EXIT") == nullptr) {
     std::fflush(nullptr);
     _exit(status);
   }
 #endif
+  ssm::WaitForAllBackground();
   return status;
 }

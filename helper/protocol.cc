@@ -148,10 +148,10 @@ void Protocol::Get(std::istream& in, std::ostream& out) {
   std::optional<Credential> credential;
   SecretStore& store = open_store_();
   if (before_slow_lookup_ && !store.AnswersQuickly(key.key)) {
-    // Connected first: the Secret Service store starts GLib's threads, and
-    // pthread_create waits while another thread is inside dlopen.
-    store.Connect();
+    // The hook's thread starts first; opening the store (a module, D-Bus)
+    // then overlaps with it.
     before_slow_lookup_(key);
+    store.Connect();
   }
   credential = store.Get(key.key);
   if (!credential) {

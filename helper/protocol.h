@@ -29,7 +29,7 @@ class Protocol {
 
   // Called by get before a store lookup that is not answered from a cache,
   // with the server: a chance to start, in parallel, work the fallback will
-  // need (loading the network module for a token that is not cached).
+  // need (minting a token that is not cached).
   using BeforeSlowLookup = std::function<void(const ServerKey&)>;
   void set_before_slow_lookup(BeforeSlowLookup hook) { before_slow_lookup_ = std::move(hook); }
 

@@ -42,7 +42,7 @@ build="$root/build-install"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DSSM_BUILD_TESTS=OFF -DCMAKE_INSTALL_PREFIX="$prefix" \
 	-DCMAKE_INSTALL_LIBDIR=lib >/dev/null
 cmake --build "$build" -j "$(nproc)" >/dev/null
-cmake --install "$build" >/dev/null
+cmake --install "$build" --strip >/dev/null
 mkdir -p "$prefix/share/docker-credential-ssm"
 {
 	cat "$build/install_manifest.txt"

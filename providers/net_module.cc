@@ -1,8 +1,5 @@
 // The ssm-net module: libcurl, libcrypto and everything that talks to remote
 // services (token minting, registry checks), behind the module ABI.
-#include <curl/curl.h>
-#include <openssl/ssl.h>
-
 #include <memory>
 
 #include "common/error.h"
@@ -44,12 +41,3 @@ extern "C" __attribute__((visibility("default"))) void SsmModuleFree(char* answe
   ssm::FreeModuleAnswer(answer, answer_size);
 }
 
-// Called on a second thread while the helper asks its store (common/module_loader.h):
-// libcurl's and OpenSSL's global set-up (configuration file, providers), and one
-// throwaway TLS context, whose first creation fetches every cipher, group and
-// signature algorithm from the providers (~1 ms) into OpenSSL's caches that the
-// request's own context then finds filled.
-extern "C" __attribute__((visibility("default"))) void SsmModuleWarm() {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  if (SSL_CTX* ctx = SSL_CTX_new(TLS_client_method())) SSL_CTX_free(ctx);
-}

@@ -156,33 +156,41 @@ get "$ECR_HOST" "${ecr_nocacert[@]}" SSL_CERT_DIR="$WORK/otherdir" SSM_LOG=debug
 check_eq "... tried once, not retried (a certificate does not change)" "$before" "$(accepted ecr)"
 case $ERR in *"retrying"*) fail "... no retry in the debug log" "$ERR" ;; *) pass "... no retry in the debug log" ;; esac
 
-# The network module loads on a second thread while the store is asked, when a token must be
-# minted; not when one is cached; never mints for a server whose stored login answers.
+# When a token must be minted, it is minted on a second thread while the store is asked; not
+# when one is cached; a stored login still wins (the token then waits in the cache).
 "$BIN" cache clear >/dev/null
 # shellcheck disable=SC2046
 get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug
 check_eq "cold get with the preload: the token" "0/$TOKEN_PW" "$RC/$(json_field Secret)"
-case $ERR in *"no cached token; loading the network module while the store is asked"*"module ssm-net.so loaded"*"new token valid until"*)
-	pass "... the debug log shows the preload, then the new token" ;;
-*) fail "... the debug log shows the preload, then the new token" "$ERR" ;; esac
+case $ERR in *"new token valid until"*) ;; *) ERR="no new token: $ERR" ;; esac
+case $ERR in *"no cached token; minting one on a second thread while the store is asked"*"the token from the second thread"*)
+	pass "... the debug log shows the mint on the second thread, its token answered" ;;
+*) fail "... the debug log shows the mint on the second thread, its token answered" "$ERR" ;; esac
 if printf '%s\n' "$ERR" | grep -v '^docker-credential-ssm: debug: \[[0-9]*\.[0-9] ms\] ' | grep -q .; then
 	fail "... every debug line says when (ms since start)" "$ERR"
 else pass "... every debug line says when (ms since start)"; fi
 # shellcheck disable=SC2046
 get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug
-case $ERR in *"loading the network module"*) fail "warm get: no preload" "$ERR" ;; *) pass "warm get: no preload" ;; esac
+case $ERR in *"second thread"*) fail "warm get: no second thread" "$ERR" ;; *) pass "warm get: no second thread" ;; esac
 "$BIN" cache clear >/dev/null
 # shellcheck disable=SC2046
 get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug SSM_PRELOAD=off
 check_eq "SSM_PRELOAD=off: the same token" "0/$TOKEN_PW" "$RC/$(json_field Secret)"
-case $ERR in *"loading the network module"*) fail "... and no preload" "$ERR" ;; *) pass "... and no preload" ;; esac
+case $ERR in *"second thread"*) fail "... and no second thread" "$ERR" ;; *) pass "... and no second thread" ;; esac
 printf '{"ServerURL":"%s","Username":"stored-user","Secret":"stored-planted-secret"}' "$ECR_HOST" | "$BIN" store
 "$BIN" cache clear >/dev/null
 before=$(accepted ecr)
 # shellcheck disable=SC2046
 get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug
-check_eq "a stored login wins over ECR, cold: the login, no token request" \
-	"0/stored-user/stored-planted-secret/$before" "$RC/$(json_field Username)/$(json_field Secret)/$(accepted ecr)"
+check_eq "a stored login wins over ECR, cold: the login" \
+	"0/stored-user/stored-planted-secret" "$RC/$(json_field Username)/$(json_field Secret)"
+"$BIN" cache clear >/dev/null
+for i in 1 2 3; do
+	# shellcheck disable=SC2046
+	get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug SSM_FULL_EXIT=1
+done
+check_eq "... again and again: the login; at most one token request (it waits in the cache)" \
+	"0/stored-user/$((before + 1))" "$RC/$(json_field Username)/$(accepted ecr)"
 printf '%s' "$ECR_HOST" | "$BIN" erase
 "$BIN" cache clear >/dev/null
 

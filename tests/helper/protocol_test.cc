@@ -367,7 +367,7 @@ class RecordingStore : public ssm::MemoryStore {
 
 }  // namespace
 
-TEST_CASE("get runs the slow-lookup hook after connecting and before asking, only when not cached", "[protocol]") {
+TEST_CASE("get runs the slow-lookup hook before connecting and asking, only when not cached", "[protocol]") {
   std::vector<std::string> log;
   RecordingStore store(&log);
   ssm::Protocol p([&]() -> ssm::SecretStore& { return store; });
@@ -376,8 +376,8 @@ TEST_CASE("get runs the slow-lookup hook after connecting and before asking, onl
   std::ostringstream out;
   CHECK(p.Run("get", in, out) == 1);
   REQUIRE(log.size() >= 3);
-  CHECK(log[0] == "connect");
-  CHECK(log[1] == "hook registry.example.com:5000");
+  CHECK(log[0] == "hook registry.example.com:5000");
+  CHECK(log[1] == "connect");
   CHECK(log[2] == "get registry.example.com:5000");
 
   log.clear();
