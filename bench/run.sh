@@ -14,16 +14,18 @@
 # What it does (root, Debian 12, loopback only):
 #  1. Builds the release binary (cmake preset `default`, targets docker-credential-ssm and its
 #     modules) and bench/runner.cc (g++ -O2) into build/; copies the binary and its modules into
-#     a mktemp -d work dir, so a rebuild in parallel cannot swap them mid-run.
+#     a mktemp -d work dir, stripped as the .deb and install.sh install them (so a rebuild in
+#     parallel cannot swap them mid-run).
 #  2. Re-runs itself in a throwaway network + mount namespace (`unshare --net --mount`) under
 #     `dbus-run-session` with a private bus that has no service directories (the config of
 #     tests/support/sandbox.sh). Inside: `lo` up; a private /etc/hosts (bind mount) mapping
 #     api.ecr.us-east-1.amazonaws.com to 127.0.0.1; a real gnome-keyring-daemon
 #     (tests/support/keyring.sh) sharing XDG_DATA_HOME with the helpers, as a desktop session
 #     does; the ECR stand-in (tests/support/cloud_standin.sh, verifies SigV4) on 127.0.0.1:443
-#     with that SAN; its test CA appended to a copy of /etc/ssl/certs/ca-certificates.crt that is
-#     bind-mounted over the original (read by Go's crypto/x509 and by our libcurl), so both ECR
-#     helpers use their default endpoint and the same AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
+#     with that SAN; its test CA installed as update-ca-certificates would, in a copy of
+#     /etc/ssl/certs bind-mounted over the original (appended to ca-certificates.crt, read by Go's
+#     crypto/x509, and linked under its hash, read by our libcurl), so both ECR helpers use their
+#     default endpoint and the same AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
 #  3. Checks once, untimed, that every helper answers what the case expects (same keyring item,
 #     user AWS + the stand-in's token, not-found answers, round trips leave nothing), then runs
 #     each case with build/bench-runner (fork/exec, no shell between timer and helper).

@@ -71,6 +71,8 @@ void PrintHelp(std::ostream& out, const std::string& program) {
       << "  SSM_CACHE_TTL        seconds a cached store answer lives (default 600 file, 30 Secret Service)\n"
       << "  SSM_TOKEN_CACHE      off: mint a new token for every get\n"
       << "  SSM_HTTP_TIMEOUT     seconds for a whole remote call (default 20); SSM_HTTP_CONNECT_TIMEOUT (5)\n"
+      << "  SSM_PRELOAD          off: do not mint a missing token while the store is asked\n"
+      << "  SSL_CERT_FILE, SSL_CERT_DIR  CAs for registries without cacert (default: the system's)\n"
       << "  SSM_LOG              debug, info, warn (default), error or off; logs go to stderr\n"
       << "\n"
       << "See docker-credential-ssm(1) and `" << program << " registry --help`.\n";

@@ -170,11 +170,20 @@ struct FoundItem {
   std::map<std::string, std::string> attributes;
 };
 
+// At most this many reads in flight: dbus-daemon refuses a connection more
+// than 128 pending replies (max_replies_per_connection).
+constexpr size_t kReadWindow = 32;
+
 struct PendingReads {
   std::vector<FoundItem>* items;
+  GDBusConnection* connection;
+  const gchar* name;
+  size_t next = 0;  // the next item to ask for
   int pending = 0;
   GError* error = nullptr;  // the first failure other than a vanished item
 };
+
+void SendReads(PendingReads* reads);
 
 void OnAttributes(GObject* source, GAsyncResult* result, gpointer user) {
   auto* call = static_cast<std::pair<PendingReads*, size_t>*>(user);
@@ -185,12 +194,16 @@ void OnAttributes(GObject* source, GAsyncResult* result, gpointer user) {
   GVariant* reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &raw);
   --reads->pending;
   if (reply == nullptr) {
-    if (IsVanished(raw) || reads->error != nullptr) {
+    // An item deleted since the search: gnome-keyring answers for its path
+    // "No such interface org.freedesktop.DBus.Properties" (UnknownMethod).
+    bool vanished = IsVanished(raw) || (raw->domain == G_DBUS_ERROR && raw->code == G_DBUS_ERROR_UNKNOWN_METHOD);
+    if (vanished || reads->error != nullptr) {
       g_error_free(raw);
     } else {
       reads->error = raw;
     }
     (*reads->items)[index].path.clear();  // left out
+    SendReads(reads);
     return;
   }
   GVariant* boxed = nullptr;
@@ -204,12 +217,26 @@ void OnAttributes(GObject* source, GAsyncResult* result, gpointer user) {
   }
   if (boxed != nullptr) g_variant_unref(boxed);
   g_variant_unref(reply);
+  SendReads(reads);
+}
+
+void SendReads(PendingReads* reads) {
+  while (reads->error == nullptr && reads->next < reads->items->size() &&
+         static_cast<size_t>(reads->pending) < kReadWindow) {
+    size_t i = reads->next++;
+    ++reads->pending;
+    g_dbus_connection_call(reads->connection, reads->name, (*reads->items)[i].path.c_str(),
+                           "org.freedesktop.DBus.Properties", "Get",
+                           g_variant_new("(ss)", kItemInterface, "Attributes"), G_VARIANT_TYPE("(v)"),
+                           G_DBUS_CALL_FLAGS_NONE, -1, nullptr, OnAttributes,
+                           new std::pair<PendingReads*, size_t>(reads, i));
+  }
 }
 
 // The items (locked or not) matching attrs in the schema, with their
-// attributes: one SearchItems call, then every item's Attributes property
-// asked for at once, so a list costs two round trips however many items
-// there are.
+// attributes: one SearchItems call, then the items' Attributes properties
+// asked for kReadWindow at a time without waiting for each answer, so a list
+// costs a few round trips however many items there are.
 std::vector<FoundItem> SearchAttributes(SecretService* service,
                                         std::initializer_list<std::pair<const char*, std::string>> attrs,
                                         const std::string& doing) {
@@ -239,14 +266,8 @@ std::vector<FoundItem> SearchAttributes(SecretService* service,
 
   GMainContext* context = g_main_context_new();
   g_main_context_push_thread_default(context);
-  PendingReads reads{&items};
-  for (size_t i = 0; i < items.size(); ++i) {
-    ++reads.pending;
-    g_dbus_connection_call(connection, name, items[i].path.c_str(), "org.freedesktop.DBus.Properties", "Get",
-                           g_variant_new("(ss)", kItemInterface, "Attributes"), G_VARIANT_TYPE("(v)"),
-                           G_DBUS_CALL_FLAGS_NONE, -1, nullptr, OnAttributes,
-                           new std::pair<PendingReads*, size_t>(&reads, i));
-  }
+  PendingReads reads{&items, connection, name};
+  SendReads(&reads);
   while (reads.pending > 0) g_main_context_iteration(context, TRUE);
   g_main_context_pop_thread_default(context);
   g_main_context_unref(context);
