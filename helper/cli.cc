@@ -10,10 +10,10 @@
 #include <ostream>
 #include <string>
 
+#include "common/background.h"
 #include "common/error.h"
 #include "common/kernel_keyring.h"
 #include "common/log.h"
-#include "common/background.h"
 #include "common/protocol_strings.h"
 #include "helper/client_config.h"
 #include "helper/config.h"
@@ -71,7 +71,7 @@ void PrintHelp(std::ostream& out, const std::string& program) {
       << "  SSM_CACHE_TTL        seconds a cached store answer lives (default 600 file, 30 Secret Service)\n"
       << "  SSM_TOKEN_CACHE      off: mint a new token for every get\n"
       << "  SSM_HTTP_TIMEOUT     seconds for a whole remote call (default 20); SSM_HTTP_CONNECT_TIMEOUT (5)\n"
-      << "  SSM_PRELOAD          off: do not mint a missing token while the store is asked\n"
+      << "  SSM_PARALLEL         off: do not mint a missing token while the store is asked\n"
       << "  SSL_CERT_FILE, SSL_CERT_DIR  CAs for registries without cacert (default: the system's)\n"
       << "  SSM_LOG              debug, info, warn (default), error or off; logs go to stderr\n"
       << "\n"
@@ -135,7 +135,7 @@ class Session {
   // second thread meanwhile (loading libcurl and OpenSSL, the TLS handshake,
   // the request: the longest part of a cold get). A stored login still wins:
   // the token then only waits in the cache. Not for registries whose own
-  // secrets are in the store being asked. SSM_PRELOAD=off: one thing at a time.
+  // secrets are in the store being asked. SSM_PARALLEL=off: one thing at a time.
   void PrepareForSlowLookup(const ServerKey& server) {
     try {
       ConfiguredRegistry implicit;
@@ -341,7 +341,8 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
   Protocol protocol([&]() -> SecretStore& { return session.store(); },
                     [&](const ServerKey& server) { return session.Configured(server); },
                     [&]() { return session.ConfiguredHosts(); });
-  if (std::getenv("SSM_PRELOAD") == nullptr || std::string(std::getenv("SSM_PRELOAD")) != "off") {
+  const char* parallel = std::getenv("SSM_PARALLEL");
+  if (parallel == nullptr || std::string(parallel) != "off") {
     protocol.set_before_slow_lookup([&](const ServerKey& server) { session.PrepareForSlowLookup(server); });
   }
   return protocol.Run(action, in, out);
