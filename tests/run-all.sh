@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the release build (warnings are errors), the
-# benchmark in quick mode, the ASan+UBSan build of the same tests, the fuzz
-# targets for a minute each, and the man page lint.
+# benchmark in quick mode, the ASan+UBSan build of the same tests, a
+# ThreadSanitizer build over the threads of get, the fuzz targets for a minute
+# each, and the man page lint.
 # Usage: bash tests/run-all.sh        (after: sudo bash install/deps.sh)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -19,6 +20,11 @@ echo "=== ASan + UBSan build and tests"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
 ctest --preset asan
+
+echo "=== ThreadSanitizer build: the threads of get"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j "$jobs"
+bash tests/e2e/threads_test.sh build-tsan/docker-credential-ssm
 
 echo "=== libFuzzer targets, 60 s each (Clang)"
 bash tests/fuzz/run.sh 60
