@@ -418,6 +418,8 @@ EOF
 		--prepare "$clear_ours" -- "$OURS" get
 	bench ecr_cold_ours_file ecr_cold ours_file "ours get, \`cache clear\` first, SSM_STORE=file" 0 "$W/in/ecr-server" \
 		--prepare "$clear_ours" -- SSM_STORE=file "$OURS" get
+	bench ecr_cold_ours_serial ecr_cold ours_serial "ours get, \`cache clear\` first, SSM_PARALLEL=off" 0 "$W/in/ecr-server" \
+		--prepare "$clear_ours" -- SSM_PARALLEL=off "$OURS" get
 
 	# 4. get of an unconfigured public registry: the not-found answer.
 	bench nf_peer_ss notfound secretservice "docker-credential-secretservice get $PUBLIC_SERVER" 1 "$W/in/public-server" \
@@ -451,9 +453,9 @@ EOF
 	rejected=$(standin_stats | jq -r '.ecr.rejected // 0')
 	accepted=$(standin_stats | jq -r '.ecr.accepted // 0')
 	check_cmd "the stand-in rejected no token request ($rejected)" test "$rejected" = 0
-	# 2 mints in the checks, then one per run of the three cold cases and none for the rest;
+	# 2 mints in the checks, then one per run of the four cold cases and none for the rest;
 	# up to 3 more are ecr-login's SDK retrying after its closed-connection race (README).
-	expected=$((2 + EXTRA_MINTS + 3 * (RUNS + WARMUP)))
+	expected=$((2 + EXTRA_MINTS + 4 * (RUNS + WARMUP)))
 	check_cmd "every cold run minted once, no warm run minted ($accepted token requests, expected $expected, at most 3 more from ecr-login's retries)" \
 		test "$accepted" -ge "$expected" -a "$accepted" -le $((expected + 3))
 	standin_stats >"$W/standin-stats.json" 2>/dev/null || true
@@ -717,6 +719,7 @@ pairs = [
     ("2. cached ECR token get", "ecr_warm_ours", "ecr_warm_peer"),
     ("3. cold ECR get (mints)", "ecr_cold_ours", "ecr_cold_peer"),
     ("3. cold ECR get (mints)", "ecr_cold_ours_file", "ecr_cold_peer"),
+    ("3. cold ECR get (mints)", "ecr_cold_ours_serial", "ecr_cold_peer"),
     ("4. not found (%s)" % "quay.io", "nf_ours", "nf_peer_ss"),
     ("4. not found (%s)" % "quay.io", "nf_ours", "nf_peer_ecr"),
     ("4. not found (%s)" % "quay.io", "nf_ours_nocache", "nf_peer_ss"),

@@ -78,6 +78,16 @@ void CachingStore::Remember(const std::string& key, const std::optional<Credenti
 }
 
 std::optional<Credential> CachingStore::Get(const std::string& key) {
+  if (peeked_ && peeked_->key == key) {
+    // What AnswersQuickly read a moment ago: not read (nor stamped) twice.
+    Peeked peeked = std::move(*peeked_);
+    peeked_.reset();
+    if (auto cached = Decode(peeked.payload.str())) {
+      SSM_DEBUG("store: " + key + ": answered from the cache");
+      return *cached;
+    }
+  }
+  peeked_.reset();
   std::string before = stamp_();
   if (std::optional<SecretString> payload = cache_->Read(EntryName(before, key))) {
     if (auto cached = Decode(payload->str())) {
@@ -96,11 +106,17 @@ std::optional<Credential> CachingStore::Get(const std::string& key) {
 }
 
 bool CachingStore::AnswersQuickly(const std::string& key) {
-  std::optional<SecretString> payload = cache_->Read(EntryName(stamp_(), key));
-  return payload && Decode(payload->str()).has_value();
+  std::string name = EntryName(stamp_(), key);
+  std::optional<SecretString> payload = cache_->Read(name);
+  if (!payload || !Decode(payload->str()).has_value()) return false;
+  peeked_.emplace(Peeked{key, std::move(*payload)});  // the Get that follows answers with it
+  return true;
 }
 
-void CachingStore::Forget(const std::string&) { cache_->Clear(); }
+void CachingStore::Forget(const std::string&) {
+  peeked_.reset();
+  cache_->Clear();
+}
 
 void CachingStore::Put(const std::string& key, const Credential& credential) {
   Forget(key);

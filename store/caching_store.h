@@ -74,6 +74,11 @@ class CachingStore : public SecretStore {
   void Remember(const std::string& key, const std::optional<Credential>& value);
   void Forget(const std::string& key);
 
+  struct Peeked {
+    std::string key;
+    SecretString payload;
+  };
+  std::optional<Peeked> peeked_;  // the entry AnswersQuickly read, for the Get that follows
   Opener open_;
   Stamp stamp_;
   long ttl_;

@@ -121,3 +121,19 @@ TEST_CASE("AnswersQuickly: only for a cached answer, without opening the store; 
   f.stamp = "s2";  // another writer
   CHECK_FALSE(again->AnswersQuickly("ghcr.io"));
 }
+
+TEST_CASE("get after AnswersQuickly reads the cache once; a write in between is not hidden", "[caching_store]") {
+  Fixture f;
+  f.backing->Put("ghcr.io", Cred("u", "p"));
+  auto store = f.Make();
+  store->Get("ghcr.io");
+  auto again = f.Make();
+  REQUIRE(again->AnswersQuickly("ghcr.io"));
+  CHECK(again->Get("ghcr.io")->secret.str() == "p");
+  CHECK_FALSE(again->opened());
+  REQUIRE(again->AnswersQuickly("ghcr.io"));
+  again->Put("ghcr.io", Cred("u", "new"));
+  CHECK(again->Get("ghcr.io")->secret.str() == "new");
+  REQUIRE(again->AnswersQuickly("ghcr.io"));
+  CHECK_FALSE(again->Get("quay.io"));  // another key: not answered with the peeked entry
+}
