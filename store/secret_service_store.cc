@@ -44,10 +44,6 @@ class ItemList {
  public:
   explicit ItemList(GList* list) : list_(list) {}
   ~ItemList() { g_list_free_full(list_, g_object_unref); }
-  void Reset(GList* list) {
-    g_list_free_full(list_, g_object_unref);
-    list_ = list;
-  }
   ItemList(const ItemList&) = delete;
   ItemList& operator=(const ItemList&) = delete;
   std::vector<SecretItem*> items() const {
@@ -284,6 +280,20 @@ std::string Value(const FoundItem& item, const char* name) {
   return it == item.attributes.end() ? std::string() : it->second;
 }
 
+// Every matching item (SECRET_SEARCH_ALL | extra), the locked ones unlocked:
+// asked to unlock only when a locked item matched, as libsecret sends an
+// Unlock call (a round trip) for every search that may unlock, even when
+// nothing is locked.
+GList* SearchUnlocking(SecretService* service, GHashTable* attrs, SecretSearchFlags extra, const std::string& doing) {
+  auto flags = static_cast<SecretSearchFlags>(SECRET_SEARCH_ALL | extra);
+  GList* found = Search(service, attrs, flags, doing);
+  bool locked = false;
+  for (GList* l = found; l != nullptr; l = l->next) locked = locked || secret_item_get_locked(SECRET_ITEM(l->data));
+  if (!locked) return found;
+  g_list_free_full(found, g_object_unref);
+  return Search(service, attrs, static_cast<SecretSearchFlags>(flags | SECRET_SEARCH_UNLOCK), doing);
+}
+
 // Deletes an item; one that is already gone is fine.
 void Delete(SecretItem* item, const std::string& doing) {
   GError* raw = nullptr;
@@ -317,16 +327,7 @@ SecretServiceStore::~SecretServiceStore() {
 
 std::optional<Credential> SecretServiceStore::Get(const std::string& key) {
   HashTablePtr attrs = Attributes({{"server", key}, {"docker_cli", "1"}});
-  const std::string doing = "search for the credentials of " + key;
-  auto flags = static_cast<SecretSearchFlags>(SECRET_SEARCH_ALL | SECRET_SEARCH_LOAD_SECRETS);
-  ItemList list(Search(service_, attrs.get(), flags, doing));
-  // Asked to unlock only when a locked item matched: libsecret sends an
-  // Unlock call (a round trip) for every search that may unlock.
-  bool locked_match = false;
-  for (SecretItem* item : list.items()) locked_match = locked_match || secret_item_get_locked(item);
-  if (locked_match) {
-    list.Reset(Search(service_, attrs.get(), static_cast<SecretSearchFlags>(flags | SECRET_SEARCH_UNLOCK), doing));
-  }
+  ItemList list(SearchUnlocking(service_, attrs.get(), SECRET_SEARCH_LOAD_SECRETS, "search for the credentials of " + key));
   SecretItem* newest = nullptr;
   bool any_locked = false;
   // Other helpers may have left several items for one server; the newest wins.
@@ -408,8 +409,7 @@ void SecretServiceStore::Put(const std::string& key, const Credential& credentia
 
 bool SecretServiceStore::Erase(const std::string& key) {
   HashTablePtr attrs = Attributes({{"server", key}, {"docker_cli", "1"}});
-  ItemList list(Search(service_, attrs.get(), static_cast<SecretSearchFlags>(SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK),
-                      "search for the credentials of " + key));
+  ItemList list(SearchUnlocking(service_, attrs.get(), SECRET_SEARCH_NONE, "search for the credentials of " + key));
   bool erased = false;
   for (SecretItem* item : list.items()) {
     Delete(item, "remove the credentials of " + key);
