@@ -94,6 +94,10 @@ TEST_CASE("a refused registry add changes nothing", "[registry_command]") {
       {{"add", "custom", "La b"}, "", 2, "a registry name has only lower-case letters, digits and _ (\"La b\")"},
       {{"add", "custom", "lab", "--url", "http://a", "--url", "http://b"}, "", 2, "registry add: --url is given twice"},
       {{"add", "hub", "--login", "x", "--password", "-", "--token", "-"}, "p", 2, "registry add: only one variable can be read from stdin"},
+      {{"add", "custom", "lab", "--url", "http://a", "--login", "x", "--password", "-"}, "p\xff\xfess", 1,
+       "registry add: custom/lab: password is not valid UTF-8 text (a credential helper answers in JSON, which cannot carry it)"},
+      {{"add", "custom", "lab", "--url", "http://a", "--login", "caf\xe9"}, "", 1,
+       "registry add: custom/lab: login is not valid UTF-8 text (a credential helper answers in JSON, which cannot carry it)"},
   };
   for (const auto& c : cases) {
     INFO(c.message);
