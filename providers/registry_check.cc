@@ -18,23 +18,6 @@ std::string BasicHeader(const Credential& c) {
   return header;
 }
 
-// Percent-encodes a query parameter value.
-std::string QueryEscape(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
-
 HttpRequest Get(const std::string& url, const std::string& ca_pem, const std::string& what) {
   HttpRequest r;
   r.url = url;
@@ -109,10 +92,10 @@ CheckResult CheckRegistryLogin(HttpClient& http, const std::string& base_url,
     std::string url = realm->second;
     char sep = url.find('?') == std::string::npos ? '?' : '&';
     if (ch.params.count("service")) {
-      url += sep + std::string("service=") + QueryEscape(ch.params["service"]);
+      url += sep + std::string("service=") + UrlEscape(ch.params["service"]);
       sep = '&';
     }
-    url += sep + std::string("account=") + QueryEscape(credential->username);
+    url += sep + std::string("account=") + UrlEscape(credential->username);
     HttpRequest token = Get(url, ca_pem, what);
     // The realm may be another host (auth.docker.io, gitlab.com): it must be HTTPS
     // unless the registry itself was configured with http://.

@@ -125,15 +125,4 @@ void MemoryTokenCache::Put(const std::string& key, const CachedToken& token, int
 
 void MemoryTokenCache::Remove(const std::string& key) { items_.erase(key); }
 
-std::string Fingerprint(const std::string& data) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char buf[17];
-  snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
 }  // namespace ssm

@@ -61,7 +61,4 @@ class MemoryTokenCache : public TokenCache {
   std::map<std::string, CachedToken> items_;
 };
 
-// A 64-bit FNV-1a digest in hex: cache keys from configuration (not a MAC).
-std::string Fingerprint(const std::string& data);
-
 }  // namespace ssm

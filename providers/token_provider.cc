@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "common/error.h"
+#include "common/fingerprint.h"
 #include "common/log.h"
 #include "providers/tokens/mint_codec.h"
 #include "providers/token_cache.h"

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/fingerprint.h"
 #include "common/kernel_keyring.h"
 #include "common/log.h"
 
@@ -9,18 +10,6 @@ namespace ssm {
 namespace {
 
 constexpr char kPrefix[] = "docker-credential-ssm:store:";
-
-// FNV-1a 64 of the stamp and key: a cache slot name, not a secret.
-std::string Digest(const std::string& data) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char buf[17];
-  snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
 
 std::string Encode(const std::optional<Credential>& c) {
   if (!c) return "v1\n0\n";
@@ -69,7 +58,7 @@ SecretStore& CachingStore::Real() const {
 std::string CachingStore::Name() const { return Real().Name(); }
 
 std::string CachingStore::EntryName(const std::string& stamp, const std::string& key) const {
-  return kPrefix + Digest(stamp + '\0' + key);
+  return kPrefix + Fingerprint(stamp + '\0' + key);
 }
 
 void CachingStore::Remember(const std::string& key, const std::optional<Credential>& value) {

@@ -1,5 +1,6 @@
 // The HttpClient over libcurl, built into the ssm-net module.
 #include <curl/curl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -235,5 +236,14 @@ class CurlHttpClient : public HttpClient {
 }  // namespace
 
 std::unique_ptr<HttpClient> NewCurlHttpClient() { return std::make_unique<CurlHttpClient>(); }
+
+std::string UrlEscape(const std::string& s) {
+  char* escaped = curl_easy_escape(nullptr, s.data(), static_cast<int>(s.size()));
+  if (escaped == nullptr) throw Error::Failure("out of memory");
+  std::string out(escaped);
+  explicit_bzero(escaped, out.size());
+  curl_free(escaped);
+  return out;
+}
 
 }  // namespace ssm

@@ -50,4 +50,9 @@ class HttpClient {
 // The libcurl client (in the ssm-net module, and in tests).
 std::unique_ptr<HttpClient> NewCurlHttpClient();
 
+// Percent-encodes everything but A-Z a-z 0-9 - . _ ~ (libcurl's
+// curl_easy_escape), for form fields and query values; may hold a secret, so
+// libcurl's copy is wiped.
+std::string UrlEscape(const std::string& s);
+
 }  // namespace ssm

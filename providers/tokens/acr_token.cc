@@ -55,16 +55,16 @@ MintedToken ParseAcrExchangeAnswer(const std::string& body, int64_t now, const s
 }
 
 MintedToken MintAcrToken(const MintRequest& request, HttpClient& http) {
-  std::string aad_url = request.endpoint + "/" + FormEscape(request.tenant) + "/oauth2/v2.0/token";
-  SecretString form("grant_type=client_credentials&client_id=" + FormEscape(request.client_id) +
-                    "&client_secret=" + FormEscape(request.client_secret.str()) + "&scope=" + FormEscape(request.scope));
+  std::string aad_url = request.endpoint + "/" + UrlEscape(request.tenant) + "/oauth2/v2.0/token";
+  SecretString form("grant_type=client_credentials&client_id=" + UrlEscape(request.client_id) +
+                    "&client_secret=" + UrlEscape(request.client_secret.str()) + "&scope=" + UrlEscape(request.scope));
   HttpResponse aad = http.Send(FormPost(aad_url, form.str(), request));
   if (aad.status != 200) {
     ThrowRemoteError(request, "Azure AD at " + aad_url + " (client " + request.client_id + ")", aad, "");
   }
   SecretString aad_token(ParseAadTokenAnswer(aad.body.str(), request.what));
-  SecretString exchange("grant_type=access_token&service=" + FormEscape(request.registry) +
-                        "&tenant=" + FormEscape(request.tenant) + "&access_token=" + FormEscape(aad_token.str()));
+  SecretString exchange("grant_type=access_token&service=" + UrlEscape(request.registry) +
+                        "&tenant=" + UrlEscape(request.tenant) + "&access_token=" + UrlEscape(aad_token.str()));
   HttpResponse answer = http.Send(FormPost(request.exchange_url, exchange.str(), request));
   if (answer.status != 200) {
     ThrowRemoteError(request, "the ACR token exchange at " + request.exchange_url, answer, "");

@@ -63,22 +63,6 @@ HttpRequest FormPost(const std::string& url, const std::string& body, const Mint
   return http;
 }
 
-std::string FormEscape(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
-
 [[noreturn]] void ThrowRemoteError(const MintRequest& request, const std::string& doing, const HttpResponse& response,
                                    const std::string& hint) {
   std::string detail = RemoteErrorMessage(response.body.str());

@@ -15,7 +15,6 @@ MintedToken MintAcrToken(const MintRequest& request, HttpClient& http);
 
 // Shared pieces.
 HttpRequest FormPost(const std::string& url, const std::string& body, const MintRequest& request);
-std::string FormEscape(const std::string& s);
 [[noreturn]] void ThrowRemoteError(const MintRequest& request, const std::string& doing, const HttpResponse& response,
                                    const std::string& hint = "");
 

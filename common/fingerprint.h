@@ -1,0 +1,23 @@
+// A short, stable name for some bytes (FNV-1a 64, 16 hex digits): how the
+// kernel-keyring caches name their entries. Not a cryptographic digest: the
+// names are only readable by the same user, who can read the entries anyway.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace ssm {
+
+inline std::string Fingerprint(const std::string& data) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace ssm
