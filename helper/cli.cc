@@ -135,9 +135,12 @@ class Session {
   // second thread meanwhile (loading libcurl and OpenSSL, the TLS handshake,
   // the request: the longest part of a cold get). A stored login still wins:
   // the token then only waits in the cache. Not for registries whose own
-  // secrets are in the store being asked. SSM_PARALLEL=off: one thing at a time.
+  // secrets are in the store being asked, nor without a token cache (a token
+  // minted for a server whose stored login answers would be thrown away).
+  // SSM_PARALLEL=off: one thing at a time.
   void PrepareForSlowLookup(const ServerKey& server) {
     try {
+      if (!token_cache()->Keeps()) return;
       ConfiguredRegistry implicit;
       ConfiguredRegistry* r = RegistryFor(server, &implicit);
       if (r == nullptr || !r->stored_secrets.empty()) return;

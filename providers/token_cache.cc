@@ -67,6 +67,7 @@ class NullTokenCache : public TokenCache {
   void Put(const std::string&, const CachedToken&, int64_t) override {}
   void Remove(const std::string&) override {}
   std::string Name() const override { return "off"; }
+  bool Keeps() const override { return false; }
 };
 
 class FlockMintLock : public MintLock {

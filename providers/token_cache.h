@@ -33,6 +33,8 @@ class TokenCache {
   virtual void Put(const std::string& key, const CachedToken& token, int64_t now) = 0;
   virtual void Remove(const std::string& key) = 0;
   virtual std::string Name() const = 0;
+  // False when nothing is kept (SSM_TOKEN_CACHE=off, no kernel keyring).
+  virtual bool Keeps() const { return true; }
 };
 
 // Serializes minting for one key across processes (flock), so 20 parallel

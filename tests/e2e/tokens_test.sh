@@ -192,6 +192,13 @@ for i in 1 2 3; do
 done
 check_eq "... again and again (waiting for the second thread): the login; one token request, then it waits in the cache" \
 	"0/stored-user/$((before + 1))" "$RC/$(json_field Username)/$(accepted ecr)"
+"$BIN" cache clear >/dev/null
+before=$(accepted ecr)
+# shellcheck disable=SC2046
+get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug SSM_FULL_EXIT=1 SSM_TOKEN_CACHE=off
+check_eq "... with SSM_TOKEN_CACHE=off: the login, and no token minted to be thrown away" \
+	"0/stored-user/$before" "$RC/$(json_field Username)/$(accepted ecr)"
+case $ERR in *"second thread"*) fail "... (no second thread)" "$ERR" ;; *) pass "... (no second thread)" ;; esac
 printf '%s' "$ECR_HOST" | "$BIN" erase
 "$BIN" cache clear >/dev/null
 
