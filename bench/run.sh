@@ -65,6 +65,7 @@ inner_main() {
 	W=${BENCH_W:?}
 	RUNS=${BENCH_RUNS:?}
 	WARMUP=${BENCH_WARMUP:?}
+	ROUNDS=${BENCH_ROUNDS:?}
 	RUNNER="$W/bin/bench-runner"
 	OURS="$W/bin/docker-credential-ssm"
 	PEER_SS=$(command -v docker-credential-secretservice)
@@ -345,11 +346,19 @@ EOF
 	fi
 
 	# ----- the cases ----------------------------------------------------------------------------
-	# bench ID GROUP HELPER LABEL EXPECT INPUT [--prepare CMD] -- [VAR=VALUE...] CMD...
+	# bench ID GROUP HELPER LABEL EXPECT INPUT [--prepare CMD] [--sdk-race] -- [VAR=VALUE...] CMD...
+	# registers a case; run_cases then runs them all in ROUNDS rounds, each round giving every
+	# case RUNS/ROUNDS timed runs after its warm-up (WARMUP runs in the first round, one in the
+	# others: the cold cases' `cache clear` empties every cache, and a warm case must find its
+	# own state again before it is timed), so that a slow spell of the machine falls on every
+	# case alike instead of on whichever case was running; the samples of the rounds are merged
+	# into one median per case.
+	CASES=()
+	mkdir -p "$W/cases"
 	bench() {
 		local id=$1 group=$2 helper=$3 label=$4 expect=$5 input=$6
 		shift 6
-		local prepare=() envs=() sdk_race="" race0=0 races=0
+		local prepare=() envs=() sdk_race="" a
 		while [ "$1" != -- ]; do
 			case $1 in
 			--prepare)
@@ -365,38 +374,88 @@ EOF
 			envs+=("$1")
 			shift
 		done
-		local line rc=0 t0 t1 failures
-		[ -z "$sdk_race" ] || race0=$(sdk_race_count)
-		t0=$(date +%s.%N)
-		line=$(env "${envs[@]}" "$RUNNER" --runs "$RUNS" --warmup "$WARMUP" --input "$input" \
-			--expect-exit "$expect" "${prepare[@]}" -- "$@") || rc=$?
-		t1=$(date +%s.%N)
-		if [ -z "$line" ] || ! printf '%s' "$line" | jq -e . >/dev/null 2>&1; then
-			log "case $id: the runner failed (exit $rc)"
-			line='{"runs":0,"failures":-1}'
-			FAILED=1
-		else
-			failures=$(printf '%s' "$line" | jq -r .failures)
-			[ -z "$sdk_race" ] || races=$(($(sdk_race_count) - race0))
-			if [ "$rc" != 0 ] && [ -n "$sdk_race" ] && [ "$failures" -le "$races" ]; then
-				log "case $id: $failures run(s) failed, each with the aws-sdk-go-v2 closed-connection race" \
-					"(a bug of the peer, logged in ecr-login.log; the token was minted): counted, not fatal"
-			elif [ "$rc" != 0 ]; then
-				log "case $id: $failures run(s) did not exit $expect"
+		CASES+=("$id")
+		{
+			printf 'C_ENVS=('
+			for a in "${envs[@]}"; do printf '%q ' "$a"; done
+			printf ')\nC_OPTS=('
+			for a in --input "$input" --expect-exit "$expect" "${prepare[@]}"; do printf '%q ' "$a"; done
+			printf ')\nC_ARGS=('
+			for a in "$@"; do printf '%q ' "$a"; done
+			printf ')\nC_SDK=%q\nC_EXPECT=%q\n' "$sdk_race" "$expect"
+		} >"$W/cases/$id.sh"
+		jq -nc --arg id "$id" --arg group "$group" --arg helper "$helper" --arg lab "$label" \
+			--arg envs "${envs[*]}" --argjson expect "$expect" \
+			'{"id": $id, "group": $group, "helper": $helper, "label": $lab, "env": $envs, "expect_exit": $expect}' \
+			>"$W/cases/$id.meta.json"
+	}
+	run_cases() {
+		local rounds=$ROUNDS per=$((RUNS / ROUNDS)) round id warm line rc t0 t1 race0 races failures
+		declare -A wall=() races_of=() bad=()
+		for ((round = 1; round <= rounds; round++)); do
+			for id in "${CASES[@]}"; do
+				# shellcheck disable=SC1090
+				source "$W/cases/$id.sh"
+				warm=1
+				[ "$round" != 1 ] || warm=$WARMUP
+				race0=$(sdk_race_count)
+				rc=0
+				t0=$(date +%s.%N)
+				line=$(env "${C_ENVS[@]}" "$RUNNER" --runs "$per" --warmup "$warm" --samples "${C_OPTS[@]}" -- \
+					"${C_ARGS[@]}") || rc=$?
+				t1=$(date +%s.%N)
+				wall[$id]=$(awk -v w="${wall[$id]:-0}" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", w + b - a }')
+				if [ -z "$line" ] || ! printf '%s' "$line" | jq -e .times_ms >/dev/null 2>&1; then
+					log "case $id, round $round: the runner failed (exit $rc)"
+					bad[$id]=1
+					continue
+				fi
+				printf '%s\n' "$line" >>"$W/cases/$id.chunks"
+				races=0
+				[ -z "$C_SDK" ] || races=$(($(sdk_race_count) - race0))
+				races_of[$id]=$((${races_of[$id]:-0} + races))
+			done
+			log "round $round of $rounds done"
+		done
+		for id in "${CASES[@]}"; do
+			# shellcheck disable=SC1090
+			source "$W/cases/$id.sh"
+			if [ -n "${bad[$id]:-}" ] || [ ! -s "$W/cases/$id.chunks" ]; then
+				line='{"runs":0,"failures":-1}'
 				FAILED=1
+			else
+				line=$(/usr/bin/python3 - "$W/cases/$id.chunks" <<'PYEOF'
+import json, math, statistics, sys
+chunks = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+t = [x for c in chunks for x in c["times_ms"]]
+r = [x for c in chunks for x in c["rss_kb"]]
+mean = sum(t) / len(t)
+sd = math.sqrt(sum((x - mean) ** 2 for x in t) / (len(t) - 1)) if len(t) > 1 else 0.0
+print(json.dumps({"runs": len(t), "median_ms": round(statistics.median(t), 3), "mean_ms": round(mean, 3),
+                  "stddev_ms": round(sd, 3), "min_ms": min(t), "max_ms": max(t),
+                  "maxrss_kb": round(statistics.median(r)), "failures": sum(c["failures"] for c in chunks),
+                  "rounds": len(chunks)}))
+PYEOF
+				)
+				failures=$(printf '%s' "$line" | jq -r .failures)
+				if [ "$failures" != 0 ] && [ -n "$C_SDK" ] && [ "$failures" -le "${races_of[$id]:-0}" ]; then
+					log "case $id: $failures run(s) failed, each with the aws-sdk-go-v2 closed-connection race" \
+						"(a bug of the peer, logged in ecr-login.log; the token was minted): counted, not fatal"
+				elif [ "$failures" != 0 ]; then
+					log "case $id: $failures run(s) did not exit $C_EXPECT"
+					FAILED=1
+				fi
 			fi
-		fi
-		printf '%s' "$line" | jq -c --arg id "$id" --arg group "$group" --arg helper "$helper" \
-			--arg lab "$label" --arg envs "${envs[*]}" --argjson expect "$expect" --argjson races "$races" \
-			--argjson wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" \
-			'. + {"id": $id, "group": $group, "helper": $helper, "label": $lab, "env": $envs, "expect_exit": $expect, "wall_s": $wall, "sdk_race_failures": $races}' \
-			>>"$RESULTS"
-		log "$(printf '%-22s median %8.3f ms  rss %6s kB  (%s)' "$id" \
-			"$(printf '%s' "$line" | jq -r '.median_ms // 0')" "$(printf '%s' "$line" | jq -r '.maxrss_kb // 0')" "$label")"
+			printf '%s' "$line" | jq -c --slurpfile meta "$W/cases/$id.meta.json" \
+				--argjson races "${races_of[$id]:-0}" --argjson wall "${wall[$id]:-0}" \
+				'. + $meta[0] + {"wall_s": $wall, "sdk_race_failures": $races}' >>"$RESULTS"
+			log "$(printf '%-22s median %8.3f ms  rss %6s kB' "$id" \
+				"$(printf '%s' "$line" | jq -r '.median_ms // 0')" "$(printf '%s' "$line" | jq -r '.maxrss_kb // 0')")"
+		done
 	}
 	: >"$RESULTS"
 	local clear_ours="$OURS cache clear >/dev/null" clear_ecr="rm -f '$HOME/.ecr/cache.json'"
-	log "cases: $RUNS runs after $WARMUP warm-up(s) each"
+	log "cases: $RUNS runs each, in $ROUNDS round(s) of $((RUNS / ROUNDS)) after warm-up runs ($WARMUP, then 1 per round)"
 	bench true floor true "true" 0 /dev/null -- "$TRUE_BIN"
 
 	# 1. get of the stored login from the Secret Service.
@@ -445,6 +504,8 @@ EOF
 	bench rt_ours_file roundtrip ours_file "roundtrip.sh ours, SSM_STORE=file" 0 /dev/null \
 		-- SSM_STORE=file "$W/bin/roundtrip.sh" "$OURS"
 
+	run_cases
+
 	# The same answers after all that (nothing drifted during the timing).
 	run_helper "$W/in/ss-server" env SSM_STORE=secretservice "$OURS" get
 	expect_login "after the cases: ours get $SS_SERVER" "$SS_USER" "$SS_SECRET"
@@ -453,9 +514,10 @@ EOF
 	rejected=$(standin_stats | jq -r '.ecr.rejected // 0')
 	accepted=$(standin_stats | jq -r '.ecr.accepted // 0')
 	check_cmd "the stand-in rejected no token request ($rejected)" test "$rejected" = 0
-	# 2 mints in the checks, then one per run of the four cold cases and none for the rest;
+	# 2 mints in the checks, then one per run (warm-ups included) of the four cold cases and none
+	# for the rest;
 	# up to 3 more are ecr-login's SDK retrying after its closed-connection race (README).
-	expected=$((2 + EXTRA_MINTS + 4 * (RUNS + WARMUP)))
+	expected=$((2 + EXTRA_MINTS + 4 * (RUNS + WARMUP + ROUNDS - 1)))
 	check_cmd "every cold run minted once, no warm run minted ($accepted token requests, expected $expected, at most 3 more from ecr-login's retries)" \
 		test "$accepted" -ge "$expected" -a "$accepted" -le $((expected + 3))
 	standin_stats >"$W/standin-stats.json" 2>/dev/null || true
@@ -499,10 +561,10 @@ while [ $# -gt 0 ]; do
 	shift
 done
 if [ -n "$QUICK" ]; then
-	RUNS=5 WARMUP=1
+	RUNS=5 WARMUP=1 ROUNDS=1
 	OUT=${OUT:-$ROOT/build/bench-results-quick.md}
 else
-	RUNS=100 WARMUP=5
+	RUNS=100 WARMUP=5 ROUNDS=5
 	OUT=${OUT:-$BENCH_DIR/results.md}
 fi
 case $OUT in /*) ;; *) OUT="$PWD/$OUT" ;; esac
@@ -574,7 +636,7 @@ log "running the cases in a private network + mount namespace (work dir $W) ..."
 BUSY0=$(cpu_busy)
 children_cpu "$W/times0"
 T0=$(date +%s)
-BENCH_STAGE=inner BENCH_HOOK=$HOOK BENCH_W=$W BENCH_RUNS=$RUNS BENCH_WARMUP=$WARMUP \
+BENCH_STAGE=inner BENCH_HOOK=$HOOK BENCH_W=$W BENCH_RUNS=$RUNS BENCH_WARMUP=$WARMUP BENCH_ROUNDS=$ROUNDS \
 	unshare --net --mount --propagation private -- \
 	env HOME="$W" XDG_RUNTIME_DIR="$W/bus" \
 	dbus-run-session --config-file="$W/bus/session.conf" -- bash "$SELF" &
@@ -624,10 +686,10 @@ jq -n \
 	--arg mode "$([ -n "$QUICK" ] && echo quick || echo full)" \
 	--arg load "before the build: $LOAD_BEFORE; after the cases: $LOAD_AFTER" \
 	--arg others "$OTHERS" \
-	--argjson runs "$RUNS" --argjson warmup "$WARMUP" \
+	--argjson runs "$RUNS" --argjson warmup "$WARMUP" --argjson rounds "$ROUNDS" \
 	--argjson build_s "$BUILD_S" --argjson cases_s "$CASES_S" --argjson rc "$rc" \
 	'{cpu: $cpu, cores: $cores, kernel: $kernel, debian: $debian, ss: $ss, ecr: $ecr, gnome_keyring: $gk,
-	  libsecret: $ls, ours: $ours, commit: $commit, date: $date, mode: $mode, runs: $runs, warmup: $warmup,
+	  libsecret: $ls, ours: $ours, commit: $commit, date: $date, mode: $mode, runs: $runs, warmup: $warmup, rounds: $rounds,
 	  build_s: $build_s, cases_s: $cases_s, inner_rc: $rc, load: $load, others: $others}' >"$W/machine.json"
 
 mkdir -p "$(dirname "$OUT")"
@@ -668,7 +730,8 @@ for k, v in [("date", m["date"]), ("CPU", m["cpu"]), ("cores", m["cores"]), ("ke
              ("golang-docker-credential-helpers (docker-credential-secretservice)", m["ss"]),
              ("amazon-ecr-credential-helper (docker-credential-ecr-login)", m["ecr"]),
              ("gnome-keyring / libsecret", "%s / %s" % (m["gnome_keyring"], m["libsecret"])),
-             ("runs per case", "%d timed, after %d warm-up run(s)" % (m["runs"], m["warmup"])),
+             ("runs per case", "%d timed, in %d interleaved round(s) (every case once per round), after %d warm-up "
+              "run(s) in the first round and 1 in each later one" % (m["runs"], m["rounds"], m["warmup"])),
              ("time taken", "build %d s, cases %d s" % (m["build_s"], m["cases_s"])),
              ("load average (1, 5, 15 min)", m["load"]),
              ("CPU used by other processes while the cases ran", m["others"] +

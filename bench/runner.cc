@@ -4,7 +4,7 @@
 // the timer and the command, so short commands are measured, not sh.
 //
 //   bench-runner [--runs N] [--warmup W] [--input FILE] [--prepare SHELLCMD]
-//                [--expect-exit CODE] -- COMMAND [ARG...]
+//                [--expect-exit CODE] [--samples] -- COMMAND [ARG...]
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -63,6 +63,7 @@ double Median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   int runs = 50, warmup = 5, expect = 0;
+  bool samples = false;
   const char* input = nullptr;
   const char* prepare = nullptr;
   int i = 1;
@@ -78,13 +79,16 @@ int main(int argc, char** argv) {
     else if (a == "--input") input = argv[++i];
     else if (a == "--prepare") prepare = argv[++i];
     else if (a == "--expect-exit") expect = std::atoi(argv[++i]);
+    else if (a == "--samples") samples = true;
     else {
       std::fprintf(stderr, "bench-runner: unknown option %s\n", a.c_str());
       return 2;
     }
   }
   if (i >= argc || runs < 1) {
-    std::fprintf(stderr, "usage: bench-runner [--runs N] [--warmup W] [--input F] [--prepare CMD] [--expect-exit C] -- CMD...\n");
+    std::fprintf(stderr,
+                 "usage: bench-runner [--runs N] [--warmup W] [--input F] [--prepare CMD] [--expect-exit C] [--samples] "
+                 "-- CMD...\n");
     return 2;
   }
   char** command = argv + i;
@@ -109,8 +113,17 @@ int main(int argc, char** argv) {
   double stddev = times.size() > 1 ? std::sqrt(var / static_cast<double>(times.size() - 1)) : 0;
   std::printf(
       "{\"runs\":%d,\"median_ms\":%.3f,\"mean_ms\":%.3f,\"stddev_ms\":%.3f,\"min_ms\":%.3f,\"max_ms\":%.3f,"
-      "\"maxrss_kb\":%.0f,\"failures\":%d}\n",
+      "\"maxrss_kb\":%.0f,\"failures\":%d",
       runs, Median(times), mean, stddev, *std::min_element(times.begin(), times.end()),
       *std::max_element(times.begin(), times.end()), Median(rss), failures);
+  if (samples) {  // every timed run, for merging chunks of one case run at different times
+    for (int k = 0; k < 2; ++k) {
+      const std::vector<double>& v = k == 0 ? times : rss;
+      std::printf(k == 0 ? ",\"times_ms\":[" : "],\"rss_kb\":[");
+      for (size_t j = 0; j < v.size(); ++j) std::printf(k == 0 ? "%s%.3f" : "%s%.0f", j ? "," : "", v[j]);
+    }
+    std::printf("]");
+  }
+  std::printf("}\n");
   return failures == 0 ? 0 : 3;
 }
