@@ -79,6 +79,8 @@ inner_main() {
 	. "$SUPPORT_DIR/keyring.sh"
 	# shellcheck source=../tests/support/cloud_standin.sh
 	. "$SUPPORT_DIR/cloud_standin.sh"
+	# shellcheck source=../tests/support/netns.sh
+	. "$SUPPORT_DIR/netns.sh"
 
 	inner_cleanup() {
 		standin_stop
@@ -86,27 +88,7 @@ inner_main() {
 		# Anything else still in this network namespace (but the bus, which dbus-run-session
 		# stops when this shell exits) is a leak: report it.
 		local left
-		left=$(/usr/bin/python3 - "$$" <<'EOF'
-import os, sys
-me, shell = os.getpid(), int(sys.argv[1])
-ns = os.readlink("/proc/self/ns/net")
-skip = {me, shell, os.getppid()}
-out = []
-for p in os.listdir("/proc"):
-    if not p.isdigit() or int(p) in skip:
-        continue
-    try:
-        if os.readlink("/proc/%s/ns/net" % p) != ns:
-            continue
-        cmd = open("/proc/%s/cmdline" % p, "rb").read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        continue
-    if cmd.startswith(("dbus-daemon", "dbus-run-session")) or "/dbus-daemon " in cmd or "/dbus-run-session " in cmd:
-        continue
-    out.append("%s %s" % (p, cmd[:100]))
-print("\n".join(out))
-EOF
-		)
+		left=$(netns_leftovers "$$" --ignore-bus)
 		[ -z "$left" ] || log "processes left in the benchmark's network namespace: $left"
 	}
 	trap inner_cleanup EXIT
@@ -235,15 +217,16 @@ EOF
 	expect_login() {
 		local got
 		got=$(printf '%s' "$OUT" | jq -r '[.Username, .Secret] | join(" ")' 2>/dev/null)
-		if [ "$RC" = 0 ] && [ "$got" = "$2 $3" ]; then
-			log "check ok: $1"
-		else
-			log "CHECK FAILED: $1: exit $RC, output: $(printf '%s' "$OUT" | head -c 200)"
-			FAILED=1
-		fi
+		[ "$RC" = 0 ] && [ "$got" = "$2 $3" ]
+		report_answer "$1" $?
 	}
 	expect_not_found() {
-		if [ "$RC" = 1 ] && [ "$OUT" = "$NOT_FOUND" ]; then
+		[ "$RC" = 1 ] && [ "$OUT" = "$NOT_FOUND" ]
+		report_answer "$1" $?
+	}
+	# report_answer WHAT STATUS: logs the check (with the helper's answer when it failed).
+	report_answer() {
+		if [ "$2" = 0 ]; then
 			log "check ok: $1"
 		else
 			log "CHECK FAILED: $1: exit $RC, output: $(printf '%s' "$OUT" | head -c 200)"

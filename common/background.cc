@@ -13,11 +13,7 @@ std::atomic<bool> g_started{false};
 
 class Jobs {
  public:
-  ~Jobs() {
-    for (auto& [name, thread] : threads_) {
-      if (thread.joinable()) thread.join();
-    }
-  }
+  ~Jobs() { WaitAll(); }
   bool Start(const std::string& name, std::function<void()> work) {
     std::lock_guard<std::mutex> hold(mu_);
     if (threads_.count(name) != 0) return false;

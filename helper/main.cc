@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "common/log.h"
 #include "common/background.h"
+#include "common/log.h"
 #include "common/module_loader.h"
 #include "common/secure.h"
 #include "helper/cli.h"

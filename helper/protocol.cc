@@ -1,6 +1,5 @@
 #include "helper/protocol.h"
 
-#include <cstdlib>
 #include <istream>
 #include <nlohmann/json.hpp>
 #include <ostream>

@@ -73,12 +73,13 @@ const char* NonEmptyEnv(const char* name) {
 //    to half of a cold token request's time). update-ca-certificates writes the same
 //    certificates to both; a certificate that is only in the bundle (appended by hand) is
 //    still found: a call that fails verification against the directory is made once more
-//    against the bundle (TrustFallback).
+//    with libcurl's built-in bundle (SendOnce).
+// A default Trust leaves libcurl's built-in bundle and path as they are.
 struct Trust {
+  bool set = false;            // use file and dir below instead of libcurl's defaults
   const char* file = nullptr;  // CURLOPT_CAINFO; nullptr: none
   const char* dir = nullptr;   // CURLOPT_CAPATH; nullptr: none
-  bool library_default = false;  // leave libcurl's built-in bundle and path as they are
-  bool can_fall_back = false;    // the directory was chosen over the built-in bundle
+  bool can_fall_back = false;  // the directory was chosen over the built-in bundle
 };
 
 bool IsDirectory(const char* path) {
@@ -92,17 +93,17 @@ Trust SystemTrust() {
   if (file == nullptr) file = NonEmptyEnv("CURL_CA_BUNDLE");
   const char* dir = NonEmptyEnv("SSL_CERT_DIR");
   if (file != nullptr || dir != nullptr) {
+    t.set = true;
     t.file = file;
     t.dir = dir;
     return t;
   }
   const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
   if (info != nullptr && IsDirectory(info->capath) && info->cainfo != nullptr) {
+    t.set = true;
     t.dir = info->capath;
     t.can_fall_back = true;
-    return t;
   }
-  t.library_default = true;
   return t;
 }
 
@@ -152,9 +153,7 @@ class CurlHttpClient : public HttpClient {
     }
     SSM_DEBUG(request.what + ": the certificate of " + RedactUrl(request.url) +
               " is not trusted by the system certificate directory; trying the system bundle");
-    Trust bundle;
-    bundle.library_default = true;
-    return SendWithTrust(request, bundle);
+    return SendWithTrust(request, Trust{});
   }
 
   HttpResponse SendWithTrust(const HttpRequest& request, const Trust& trust) {
@@ -196,7 +195,7 @@ class CurlHttpClient : public HttpClient {
       ca.len = request.ca_pem.size();
       ca.flags = CURL_BLOB_COPY;
       curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
-    } else if (!trust.library_default) {
+    } else if (trust.set) {
       curl_easy_setopt(c, CURLOPT_CAINFO, trust.file);
       curl_easy_setopt(c, CURLOPT_CAPATH, trust.dir);
     }

@@ -77,6 +77,8 @@ fi
 . "$SUPPORT_DIR/registry.sh"
 # shellcheck source=../support/cloud_standin.sh
 . "$SUPPORT_DIR/cloud_standin.sh"
+# shellcheck source=../support/netns.sh
+. "$SUPPORT_DIR/netns.sh"
 
 SUFFIX=$1
 ECR_HOST=123456789012.dkr.ecr.us-east-1.amazonaws.com
@@ -612,23 +614,7 @@ unset SSM_TOKEN_CACHE
 standin_stop
 registry_stop
 # Processes still in this network namespace, other than this shell and the checking process.
-left=$(/usr/bin/python3 - "$$" <<'EOF'
-import os, sys
-me, shell = os.getpid(), int(sys.argv[1])
-ns = os.readlink("/proc/self/ns/net")
-skip = {me, shell, os.getppid()}
-out = []
-for p in os.listdir("/proc"):
-    if not p.isdigit() or int(p) in skip:
-        continue
-    try:
-        if os.readlink("/proc/%s/ns/net" % p) == ns:
-            out.append("%s %s" % (p, open("/proc/%s/cmdline" % p, "rb").read().replace(b"\0", b" ").decode(errors="replace")[:80]))
-    except OSError:
-        pass
-print("\n".join(out))
-EOF
-)
+left=$(netns_leftovers "$$")
 check_eq "registry and stand-in stopped by PID; no process left in the network namespace" "" "$left"
 removed=$(keyring_tokens remove)
 check_eq "this run's cached tokens removed from root's user keyring ($removed removed)" 0 "$(keyring_tokens count)"

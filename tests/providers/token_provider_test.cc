@@ -54,6 +54,17 @@ ssm::RegistryConfig Ecr(std::map<std::string, std::string> values = {{"accesskey
 
 const char* kHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
 
+// No AWS credential source at all: an empty HOME and none of the AWS_* variables.
+struct NoAwsSources {
+  ssm::test::TempDir tmp;
+  ssm::test::ScopedEnv home{"HOME", tmp.path().c_str()};
+  ssm::test::ScopedEnv id{"AWS_ACCESS_KEY_ID", nullptr};
+  ssm::test::ScopedEnv secret{"AWS_SECRET_ACCESS_KEY", nullptr};
+  ssm::test::ScopedEnv token{"AWS_SESSION_TOKEN", nullptr};
+  ssm::test::ScopedEnv file{"AWS_SHARED_CREDENTIALS_FILE", nullptr};
+  ssm::test::ScopedEnv profile{"AWS_PROFILE", nullptr};
+};
+
 }  // namespace
 
 TEST_CASE("a cached token is reused until it is due, then minted again", "[tokens]") {
@@ -146,13 +157,8 @@ TEST_CASE("ECR endpoints follow the host's partition, FIPS and dual-stack", "[to
 
 TEST_CASE("ECR keys come from the configuration, the environment, then ~/.aws/credentials", "[tokens]") {
   Fixture f;
-  ssm::test::TempDir tmp;
-  ssm::test::ScopedEnv home("HOME", tmp.path().c_str());
-  ssm::test::ScopedEnv id("AWS_ACCESS_KEY_ID", nullptr);
-  ssm::test::ScopedEnv secret("AWS_SECRET_ACCESS_KEY", nullptr);
-  ssm::test::ScopedEnv token("AWS_SESSION_TOKEN", nullptr);
-  ssm::test::ScopedEnv file("AWS_SHARED_CREDENTIALS_FILE", nullptr);
-  ssm::test::ScopedEnv profile("AWS_PROFILE", nullptr);
+  NoAwsSources none;
+  const ssm::test::TempDir& tmp = none.tmp;
   ssm::RegistryConfig unconfigured;
   unconfigured.provider = "ecr";
 
@@ -321,12 +327,7 @@ TEST_CASE("NeedsNetwork: true exactly when Credentials would mint", "[tokens]") 
   f.clock += 43200 * 4 / 5;  // due for refresh
   CHECK(p->NeedsNetwork(Ecr(), server, f.context));
   // Nothing to mint with (no keys anywhere): anonymous, no network.
-  ssm::test::TempDir tmp;
-  ssm::test::ScopedEnv home("HOME", tmp.path().c_str());
-  ssm::test::ScopedEnv id("AWS_ACCESS_KEY_ID", nullptr);
-  ssm::test::ScopedEnv secret("AWS_SECRET_ACCESS_KEY", nullptr);
-  ssm::test::ScopedEnv file("AWS_SHARED_CREDENTIALS_FILE", nullptr);
-  ssm::test::ScopedEnv profile("AWS_PROFILE", nullptr);
+  NoAwsSources none;
   CHECK_FALSE(p->NeedsNetwork(Ecr({}, ""), server, f.context));
   // Static providers never need it.
   ssm::RegistryConfig hub;
