@@ -3,7 +3,7 @@
 #
 # Usage: tests/e2e/clients_test.sh SUFFIX [STORE...]
 #   SUFFIX   the helper under test is docker-credential-SUFFIX, found on PATH
-#            (e.g. PATH=/work/main/build:$PATH tests/e2e/clients_test.sh ssm file secretservice)
+#            (e.g. PATH=$PWD/build:$PATH tests/e2e/clients_test.sh ssm file secretservice)
 #   STORE    each value runs the whole matrix with SSM_STORE=STORE (`file`, `secretservice`);
 #            without one, the matrix runs once with SSM_STORE unset (for reference helpers such
 #            as Debian's docker-credential-secretservice). A private GNOME keyring runs for

@@ -7,7 +7,7 @@
 #
 # Usage: tests/e2e/cloud_registry_test.sh SUFFIX
 #   SUFFIX   the helper under test is docker-credential-SUFFIX, found on PATH
-#            (e.g. PATH=/work/main/build:$PATH tests/e2e/cloud_registry_test.sh ssm)
+#            (e.g. PATH=$PWD/build:$PATH tests/e2e/cloud_registry_test.sh ssm)
 #
 # Isolation (root only): sandbox.sh's private mount namespace (tmpfs over the container tools'
 # machine-wide state dirs), then `unshare --net --mount`: a private network namespace with only

@@ -4,7 +4,7 @@
 #
 # Usage: tests/e2e/providers_test.sh SUFFIX [STORE...]
 #   SUFFIX   the helper under test is docker-credential-SUFFIX, found on PATH
-#            (e.g. PATH=/work/main/build:$PATH tests/e2e/providers_test.sh ssm file secretservice)
+#            (e.g. PATH=$PWD/build:$PATH tests/e2e/providers_test.sh ssm file secretservice)
 #   STORE    each value runs every check with SSM_STORE=STORE (`file`, `secretservice`); without
 #            one, once with SSM_STORE unset. A private GNOME keyring runs for every store but `file`.
 #

@@ -1,5 +1,5 @@
 // The SigV4 signer against every case of AWS's published header-signing test
-// suite, read from ../shared/testdata/aws-sigv4-test-suite (or $SSM_SIGV4_SUITE).
+// suite, kept in tests/data/aws-sigv4-test-suite (or $SSM_SIGV4_SUITE).
 #include "providers/crypto/sigv4.h"
 
 #include <catch2/catch.hpp>

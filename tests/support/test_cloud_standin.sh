@@ -8,7 +8,7 @@
 #
 # Prints "ok - ..." / "not ok - ..." and "N passed, M failed"; exits non-zero on any failure.
 # Needs /usr/bin/python3 with python3-cryptography, curl, openssl. About 10 s, loopback only.
-# SIGV4_SUITE overrides the test-suite folder (default ../shared/testdata/aws-sigv4-test-suite beside the repo).
+# SIGV4_SUITE overrides the test-suite folder (default tests/data/aws-sigv4-test-suite in this repository).
 
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,8 +18,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/cloud_standin.sh"
 
 PY=/usr/bin/python3
-SUITE=${SIGV4_SUITE:-$HERE/../../../shared/testdata/aws-sigv4-test-suite}
-[ -d "$SUITE" ] || SUITE=/work/shared/testdata/aws-sigv4-test-suite
+SUITE=${SIGV4_SUITE:-$HERE/../data/aws-sigv4-test-suite}
 T_START=$(date +%s.%N)
 WORK=$(mktemp -d /tmp/test_cloud_standin.XXXXXX)
 H="$WORK/h.py"
