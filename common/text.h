@@ -1,0 +1,24 @@
+// Small text helpers shared by every layer (ASCII only: hosts, variable
+// names, file keys; never locale-dependent).
+#pragma once
+
+#include <string>
+
+namespace ssm {
+
+inline std::string AsciiLower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+// s without leading and trailing spaces, tabs and carriage returns.
+inline std::string TrimBlanks(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+}  // namespace ssm
