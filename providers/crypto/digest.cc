@@ -17,6 +17,15 @@ std::string Sha256(const std::string& data) {
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
+std::string Sha1(const std::string& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out, &len, EVP_sha1(), nullptr) != 1) {
+    throw Error::Failure("SHA-1 failed");
+  }
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
 std::string HmacSha256(const std::string& key, const std::string& data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
