@@ -1,7 +1,7 @@
 #include "providers/ecr_provider.h"
 
 #include "common/error.h"
-#include "providers/aws_credentials.h"
+#include "providers/aws/aws_identity.h"
 #include "providers/host_match.h"
 
 namespace ssm {
@@ -15,14 +15,29 @@ bool IsRegionName(const std::string& r) {
   return true;
 }
 
+// arn:<partition>:iam::<12 digits>:role/<path and name>
+bool IsRoleArn(const std::string& arn) {
+  if (arn.rfind("arn:aws", 0) != 0) return false;
+  size_t iam = arn.find(":iam::");
+  if (iam == std::string::npos) return false;
+  size_t role = arn.find(":role/", iam);
+  if (role != iam + 6 + 12) return false;
+  std::string account = arn.substr(iam + 6, 12);
+  return account.find_first_not_of("0123456789") == std::string::npos && arn.size() > role + 6;
+}
+
 }  // namespace
 
 std::vector<VariableSpec> EcrProvider::Variables() const {
   std::vector<VariableSpec> v;
   if (!public_) v.push_back({"region", false, "default AWS region (the registry host names its own)"});
-  v.push_back({"accesskey", false, "AWS access key ID (default: the standard AWS sources)"});
+  v.push_back({"accesskey", false, "AWS access key ID (default: the AWS SDKs' credential chain)"});
   v.push_back({"secretaccesskey", true, "AWS secret access key"});
   v.push_back({"sessiontoken", true, "AWS session token, for temporary keys"});
+  v.push_back({"profile", false, "AWS profile of ~/.aws/config that serves these registries"});
+  v.push_back({"rolearn", false, "IAM role to assume on top of the credentials (cross-account)"});
+  v.push_back({"externalid", false, "external ID for rolearn"});
+  v.push_back({"sessionname", false, "role session name for rolearn (default docker-credential-ssm)"});
   if (!public_) v.push_back({"account", false, "serve only this 12-digit account's registries"});
   v.push_back({"endpoint", false, "GetAuthorizationToken endpoint URL (VPC endpoints, tests)"});
   return v;
@@ -58,6 +73,21 @@ void EcrProvider::Validate(const RegistryConfig& c) const {
       throw Error::BadInput(c.Id() + ": account must be a 12-digit AWS account ID");
     }
   }
+  if (c.Has("profile") && c.Has("accesskey")) {
+    throw Error::BadInput(c.Id() + ": set either profile or accesskey, not both");
+  }
+  if ((c.Has("externalid") || c.Has("sessionname")) && !c.Has("rolearn")) {
+    throw Error::BadInput(c.Id() + ": externalid and sessionname need rolearn");
+  }
+  if (c.Has("rolearn") && !IsRoleArn(c.Get("rolearn"))) {
+    throw Error::BadInput(c.Id() + ": rolearn must be an IAM role ARN like arn:aws:iam::123456789012:role/name");
+  }
+  if (c.Has("sessionname")) {
+    const std::string& n = c.Get("sessionname");
+    if (n.size() < 2 || n.size() > 64 || n.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@-_") != std::string::npos) {
+      throw Error::BadInput(c.Id() + ": sessionname must be 2 to 64 of A-Z a-z 0-9 and +=,.@-_");
+    }
+  }
   RequireUrl(c, "endpoint");
   if (c.Has("endpoint") && c.Get("endpoint").rfind("https://", 0) != 0) {
     throw Error::BadInput(c.Id() + ": endpoint must be an https:// URL");
@@ -71,31 +101,45 @@ std::string EcrProvider::DefaultEndpoint(const std::string& region, const std::s
 }
 
 std::optional<MintRequest> EcrProvider::Prepare(const RegistryConfig& c, const ServerKey& server) const {
-  std::optional<AwsCredentials> creds = ResolveAwsCredentials(c);
-  if (!creds) {
-    // Unconfigured ECR without any AWS keys: nothing to mint with.
-    if (c.sources.empty()) return std::nullopt;
-    throw Error::Failure(c.Id() +
-                         ": no AWS credentials: set accesskey and secretaccesskey (registry add " + Name() +
-                         " ...), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials");
-  }
   MintRequest r;
   r.kind = Name();
   r.what = c.Id();
-  r.aws = std::move(*creds);
   r.ca_pem = c.Get("cacert");
+  EcrHost host;
+  if (public_) {
+    host.region = "us-east-1";
+    host.dns_suffix = "amazonaws.com";
+  } else {
+    ParseEcrHost(server, &host);
+  }
+  // STS has no endpoint under the dual-stack registry suffix.
+  std::string sts_suffix = host.dns_suffix == "on.aws" ? "amazonaws.com" : host.dns_suffix;
+  if (!PrepareAwsIdentity(c, host.region, sts_suffix, &r)) {
+    // Instance metadata switched off and no other source: nothing to mint with.
+    NothingToMintWith(c);  // throws for a configured registry
+    return std::nullopt;
+  }
+  std::string overridden = AwsEndpointOverride(public_ ? "AWS_ENDPOINT_URL_ECR_PUBLIC" : "AWS_ENDPOINT_URL_ECR");
   if (public_) {
     r.region = "us-east-1";
-    r.endpoint = c.Has("endpoint") ? c.Get("endpoint") : "https://api.ecr-public.us-east-1.amazonaws.com";
+    r.endpoint = c.Has("endpoint") ? c.Get("endpoint")
+                                   : !overridden.empty() ? overridden : "https://api.ecr-public.us-east-1.amazonaws.com";
     return r;
   }
-  EcrHost host;
-  ParseEcrHost(server, &host);
   r.region = host.region;
   r.registry_id = host.account;
-  r.endpoint = c.Has("endpoint") ? c.Get("endpoint")
-                                 : DefaultEndpoint(host.region, host.dns_suffix, host.fips, host.dual_stack);
+  r.endpoint = c.Has("endpoint")   ? c.Get("endpoint")
+               : !overridden.empty() ? overridden
+                                     : DefaultEndpoint(host.region, host.dns_suffix, host.fips, host.dual_stack);
   return r;
+}
+
+std::optional<Credential> EcrProvider::NothingToMintWith(const RegistryConfig& c) const {
+  if (c.sources.empty()) return std::nullopt;
+  throw Error::Failure(c.Id() +
+                       ": no AWS credentials: set accesskey and secretaccesskey or profile (registry add " + Name() +
+                       " ...), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an AWS role is available "
+                       "(instance profile, ECS task role, EKS IRSA or Pod Identity)");
 }
 
 std::string EcrProvider::HostsDescription(const RegistryConfig& c) const { return public_ ? "public.ecr.aws ecr-public.aws.com" : (c.Has("account") ? c.Get("account") + ".dkr.ecr.*" : std::string("*.dkr.ecr.*.amazonaws.com (all partitions, FIPS, dual-stack)")); }

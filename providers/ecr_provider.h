@@ -1,8 +1,8 @@
 // Amazon ECR, private (<account>.dkr.ecr.<region>.amazonaws.com and the other
 // partitions, FIPS and dual-stack hosts) and public (public.ecr.aws): AWS keys
 // turned into 12-hour registry tokens with GetAuthorizationToken (SigV4).
-// Private ECR also works unconfigured, with the standard AWS credential
-// sources; ECR Public stays anonymous unless configured.
+// Private ECR also works unconfigured, with the AWS SDKs' credential chain
+// (providers/aws/); ECR Public stays anonymous unless configured.
 #pragma once
 
 #include "providers/token_provider.h"
@@ -31,6 +31,7 @@ class EcrProvider : public TokenProvider {
 
  protected:
   std::optional<MintRequest> Prepare(const RegistryConfig& config, const ServerKey& server) const override;
+  std::optional<Credential> NothingToMintWith(const RegistryConfig& config) const override;
 
  private:
   bool public_;

@@ -32,6 +32,8 @@ std::string When(int64_t t) {
   return buf;
 }
 
+bool IsNoIdentity(const CachedToken& t) { return t.username.empty() && t.secret.empty(); }
+
 Credential FromCache(const CachedToken& t) {
   Credential c;
   c.username = t.username;
@@ -45,7 +47,7 @@ std::string TokenCacheKey(const MintRequest& r, const std::string& server) {
   std::string material;
   for (const std::string* part :
        {&r.kind, &r.what, &server, &r.endpoint, &r.ca_pem, &r.region, &r.registry_id, &r.aws.access_key_id,
-        &r.aws.secret_access_key.str(), &r.aws.session_token.str(), &r.client_email, &r.private_key.str(),
+        &r.aws.secret_access_key.str(), &r.aws.session_token.str(), &r.aws_chain.str(), &r.client_email, &r.private_key.str(),
         &r.tenant, &r.client_id, &r.client_secret.str(), &r.registry, &r.exchange_url, &r.scope}) {
     material += *part;
     material.push_back('\0');
@@ -53,6 +55,11 @@ std::string TokenCacheKey(const MintRequest& r, const std::string& server) {
   std::string key = Fingerprint(material);
   Cleanse(material);
   return key;
+}
+
+std::optional<Credential> TokenProvider::NothingToMintWith(const RegistryConfig& config) const {
+  if (config.sources.empty()) return std::nullopt;  // unconfigured: anonymous
+  throw Error::Failure(config.Id() + ": no credentials to mint a token with");
 }
 
 bool TokenProvider::NeedsNetwork(const RegistryConfig& config, const ServerKey& server,
@@ -83,6 +90,10 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
   if (context.cache != nullptr) {
     cached = context.cache->Get(key);
     if (cached && now < cached->RefreshAt()) {
+      if (IsNoIdentity(*cached)) {
+        SSM_DEBUG(request->what + ": " + server.key + ": no identity here (remembered until " + When(cached->expires_at) + ")");
+        return NothingToMintWith(config);
+      }
       SSM_DEBUG(request->what + ": " + server.key + ": token from the " + context.cache->Name() + " cache, valid until " +
                When(cached->expires_at));
       return FromCache(*cached);
@@ -94,6 +105,7 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
     cached = context.cache->Get(key);
     if (cached && now < cached->RefreshAt()) {
       SSM_DEBUG(request->what + ": " + server.key + ": token minted by another process meanwhile");
+      if (IsNoIdentity(*cached)) return NothingToMintWith(config);
       return FromCache(*cached);
     }
   }
@@ -102,11 +114,21 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
     SSM_DEBUG(request->what + ": " + server.key + ": minting a token at " + RedactUrl(request->endpoint));
     minted = context.mint(*request);
   } catch (const Error& e) {
-    if (cached && now < cached->expires_at - 30) {
+    if (cached && !IsNoIdentity(*cached) && now < cached->expires_at - 30) {
       LogWarn(std::string(e.what()) + "; using the cached token, valid until " + When(cached->expires_at));
       return FromCache(*cached);
     }
     throw;
+  }
+  if (minted.none()) {
+    // Remembered for a while, so a machine with no identity answers at once.
+    CachedToken none;
+    none.issued_at = now;
+    none.expires_at = now + kNoIdentitySeconds;
+    if (context.cache != nullptr) context.cache->Put(key, none, now);
+    SSM_DEBUG(request->what + ": " + server.key + ": no identity here; remembered for " +
+              std::to_string(kNoIdentitySeconds) + " s");
+    return NothingToMintWith(config);
   }
   if (minted.expires_at <= now) {
     throw Error::Failure(request->what + ": the token service answered with a token that has already expired (" +

@@ -19,7 +19,15 @@ class TokenProvider : public Provider {
   // What to mint for server; nullopt when there is nothing to mint with and
   // anonymous access is the answer.
   virtual std::optional<MintRequest> Prepare(const RegistryConfig& config, const ServerKey& server) const = 0;
+  // The answer when the network module found nothing to mint with on this
+  // machine (no cloud identity): not found for an unconfigured registry, one
+  // line saying what to set for a configured one.
+  virtual std::optional<Credential> NothingToMintWith(const RegistryConfig& config) const;
 };
+
+// How long "no identity on this machine" is remembered (the token cache;
+// `docker-credential-ssm cache clear` forgets it).
+inline constexpr int64_t kNoIdentitySeconds = 300;
 
 // The cache key of a request: everything that makes a different token.
 std::string TokenCacheKey(const MintRequest& request, const std::string& server);

@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 jobs=$(nproc)
+# No stage may probe the real instance-metadata address (see tests/CMakeLists.txt).
+export AWS_EC2_METADATA_DISABLED=true
 
 echo "=== release build and tests"
 cmake --preset default >/dev/null

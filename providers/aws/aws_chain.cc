@@ -182,7 +182,7 @@ AwsSessionCredentials AssumeRole(AwsChainContext& c, const AwsRoleStep& role, co
                      FormValue("RoleArn", role.role_arn) + "&" + FormValue("RoleSessionName", role.session_name);
   if (!role.external_id.empty()) form += "&" + FormValue("ExternalId", role.external_id);
   if (role.duration_seconds > 0) form += "&" + FormValue("DurationSeconds", std::to_string(role.duration_seconds));
-  return CallSts(c, form, &with, "AssumeRole " + role.role_arn + " (profile " + role.profile + ")");
+  return CallSts(c, form, &with, "AssumeRole " + role.role_arn + " (" + role.named_by + ")");
 }
 
 AwsSessionCredentials Container(AwsChainContext& c, const AwsBaseSource& s) {

@@ -182,7 +182,7 @@ class Planner {
 
   std::string SessionName(const std::string& given) const {
     if (!given.empty()) return given;
-    return "docker-credential-ssm-" + std::to_string(in_.now);
+    return kAwsDefaultSessionName;
   }
 
   // Fills base for a profile with no source of its own, the way the SDKs
@@ -345,7 +345,7 @@ class Planner {
       step.external_id = Get(s, "external_id");
       step.session_name = SessionName(Get(s, "role_session_name"));
       step.duration_seconds = Duration(s, name);
-      step.profile = name;
+      step.named_by = "profile " + name;
       plan->roles.push_back(step);
     }
     return true;

@@ -40,7 +40,7 @@ struct AwsRoleStep {
   std::string external_id;
   std::string session_name;
   int duration_seconds = 0;  // 0: STS's default (one hour)
-  std::string profile;       // the profile that names it, for messages
+  std::string named_by;      // "profile prod" or "ecr/prod", for messages
 };
 
 // Where the first credentials come from.
@@ -95,8 +95,11 @@ struct AwsPlanInputs {
   TextFileReader read_file;
   std::string home;            // for ~/.aws/config and ~/.aws/credentials
   std::string profile;         // a per-registry profile: wins over AWS_PROFILE
-  int64_t now = 0;             // seconds since the epoch (default session names)
 };
+
+// The role session name when none is given. Stable (the Go SDK uses the
+// time), so that one identity keeps one cache entry.
+inline constexpr const char* kAwsDefaultSessionName = "docker-credential-ssm";
 
 // The plan, or nullopt when the chain has no source at all (instance metadata
 // switched off by AWS_EC2_METADATA_DISABLED and nothing else set). Throws

@@ -3,6 +3,10 @@
 
 #include "common/base64.h"
 #include "common/error.h"
+#include "common/files.h"
+#include "common/module_abi.h"
+#include "providers/aws/aws_chain.h"
+#include "providers/aws/aws_plan_codec.h"
 #include "providers/tokens/token_clients.h"
 
 namespace ssm {
@@ -18,6 +22,42 @@ std::string UrlHost(const std::string& url) {
 
 [[noreturn]] void BadAnswer(const std::string& what, const std::string& why) {
   throw Error::Failure(what + ": GetAuthorizationToken answered 200 but " + why);
+}
+
+// The keys to sign with: the request's own, or those the AWS chain gives;
+// nullopt when the chain finds no identity on this machine.
+std::optional<AwsCredentials> SigningKeys(const MintRequest& request, HttpClient& http) {
+  if (request.aws_chain.empty()) {
+    AwsCredentials keys;
+    keys.access_key_id = request.aws.access_key_id;
+    keys.secret_access_key = SecretString(request.aws.secret_access_key.str());
+    keys.session_token = SecretString(request.aws.session_token.str());
+    keys.source = request.aws.source;
+    return keys;
+  }
+  nlohmann::json chain = nlohmann::json::parse(request.aws_chain.str(), nullptr, false);
+  if (!chain.is_object()) throw Error::Failure(request.what + ": malformed AWS chain request");
+  AwsChainPlan plan = AwsChainPlanFromJson(chain);
+  AwsChainSettings settings = AwsChainSettingsFromJson(chain);
+  WipeJson(chain);
+  std::unique_ptr<ProcessRunner> processes = NewProcessRunner();
+  AwsChainContext context;
+  context.http = &http;
+  context.processes = processes.get();
+  context.read_file = [](const std::string& path) -> std::optional<std::string> {
+    std::optional<std::string> text = ReadTextFile(path, 64u << 10);
+    return text;
+  };
+  context.now = request.now;
+  context.home = settings.home;
+  context.sts_endpoint = settings.sts_endpoint;
+  context.sts_region = settings.sts_region;
+  context.sso_endpoint = settings.sso_endpoint;
+  context.ca_pem = request.ca_pem;
+  context.what = request.what;
+  std::optional<AwsSessionCredentials> creds = RunAwsChain(plan, context);
+  if (!creds) return std::nullopt;
+  return std::move(creds->keys);
 }
 
 }  // namespace
@@ -55,6 +95,8 @@ MintedToken ParseEcrAnswer(const std::string& body, bool is_public, const std::s
 
 MintedToken MintEcrToken(const MintRequest& request, HttpClient& http) {
   bool is_public = request.kind == "ecrpublic";
+  std::optional<AwsCredentials> keys = SigningKeys(request, http);
+  if (!keys) return MintedToken{};  // no AWS identity here
   SigV4Request sig;
   sig.method = "POST";
   sig.path = "/";
@@ -69,7 +111,7 @@ MintedToken MintEcrToken(const MintRequest& request, HttpClient& http) {
   options.region = is_public ? "us-east-1" : request.region;
   options.service = is_public ? "ecr-public" : "ecr";
   options.now = static_cast<std::time_t>(request.now);
-  SigV4Result signature = SignV4(sig, request.aws, options);
+  SigV4Result signature = SignV4(sig, *keys, options);
 
   HttpRequest post;
   post.method = "POST";
@@ -93,7 +135,7 @@ MintedToken MintEcrToken(const MintRequest& request, HttpClient& http) {
                                detail.find("InvalidSignatureException") != std::string::npos
                            ? "; if the keys are right, check this machine's clock (AWS allows 15 minutes of skew)"
                            : "";
-    ThrowRemoteError(request, "GetAuthorizationToken at " + request.endpoint + " (keys from " + request.aws.source + ")",
+    ThrowRemoteError(request, "GetAuthorizationToken at " + request.endpoint + " (keys from " + keys->source + ")",
                      response, hint);
   }
   return ParseEcrAnswer(response.body.str(), is_public, request.what);

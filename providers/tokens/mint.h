@@ -27,7 +27,10 @@ struct MintRequest {
   // ecr, ecrpublic
   std::string region;
   std::string registry_id;  // the 12-digit account of the registry host
-  AwsCredentials aws;
+  AwsCredentials aws;       // plain keys; with aws_chain only aws.source (names the chain)
+  // The AWS chain to run first (providers/aws/aws_plan_codec.h), when the
+  // keys come from a service: STS, instance metadata, a process, SSO.
+  SecretString aws_chain;
 
   // gcr
   std::string client_email;
@@ -48,6 +51,9 @@ struct MintedToken {
   std::string username;
   SecretString secret;
   int64_t expires_at = 0;
+  // Nothing to mint with here (no AWS identity on this machine): username
+  // and secret empty. The caller answers "not found" and remembers it.
+  bool none() const { return username.empty() && secret.empty(); }
 };
 
 // Mints with the given HTTP client (tests pass a recording one).

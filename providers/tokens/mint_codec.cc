@@ -19,6 +19,7 @@ nlohmann::json MintRequestToJson(const MintRequest& r) {
           {"aws_secret_access_key", r.aws.secret_access_key.str()},
           {"aws_session_token", r.aws.session_token.str()},
           {"aws_source", r.aws.source},
+          {"aws_chain", r.aws_chain.str()},
           {"client_email", r.client_email},
           {"private_key", r.private_key.str()},
           {"private_key_id", r.private_key_id},
@@ -47,6 +48,7 @@ MintRequest MintRequestFromJson(const nlohmann::json& j) {
   r.aws.secret_access_key = SecretString(j.value("aws_secret_access_key", ""));
   r.aws.session_token = SecretString(j.value("aws_session_token", ""));
   r.aws.source = j.value("aws_source", "");
+  r.aws_chain = SecretString(j.value("aws_chain", ""));
   r.client_email = j.value("client_email", "");
   r.private_key = SecretString(j.value("private_key", ""));
   r.private_key_id = j.value("private_key_id", "");

@@ -28,7 +28,6 @@ struct World {
     };
     in.home = "/home/u";
     in.profile = profile;
-    in.now = 1700000000;
     return in;
   }
   std::optional<ssm::AwsChainPlan> Plan(const std::string& profile = "") { return ssm::PlanAwsChain(Inputs(profile)); }
@@ -80,7 +79,7 @@ TEST_CASE("chain order: environment keys first, then web identity, then the prof
   CHECK(plan->base.kind == Kind::kWebIdentity);
   CHECK(plan->base.role_arn == "arn:aws:iam::111122223333:role/web");
   CHECK(plan->base.token_file == "/var/run/token");
-  CHECK(plan->base.session_name == "docker-credential-ssm-1700000000");
+  CHECK(plan->base.session_name == "docker-credential-ssm");
   w.env["AWS_ROLE_SESSION_NAME"] = "ci";
   CHECK(w.Plan()->base.session_name == "ci");
 

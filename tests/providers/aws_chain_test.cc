@@ -169,8 +169,8 @@ const std::string kRoles = kImds + "/latest/meta-data/iam/security-credentials/"
 TEST_CASE("aws chain: roles assumed in order, each signed with the keys before it", "[aws_chain]") {
   Fixture f;
   ssm::AwsChainPlan plan = StaticPlan("basetoken");
-  plan.roles.push_back({"arn:aws:iam::111111111111:role/middle", "ext-1", "mid", 3600, "middle"});
-  plan.roles.push_back({"arn:aws:iam::222222222222:role/top", "", "top", 0, "top"});
+  plan.roles.push_back({"arn:aws:iam::111111111111:role/middle", "ext-1", "mid", 3600, "profile middle"});
+  plan.roles.push_back({"arn:aws:iam::222222222222:role/top", "", "top", 0, "profile top"});
   f.http.On("POST https://sts.eu-west-1.amazonaws.com/", 200,
             StsAnswer("AssumeRole", "ASIAMIDDLE", "midsecret", "midtoken"));
   f.http.On("POST https://sts.eu-west-1.amazonaws.com/", 200,
@@ -218,7 +218,7 @@ TEST_CASE("aws chain: roles assumed in order, each signed with the keys before i
 TEST_CASE("aws chain: STS refusals are one line with the service's code, never a secret", "[aws_chain]") {
   Fixture f;
   ssm::AwsChainPlan plan = StaticPlan();
-  plan.roles.push_back({"arn:aws:iam::111111111111:role/r", "", "s", 0, "p"});
+  plan.roles.push_back({"arn:aws:iam::111111111111:role/r", "", "s", 0, "profile p"});
   f.http.On("POST https://sts.eu-west-1.amazonaws.com/", 403,
             "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: x is not authorized "
             "to perform: sts:AssumeRole</Message></Error></ErrorResponse>");

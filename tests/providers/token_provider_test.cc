@@ -3,6 +3,8 @@
 #include "providers/token_provider.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "providers/ecr_provider.h"
@@ -62,7 +64,17 @@ struct NoAwsSources {
   ssm::test::ScopedEnv secret{"AWS_SECRET_ACCESS_KEY", nullptr};
   ssm::test::ScopedEnv token{"AWS_SESSION_TOKEN", nullptr};
   ssm::test::ScopedEnv file{"AWS_SHARED_CREDENTIALS_FILE", nullptr};
+  ssm::test::ScopedEnv config{"AWS_CONFIG_FILE", nullptr};
   ssm::test::ScopedEnv profile{"AWS_PROFILE", nullptr};
+  ssm::test::ScopedEnv role{"AWS_ROLE_ARN", nullptr};
+  ssm::test::ScopedEnv web{"AWS_WEB_IDENTITY_TOKEN_FILE", nullptr};
+  ssm::test::ScopedEnv relative{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", nullptr};
+  ssm::test::ScopedEnv full{"AWS_CONTAINER_CREDENTIALS_FULL_URI", nullptr};
+  ssm::test::ScopedEnv endpoint{"AWS_ENDPOINT_URL", nullptr};
+  ssm::test::ScopedEnv ecr_endpoint{"AWS_ENDPOINT_URL_ECR", nullptr};
+  ssm::test::ScopedEnv sts_endpoint{"AWS_ENDPOINT_URL_STS", nullptr};
+  // No instance metadata either (tests that want it turn this off).
+  ssm::test::ScopedEnv imds{"AWS_EC2_METADATA_DISABLED", "true"};
 };
 
 }  // namespace
@@ -190,9 +202,95 @@ TEST_CASE("ECR keys come from the configuration, the environment, then ~/.aws/cr
     REQUIRE(f.Get(unconfigured, kHost));
     CHECK(f.minted[1].aws.access_key_id == "AKIDCI");
     CHECK(f.minted[1].aws.session_token.str() == "tok");
+    // A profile asked for by name must exist, as the AWS SDKs require.
     ssm::test::ScopedEnv missing("AWS_PROFILE", "nope");
-    CHECK_FALSE(f.Get(unconfigured, kHost));
+    CHECK_THROWS_WITH(f.Get(unconfigured, kHost), Catch::Contains("AWS profile \"nope\" is not in"));
   }
+}
+
+TEST_CASE("ECR with no keys: the AWS chain runs in the network module; no identity is remembered", "[tokens]") {
+  Fixture f;
+  NoAwsSources none;
+  ssm::test::ScopedEnv imds("AWS_EC2_METADATA_DISABLED", nullptr);
+  bool identity_here = false;
+  f.context.mint = [&](const ssm::MintRequest& r) {
+    f.minted.push_back(r);
+    ssm::MintedToken t;
+    if (!identity_here) return t;  // what the module answers when IMDS is not there
+    t.username = "AWS";
+    t.secret = ssm::SecretString("token-imds");
+    t.expires_at = f.clock + 43200;
+    return t;
+  };
+  ssm::RegistryConfig unconfigured;
+  unconfigured.provider = "ecr";
+  CHECK_FALSE(f.Get(unconfigured, kHost));
+  REQUIRE(f.minted.size() == 1);
+  auto chain = nlohmann::json::parse(f.minted[0].aws_chain.str());
+  CHECK(chain["kind"] == "imds");
+  CHECK(chain["imds_endpoint"] == "http://169.254.169.254");
+  CHECK(chain["sts_endpoint"] == "https://sts.eu-west-1.amazonaws.com");
+  CHECK(f.minted[0].aws.access_key_id.empty());
+  // Remembered: no second probe until it runs out.
+  const ssm::Provider* p = ssm::FindProvider("ecr");
+  CHECK_FALSE(p->NeedsNetwork(unconfigured, ssm::NormalizeServer(kHost), f.context));
+  CHECK_FALSE(f.Get(unconfigured, kHost));
+  CHECK(f.minted.size() == 1);
+  // A configured registry says so instead.
+  ssm::RegistryConfig configured = unconfigured;
+  configured.sources = {"config file"};
+  CHECK_THROWS_WITH(f.Get(configured, kHost), Catch::Contains("ecr: no AWS credentials"));
+  f.clock += ssm::kNoIdentitySeconds;
+  identity_here = true;
+  auto token = f.Get(unconfigured, kHost);
+  REQUIRE(token);
+  CHECK(token->secret.str() == "token-imds");
+  CHECK(f.minted.size() == 2);
+}
+
+TEST_CASE("ECR per-registry identity: profile, rolearn and endpoint overrides", "[tokens]") {
+  Fixture f;
+  NoAwsSources none;
+  std::filesystem::create_directories(none.tmp.path() + "/.aws");
+  ssm::test::WriteAll(none.tmp.path() + "/.aws/config",
+                      "[profile prod]\nrole_arn = arn:aws:iam::111122223333:role/puller\ncredential_process = /bin/creds\n");
+  auto registry = Ecr({{"profile", "prod"}, {"rolearn", "arn:aws:iam::444455556666:role/cross"},
+                       {"externalid", "x-1"}}, "");
+  registry.name = "prod";
+  REQUIRE(f.Get(registry, kHost));
+  auto chain = nlohmann::json::parse(f.minted[0].aws_chain.str());
+  CHECK(chain["kind"] == "process");
+  CHECK(chain["command"] == "/bin/creds");
+  REQUIRE(chain["roles"].size() == 2);
+  CHECK(chain["roles"][0]["role_arn"] == "arn:aws:iam::111122223333:role/puller");
+  CHECK(chain["roles"][1]["role_arn"] == "arn:aws:iam::444455556666:role/cross");
+  CHECK(chain["roles"][1]["external_id"] == "x-1");
+  CHECK(chain["roles"][1]["named_by"] == "ecr/prod configuration");
+  CHECK(f.minted[0].aws.source ==
+        "profile prod in " + none.tmp.path() +
+            "/.aws/config: credential_process, then role arn:aws:iam::111122223333:role/puller, then role "
+            "arn:aws:iam::444455556666:role/cross");
+
+  // Keys of the registry itself with a role on top.
+  f.minted.clear();
+  REQUIRE(f.Get(Ecr({{"accesskey", "AKIDTEST"}, {"rolearn", "arn:aws:iam::444455556666:role/cross"}}), kHost));
+  chain = nlohmann::json::parse(f.minted[0].aws_chain.str());
+  CHECK(chain["kind"] == "static");
+  CHECK(chain["access_key_id"] == "AKIDTEST");
+
+  // The SDKs' endpoint variables.
+  f.minted.clear();
+  ssm::test::ScopedEnv ecr("AWS_ENDPOINT_URL_ECR", "https://ecr.internal.example/");
+  ssm::test::ScopedEnv sts("AWS_ENDPOINT_URL", "https://aws.internal.example");
+  REQUIRE(f.Get(Ecr({{"accesskey", "AKIDTEST"}, {"rolearn", "arn:aws:iam::444455556666:role/cross"}}), kHost));
+  CHECK(f.minted[0].endpoint == "https://ecr.internal.example");
+  chain = nlohmann::json::parse(f.minted[0].aws_chain.str());
+  CHECK(chain["sts_endpoint"] == "https://aws.internal.example");
+  ssm::test::ScopedEnv ignore("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true");
+  f.minted.clear();
+  f.clock += 43200;  // the token minted first for this endpoint has expired
+  REQUIRE(f.Get(Ecr({{"accesskey", "AKIDTEST"}, {"rolearn", "arn:aws:iam::444455556666:role/cross"}}), kHost));
+  CHECK(f.minted[0].endpoint == "https://api.ecr.eu-west-1.amazonaws.com");
 }
 
 TEST_CASE("ECR validation", "[tokens]") {
@@ -210,6 +308,14 @@ TEST_CASE("ECR validation", "[tokens]") {
   CHECK(refusal(Ecr({{"accesskey", "A"}, {"account", "12345"}})) == "ecr: account must be a 12-digit AWS account ID");
   CHECK(refusal(Ecr({{"accesskey", "A"}, {"endpoint", "http://x"}})) == "ecr: endpoint must be an https:// URL");
   CHECK(refusal(Ecr()).empty());
+  CHECK(refusal(Ecr({{"accesskey", "A"}, {"profile", "p"}})) == "ecr: set either profile or accesskey, not both");
+  CHECK(refusal(Ecr({{"externalid", "x"}}, "")) == "ecr: externalid and sessionname need rolearn");
+  CHECK(refusal(Ecr({{"rolearn", "arn:aws:iam::12345:role/x"}}, "")).find("rolearn must be an IAM role ARN") !=
+        std::string::npos);
+  CHECK(refusal(Ecr({{"rolearn", "arn:aws:s3:::bucket"}}, "")).find("rolearn must be") != std::string::npos);
+  CHECK(refusal(Ecr({{"rolearn", "arn:aws-cn:iam::123456789012:role/ok"}}, "")).empty());
+  CHECK(refusal(Ecr({{"rolearn", "arn:aws:iam::123456789012:role/x"}, {"sessionname", "a b"}}, ""))
+            .find("sessionname must be") != std::string::npos);
 }
 
 TEST_CASE("an ECR configuration pinned to an account serves only that account", "[tokens]") {

@@ -1,0 +1,100 @@
+#include "providers/aws/aws_identity.h"
+
+#include <cstdlib>
+
+#include "common/error.h"
+#include "common/files.h"
+#include "common/log.h"
+#include "common/paths.h"
+#include "common/text.h"
+#include "providers/aws/aws_chain_plan.h"
+#include "providers/aws/aws_plan_codec.h"
+#include "common/module_abi.h"
+
+namespace ssm {
+namespace {
+
+std::optional<std::string> EnvValue(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+std::string EnvOr(const std::string& name) {
+  std::optional<std::string> v = EnvValue(name);
+  return v ? *v : std::string();
+}
+
+// Home may be missing on a node (the kubelet's environment): then the shared
+// files are simply absent.
+std::string HomeOrEmpty() {
+  try {
+    return HomeDir();
+  } catch (const Error&) {
+    return "";
+  }
+}
+
+}  // namespace
+
+std::string AwsEndpointOverride(const std::string& service_variable) {
+  if (AsciiLower(EnvOr("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) == "true") return "";
+  std::string v = EnvOr(service_variable);
+  if (v.empty()) v = EnvOr("AWS_ENDPOINT_URL");
+  while (!v.empty() && v.back() == '/') v.pop_back();
+  return v;
+}
+
+bool PrepareAwsIdentity(const RegistryConfig& c, const std::string& region, const std::string& dns_suffix,
+                        MintRequest* r) {
+  AwsChainPlan plan;
+  if (c.Has("accesskey")) {
+    plan.base.kind = AwsBaseSource::Kind::kStatic;
+    plan.base.description = c.Id() + " configuration";
+    plan.base.keys.access_key_id = c.Get("accesskey");
+    plan.base.keys.secret_access_key = SecretString(c.Get("secretaccesskey"));
+    plan.base.keys.session_token = SecretString(c.Get("sessiontoken"));
+    plan.base.keys.source = plan.base.description;
+  } else {
+    AwsPlanInputs in;
+    in.env = EnvValue;
+    in.read_file = [](const std::string& path) -> std::optional<std::string> { return ReadTextFile(path, 1u << 20); };
+    in.home = HomeOrEmpty();
+    in.profile = c.Get("profile");
+    std::optional<AwsChainPlan> found = PlanAwsChain(in);
+    if (!found) {
+      SSM_DEBUG(c.Id() + ": aws: no source (environment, shared files, container; instance metadata switched off)");
+      return false;
+    }
+    plan = std::move(*found);
+  }
+  if (c.Has("rolearn")) {
+    AwsRoleStep step;
+    step.role_arn = c.Get("rolearn");
+    step.external_id = c.Get("externalid");
+    step.session_name = c.Has("sessionname") ? c.Get("sessionname") : kAwsDefaultSessionName;
+    step.named_by = c.Id() + " configuration";
+    plan.roles.push_back(step);
+  }
+  SSM_DEBUG(c.Id() + ": aws: credentials from " + plan.Describe());
+  if (plan.base.kind == AwsBaseSource::Kind::kStatic && plan.roles.empty()) {
+    r->aws.access_key_id = plan.base.keys.access_key_id;
+    r->aws.secret_access_key = SecretString(plan.base.keys.secret_access_key.str());
+    r->aws.session_token = SecretString(plan.base.keys.session_token.str());
+    r->aws.source = plan.base.description;
+    return true;
+  }
+  AwsChainSettings settings;
+  settings.sts_region = region;
+  settings.sts_endpoint = AwsEndpointOverride("AWS_ENDPOINT_URL_STS");
+  if (settings.sts_endpoint.empty()) settings.sts_endpoint = "https://sts." + region + "." + dns_suffix;
+  settings.sso_endpoint = AwsEndpointOverride("AWS_ENDPOINT_URL_SSO");
+  settings.home = HomeOrEmpty();
+  nlohmann::json chain = AwsChainToJson(plan, settings);
+  r->aws_chain = SecretString(chain.dump());
+  WipeJson(chain);
+  r->aws.source = plan.Describe();
+  return true;
+}
+
+}  // namespace ssm

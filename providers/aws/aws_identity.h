@@ -1,0 +1,28 @@
+// Where ECR's requests get their AWS identity, in the binary: the registry's
+// own keys (accesskey, secretaccesskey, sessiontoken); else the AWS SDKs'
+// default chain, or the registry's `profile`; then the registry's `rolearn`
+// (with `externalid`, `sessionname`) assumed on top. Plain keys travel in
+// MintRequest::aws; anything that needs a service first (STS, instance
+// metadata, a process, SSO) travels as a plan in MintRequest::aws_chain and
+// runs in the network module.
+#pragma once
+
+#include <string>
+
+#include "providers/provider.h"
+#include "providers/tokens/mint.h"
+
+namespace ssm {
+
+// Fills request->aws or request->aws_chain for a registry in region/partition
+// (dns_suffix "amazonaws.com", "amazonaws.com.cn", ...). False when the chain
+// has no source at all (instance metadata switched off and nothing else).
+// Throws Error::BadInput for what the AWS SDKs refuse in the shared files.
+bool PrepareAwsIdentity(const RegistryConfig& config, const std::string& region, const std::string& dns_suffix,
+                        MintRequest* request);
+
+// AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL, unless
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true; "" when none applies.
+std::string AwsEndpointOverride(const std::string& service_variable);
+
+}  // namespace ssm
