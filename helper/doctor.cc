@@ -70,6 +70,21 @@ void CheckRegistries(Report& report, DoctorContext& ctx, const Config& config) {
     return;
   }
   if (registries.empty()) report.Note("no registry configured: docker.io, ghcr.io, quay.io, gcr.io and public.ecr.aws are used anonymously");
+  // Providers that serve hosts with no configuration, with a cloud identity.
+  for (const Provider* p : ProviderTable()) {
+    bool configured = false;
+    for (const ConfiguredRegistry& r : registries) configured = configured || r.provider == p;
+    if (configured || p->AnonymousByDefault()) continue;
+    RegistryConfig empty;
+    empty.provider = p->Name();
+    try {
+      std::string identity = p->IdentitySource(empty);
+      if (!identity.empty()) report.Note(p->HostsDescription(empty) + " with no configuration: credentials from " + identity);
+    } catch (const Error& e) {
+      report.Problem(p->HostsDescription(empty) + " with no configuration: " + e.what(),
+                     "fix the file or variable it names (the AWS CLI would refuse it too)");
+    }
+  }
   for (ConfiguredRegistry& r : registries) {
     std::string id = r.config.Id();
     std::string where = " (" + r.provider->HostsDescription(r.config) + ")";
@@ -80,6 +95,13 @@ void CheckRegistries(Report& report, DoctorContext& ctx, const Config& config) {
       report.Problem(id + where + ": " + e.what(),
                      "docker-credential-ssm registry add " + r.config.provider +
                          (r.config.name.empty() ? "" : " " + r.config.name) + " ... (see registry --help)");
+      continue;
+    }
+    try {
+      std::string identity = r.provider->IdentitySource(r.config);
+      if (!identity.empty()) report.Note(id + where + ": credentials from " + identity);
+    } catch (const Error& e) {
+      report.Problem(id + where + ": " + e.what(), "fix the file or variable it names");
       continue;
     }
     std::optional<std::string> probe = ProbeServer(r);

@@ -298,6 +298,14 @@ int List(std::vector<std::string> args, CommandContext& ctx, Config& config) {
       for (const std::string& s : r.stored_secrets) {
         if (!r.config.secrets.count(s)) set.push_back(s + " (secret, store)");
       }
+      std::string status = Status(r, ctx);
+      std::string identity;
+      try {
+        identity = status == "ok" ? p->IdentitySource(r.config) : "";
+      } catch (const Error& e) {
+        status = std::string("invalid: ") + e.what();
+      }
+      if (!identity.empty()) status += "; credentials: " + identity;
       rows.push_back({{"registry", r.config.Id()},
                       {"provider", p->Name()},
                       {"name", r.config.name},
@@ -305,11 +313,32 @@ int List(std::vector<std::string> args, CommandContext& ctx, Config& config) {
                       {"variables", set},
                       {"sources", r.config.sources},
                       {"anonymous", false},
-                      {"status", Status(r, ctx)}});
+                      {"identity", identity},
+                      {"status", status}});
+    }
+    RegistryConfig empty;
+    empty.provider = p->Name();
+    std::string implicit, implicit_status;
+    try {
+      implicit = any || p->AnonymousByDefault() ? "" : p->IdentitySource(empty);
+      implicit_status = "unconfigured; credentials: " + implicit;
+    } catch (const Error& e) {
+      implicit = "-";
+      implicit_status = std::string("unconfigured; invalid: ") + e.what();
+    }
+    if (!implicit.empty()) {
+      // Served with no configuration, with a cloud identity (ECR).
+      rows.push_back({{"registry", p->Name()},
+                      {"provider", p->Name()},
+                      {"name", ""},
+                      {"hosts", p->HostsDescription(empty)},
+                      {"variables", nlohmann::json::array()},
+                      {"sources", nlohmann::json::array()},
+                      {"anonymous", false},
+                      {"identity", implicit},
+                      {"status", implicit_status}});
     }
     if (!any && p->AnonymousByDefault()) {
-      RegistryConfig empty;
-      empty.provider = p->Name();
       rows.push_back({{"registry", p->Name()},
                       {"provider", p->Name()},
                       {"name", ""},
@@ -317,6 +346,7 @@ int List(std::vector<std::string> args, CommandContext& ctx, Config& config) {
                       {"variables", nlohmann::json::array()},
                       {"sources", nlohmann::json::array()},
                       {"anonymous", true},
+                      {"identity", ""},
                       {"status", "anonymous (default)"}});
     }
   }
@@ -374,7 +404,9 @@ int Test(std::vector<std::string> args, CommandContext& ctx, Config& config) {
   ConfiguredRegistry* r = FindRegistry(registries, target.Id());
   ConfiguredRegistry anonymous;
   if (r == nullptr) {
-    if (!target.provider->AnonymousByDefault()) {
+    bool unconfigured_ok = target.provider->AnonymousByDefault() ||
+                           (!host.empty() && target.provider->ServesUnconfigured(NormalizeServer(host)));
+    if (!unconfigured_ok) {
       throw Error::Failure(target.Id() + " is not configured (see: docker-credential-ssm registry list)");
     }
     anonymous.provider = target.provider;
@@ -392,6 +424,8 @@ int Test(std::vector<std::string> args, CommandContext& ctx, Config& config) {
   if (!r->provider->Serves(server, r->config)) {
     throw Error::BadInput(target.Id() + " does not serve " + server.key);
   }
+  std::string identity = r->provider->IdentitySource(r->config);
+  if (!identity.empty()) *ctx.out << target.Id() << ": credentials from " << identity << "\n";
   std::unique_ptr<TokenCache> cache = OpenTokenCache();
   ProviderContext provider_context = SystemProviderContext(cache.get());
   std::optional<Credential> credential = r->provider->Credentials(r->config, server, provider_context);

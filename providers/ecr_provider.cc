@@ -134,6 +134,15 @@ std::optional<MintRequest> EcrProvider::Prepare(const RegistryConfig& c, const S
   return r;
 }
 
+std::string EcrProvider::IdentitySource(const RegistryConfig& c) const {
+  if (public_ && c.sources.empty()) return "";  // anonymous unless configured
+  MintRequest r;
+  if (!PrepareAwsIdentity(c, "us-east-1", "amazonaws.com", &r)) {
+    return "none (no AWS source; instance metadata switched off by AWS_EC2_METADATA_DISABLED)";
+  }
+  return r.aws.source;
+}
+
 std::optional<Credential> EcrProvider::NothingToMintWith(const RegistryConfig& c) const {
   if (c.sources.empty()) return std::nullopt;
   throw Error::Failure(c.Id() +

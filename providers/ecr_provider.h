@@ -24,6 +24,7 @@ class EcrProvider : public TokenProvider {
   void Validate(const RegistryConfig& config) const override;
   std::string HostsDescription(const RegistryConfig& config) const override;
   std::string ListedUser(const RegistryConfig&) const override { return "AWS"; }
+  std::string IdentitySource(const RegistryConfig& config) const override;
 
   // The GetAuthorizationToken endpoint for a registry host's region and partition.
   static std::string DefaultEndpoint(const std::string& region, const std::string& dns_suffix, bool fips,

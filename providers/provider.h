@@ -91,6 +91,13 @@ class Provider {
   // The hosts for people to read (`registry list`): Hosts(), or the patterns
   // of a provider that serves many.
   virtual std::string HostsDescription(const RegistryConfig& config) const;
+  // Where the credentials come from when not from the configuration itself
+  // (a cloud identity: "profile prod in ~/.aws/config, then role ..."), worked
+  // out without the network, for doctor and registry list/test; "" when the
+  // configuration holds them. With an empty config: what an unconfigured host
+  // that this provider serves would use ("" when it serves none). Throws
+  // Error when the source is there but malformed (a missing AWS profile).
+  virtual std::string IdentitySource(const RegistryConfig&) const { return ""; }
 
   // The user name `list` shows, from non-secret variables only.
   virtual std::string ListedUser(const RegistryConfig& config) const;
