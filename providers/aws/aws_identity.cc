@@ -37,6 +37,17 @@ std::string HomeOrEmpty() {
 
 }  // namespace
 
+std::string AwsCaBundle() {
+  std::string path = EnvOr("AWS_CA_BUNDLE");
+  if (path.empty()) return "";
+  std::optional<std::string> pem = ReadTextFile(path, 4u << 20);
+  if (!pem) throw Error::BadInput("AWS_CA_BUNDLE names " + path + ", which does not exist");
+  if (pem->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    throw Error::BadInput("AWS_CA_BUNDLE names " + path + ", which holds no PEM certificate");
+  }
+  return *pem;
+}
+
 std::string AwsEndpointOverride(const std::string& service_variable) {
   if (AsciiLower(EnvOr("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) == "true") return "";
   std::string v = EnvOr(service_variable);
