@@ -339,6 +339,13 @@ int List(std::vector<std::string> args, CommandContext& ctx, Config& config) {
                       {"status", implicit_status}});
     }
     if (!any && p->AnonymousByDefault()) {
+      std::string identity, status = "anonymous (default)";
+      try {
+        identity = p->IdentitySource(empty);
+      } catch (const Error& e) {
+        status += "; invalid: " + std::string(e.what());
+      }
+      if (!identity.empty()) status += "; credentials: " + identity;
       rows.push_back({{"registry", p->Name()},
                       {"provider", p->Name()},
                       {"name", ""},
@@ -346,8 +353,8 @@ int List(std::vector<std::string> args, CommandContext& ctx, Config& config) {
                       {"variables", nlohmann::json::array()},
                       {"sources", nlohmann::json::array()},
                       {"anonymous", true},
-                      {"identity", ""},
-                      {"status", "anonymous (default)"}});
+                      {"identity", identity},
+                      {"status", status}});
     }
   }
   if (json) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "providers/google/google_identity.h"
 #include "providers/host_match.h"
 
 namespace ssm {
@@ -33,6 +34,7 @@ ServiceAccount ParseKeyJson(const RegistryConfig& c) {
     return it->get<std::string>();
   };
   if (text("type") != "service_account") return refuse("is not a service account key (type service_account)");
+  // (other types are Application Default Credentials: google_identity.cc)
   ServiceAccount sa;
   if (!doc.contains("client_email") || !doc["client_email"].is_string()) return refuse("has no client_email");
   if (!doc.contains("private_key") || !doc["private_key"].is_string()) return refuse("has no private_key");
@@ -50,20 +52,44 @@ ServiceAccount ParseKeyJson(const RegistryConfig& c) {
 std::vector<VariableSpec> GcrProvider::Variables() const {
   return {{"clientemail", false, "service account e-mail"},
           {"privatekey", true, "service account private key (PEM; literal \\n is understood)"},
-          {"keyjson", true, "the whole service account JSON key file, instead of the two above"},
-          {"tokenurl", false, "OAuth 2.0 token URL (default https://oauth2.googleapis.com/token)"}};
+          {"keyjson", true, "a credentials JSON file of any ADC type (service account key, authorized user, "
+                            "workload identity federation, impersonated), instead of the two above"},
+          {"tokenurl", false, "OAuth 2.0 token URL (default https://oauth2.googleapis.com/token)"},
+          {"impersonate", false, "service account e-mail to impersonate on top of the credentials"},
+          {"serviceaccount", false, "the metadata server's service account to use (default: default)"}};
 }
 
 bool GcrProvider::Serves(const ServerKey& server, const RegistryConfig&) const { return IsGcrHost(server); }
 
 std::vector<std::string> GcrProvider::Hosts(const RegistryConfig&) const { return {}; }
 
+bool GcrProvider::ServesUnconfigured(const ServerKey& server) const { return IsGcrHost(server); }
+
+std::string GcrProvider::IdentitySource(const RegistryConfig& c) const { return GoogleIdentitySource(c); }
+
+namespace {
+
+bool IsServiceAccountKey(const RegistryConfig& c) {
+  nlohmann::json doc = nlohmann::json::parse(c.Get("keyjson"), nullptr, false);
+  bool yes = doc.is_object() && doc.value("type", nlohmann::json()).is_string() && doc["type"] == "service_account";
+  for (auto& [key, value] : doc.items()) {
+    if (value.is_string()) Cleanse(value.get_ref<std::string&>());
+  }
+  return yes;
+}
+
+}  // namespace
+
 void GcrProvider::Validate(const RegistryConfig& c) const {
   if (c.Has("keyjson")) {
     for (const char* v : {"clientemail", "privatekey"}) {
       if (c.Has(v)) throw Error::BadInput(c.Id() + ": keyjson excludes " + v + " (give the key file alone)");
     }
-    ParseKeyJson(c);
+    if (IsServiceAccountKey(c)) {
+      ParseKeyJson(c);
+    } else {
+      ValidateGoogleCredentials(c.Get("keyjson"), c.Id() + ": keyjson");
+    }
   }
   RequireTogether(c, "clientemail", "privatekey");
   if (c.Has("clientemail") && c.Get("clientemail").find('@') == std::string::npos) {
@@ -72,6 +98,13 @@ void GcrProvider::Validate(const RegistryConfig& c) const {
   if (c.Has("privatekey") && !LooksLikePem(c.Get("privatekey"))) {
     throw Error::BadInput(c.Id() + ": privatekey must be a PEM private key (-----BEGIN PRIVATE KEY-----)");
   }
+  if (c.Has("impersonate") && c.Get("impersonate").find('@') == std::string::npos) {
+    throw Error::BadInput(c.Id() + ": impersonate must be a service account e-mail address");
+  }
+  if (c.Has("serviceaccount") && c.Get("serviceaccount") != "default" &&
+      c.Get("serviceaccount").find('@') == std::string::npos) {
+    throw Error::BadInput(c.Id() + ": serviceaccount must be default or a service account e-mail address");
+  }
   RequireUrl(c, "tokenurl");
   if (c.Has("tokenurl") && c.Get("tokenurl").rfind("https://", 0) != 0) {
     throw Error::BadInput(c.Id() + ": tokenurl must be an https:// URL");
@@ -79,24 +112,29 @@ void GcrProvider::Validate(const RegistryConfig& c) const {
 }
 
 std::optional<MintRequest> GcrProvider::Prepare(const RegistryConfig& c, const ServerKey&) const {
-  ServiceAccount sa;
-  if (c.Has("keyjson")) {
-    sa = ParseKeyJson(c);
-  } else if (c.Has("privatekey")) {
-    sa.client_email = c.Get("clientemail");
-    sa.private_key = SecretString(c.Get("privatekey"));
-  } else {
-    return std::nullopt;  // configured without a key: anonymous
-  }
   MintRequest r;
   r.kind = "gcr";
   r.what = c.Id();
+  r.ca_pem = c.Get("cacert");
+  bool direct = !c.Has("impersonate") && (c.Has("privatekey") || (c.Has("keyjson") && IsServiceAccountKey(c)));
+  if (!direct) {
+    // Application Default Credentials (or keyjson of another type, or a key
+    // with impersonation on top): run in the network module.
+    if (!PrepareGoogleIdentity(c, &r)) return std::nullopt;
+    return r;
+  }
+  ServiceAccount sa;
+  if (c.Has("keyjson")) {
+    sa = ParseKeyJson(c);
+  } else {
+    sa.client_email = c.Get("clientemail");
+    sa.private_key = SecretString(c.Get("privatekey"));
+  }
   r.client_email = sa.client_email;
   r.private_key = sa.private_key;
   r.private_key_id = sa.private_key_id;
   r.endpoint = c.Has("tokenurl") ? c.Get("tokenurl") : (!sa.token_uri.empty() ? sa.token_uri : kDefaultTokenUrl);
   r.audience = r.endpoint;
-  r.ca_pem = c.Get("cacert");
   return r;
 }
 

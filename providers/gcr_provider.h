@@ -1,7 +1,8 @@
-// Google Container Registry and Artifact Registry: a service account's key
-// (clientemail + privatekey, or the whole JSON key file Google hands out as
-// keyjson) turned into an OAuth 2.0 access token with the JWT bearer grant;
-// the client gets oauth2accesstoken / that token. Anonymous unless configured.
+// Google Container Registry and Artifact Registry: an OAuth 2.0 access token
+// from a service account's key (clientemail + privatekey), from keyjson of any
+// Application Default Credentials type, or, configured or not, from
+// Application Default Credentials (providers/google/google_identity.h); the
+// client gets oauth2accesstoken / that token. Anonymous when none answers.
 #pragma once
 
 #include "providers/token_provider.h"
@@ -21,9 +22,12 @@ class GcrProvider : public TokenProvider {
   void Validate(const RegistryConfig& config) const override;
   std::string HostsDescription(const RegistryConfig& config) const override;
   std::string ListedUser(const RegistryConfig&) const override { return "oauth2accesstoken"; }
+  bool ServesUnconfigured(const ServerKey& server) const override;
+  std::string IdentitySource(const RegistryConfig& config) const override;
 
  protected:
   std::optional<MintRequest> Prepare(const RegistryConfig& config, const ServerKey& server) const override;
+  std::optional<Credential> NothingToMintWith(const RegistryConfig&) const override { return std::nullopt; }
 };
 
 }  // namespace ssm

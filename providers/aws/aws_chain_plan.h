@@ -18,15 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "common/inputs.h"
 #include "providers/crypto/sigv4.h"
 
 namespace ssm {
-
-// The environment and the file system as inputs, so tests pass maps.
-using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
-// The text of a file, or nullopt when it does not exist; throws Error when it
-// exists but cannot be read.
-using TextFileReader = std::function<std::optional<std::string>(const std::string& path)>;
 
 // The sections of an AWS config or credentials file: section -> key -> value.
 // Keys are lower-cased; a repeated key keeps its last value; nested

@@ -1,7 +1,10 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/files.h"
+#include "common/module_abi.h"
 #include "providers/crypto/jwt.h"
+#include "providers/google/google_chain.h"
 #include "providers/tokens/token_clients.h"
 
 namespace ssm {
@@ -30,6 +33,23 @@ MintedToken ParseGoogleTokenAnswer(const std::string& body, int64_t now, const s
 }
 
 MintedToken MintGoogleToken(const MintRequest& request, HttpClient& http) {
+  if (request.google_chain.empty()) return MintGoogleServiceAccountToken(request, http);
+  nlohmann::json plan = nlohmann::json::parse(request.google_chain.str(), nullptr, false);
+  if (!plan.is_object()) throw Error::Failure(request.what + ": malformed Google credentials request");
+  TextFileReader read = [](const std::string& path) { return ReadTextFile(path, 64u << 10); };
+  std::optional<MintedToken> token;
+  try {
+    token = RunGoogleChain(plan, request, http, read);
+  } catch (...) {
+    WipeJson(plan);
+    throw;
+  }
+  WipeJson(plan);
+  if (!token) return MintedToken{};  // no Google identity here
+  return std::move(*token);
+}
+
+MintedToken MintGoogleServiceAccountToken(const MintRequest& request, HttpClient& http) {
   nlohmann::json header = {{"alg", "RS256"}, {"typ", "JWT"}};
   if (!request.private_key_id.empty()) header["kid"] = request.private_key_id;
   nlohmann::json claims = {{"iss", request.client_email},

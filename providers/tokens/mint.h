@@ -37,6 +37,9 @@ struct MintRequest {
   SecretString private_key;  // PEM
   std::string private_key_id;
   std::string audience;      // the token URL the JWT is for
+  // Application Default Credentials of another kind, or the metadata server
+  // (providers/google/google_identity.h), when not a plain service account key.
+  SecretString google_chain;
 
   // acr
   std::string tenant;

@@ -24,6 +24,7 @@ nlohmann::json MintRequestToJson(const MintRequest& r) {
           {"private_key", r.private_key.str()},
           {"private_key_id", r.private_key_id},
           {"audience", r.audience},
+          {"google_chain", r.google_chain.str()},
           {"tenant", r.tenant},
           {"client_id", r.client_id},
           {"client_secret", r.client_secret.str()},
@@ -53,6 +54,7 @@ MintRequest MintRequestFromJson(const nlohmann::json& j) {
   r.private_key = SecretString(j.value("private_key", ""));
   r.private_key_id = j.value("private_key_id", "");
   r.audience = j.value("audience", "");
+  r.google_chain = SecretString(j.value("google_chain", ""));
   r.tenant = j.value("tenant", "");
   r.client_id = j.value("client_id", "");
   r.client_secret = SecretString(j.value("client_secret", ""));

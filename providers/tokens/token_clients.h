@@ -8,8 +8,10 @@ namespace ssm {
 
 // ECR and ECR Public: GetAuthorizationToken signed with SigV4.
 MintedToken MintEcrToken(const MintRequest& request, HttpClient& http);
-// Google: the service-account JWT bearer grant.
+// Google: the service-account JWT bearer grant, or the Application Default
+// Credentials chain of request.google_chain (providers/google/google_chain.h).
 MintedToken MintGoogleToken(const MintRequest& request, HttpClient& http);
+MintedToken MintGoogleServiceAccountToken(const MintRequest& request, HttpClient& http);
 // ACR: an Azure AD client-credentials token exchanged for an ACR refresh token.
 MintedToken MintAcrToken(const MintRequest& request, HttpClient& http);
 

@@ -395,12 +395,21 @@ TEST_CASE("GCR validation", "[tokens]") {
         "gcr: clientemail must be a service account e-mail address");
   CHECK(refusal({{"clientemail", "a@b"}}, {{"privatekey", "hunter2"}}) ==
         "gcr: privatekey must be a PEM private key (-----BEGIN PRIVATE KEY-----)");
-  CHECK(refusal({}, {{"keyjson", "{\"type\":\"authorized_user\"}"}}) ==
-        "gcr: keyjson is not a service account key (type service_account)");
+  // Every Application Default Credentials type is accepted, with its fields.
+  CHECK(refusal({}, {{"keyjson", "{\"type\":\"authorized_user\"}"}}) == "gcr: keyjson (authorized_user) has no client_id");
+  CHECK(refusal({}, {{"keyjson", R"({"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"r"})"}})
+            .empty());
+  CHECK(refusal({}, {{"keyjson", R"({"type":"external_account","audience":"a","subject_token_type":"t",)"
+                                 R"("credential_source":{"executable":{"command":"x"}}})"}}) ==
+        "gcr: keyjson (external_account): only file and url credential sources are supported");
+  CHECK(refusal({}, {{"keyjson", R"({"type":"gdch_service_account"})"}}).find("unknown type \"gdch_service_account\"") !=
+        std::string::npos);
+  CHECK(refusal({{"impersonate", "nobody"}}, {}) == "gcr: impersonate must be a service account e-mail address");
+  CHECK(refusal({{"serviceaccount", "default"}}, {}).empty());
   CHECK(refusal({}, {{"keyjson", "not json"}}).find("keyjson is not a JSON object") != std::string::npos);
   // Found by tests/fuzz/fuzz_config: a field of another type made nlohmann's
   // value() throw type_error out of Validate instead of an ssm::Error.
-  CHECK(refusal({}, {{"keyjson", R"({"type":1})"}}) == "gcr: keyjson has a type that is not a string");
+  CHECK(refusal({}, {{"keyjson", R"({"type":1})"}}).find("gcr: keyjson has an unknown type") != std::string::npos);
   CHECK(refusal({}, {{"keyjson", R"({"type":"service_account","client_email":"a@b","private_key":)"
                                  R"("-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----","token_uri":[]})"}}) ==
         "gcr: keyjson has a token_uri that is not a string");

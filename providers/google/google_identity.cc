@@ -1,0 +1,147 @@
+#include "providers/google/google_identity.h"
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/files.h"
+#include "common/log.h"
+#include "common/module_abi.h"
+#include "common/paths.h"
+#include "common/text.h"
+#include "providers/crypto/sigv4.h"
+
+namespace ssm {
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
+std::string Text(const nlohmann::json& doc, const char* key) {
+  auto it = doc.find(key);
+  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+struct Source {
+  std::string kind;         // keyjson, file, gcloud, metadata
+  std::string description;  // names it for messages, never a value
+  SecretString json;        // the credentials file's text (not metadata)
+};
+
+// The first source of Application Default Credentials for c, or nullopt.
+std::optional<Source> FindSource(const RegistryConfig& c) {
+  if (c.Has("privatekey")) {
+    nlohmann::json key = {{"type", "service_account"},
+                          {"client_email", c.Get("clientemail")},
+                          {"private_key", c.Get("privatekey")}};
+    if (c.Has("tokenurl")) key["token_uri"] = c.Get("tokenurl");
+    Source source{"keyjson", c.Id() + " service account key", SecretString(key.dump())};
+    WipeJson(key);
+    return source;
+  }
+  if (c.Has("keyjson")) return Source{"keyjson", c.Id() + " keyjson", SecretString(c.Get("keyjson"))};
+  std::string path = Env("GOOGLE_APPLICATION_CREDENTIALS");
+  if (!path.empty()) {
+    std::optional<std::string> text = ReadTextFile(path, 1u << 20);
+    if (!text) throw Error::BadInput("GOOGLE_APPLICATION_CREDENTIALS names " + path + ", which does not exist");
+    return Source{"file", "GOOGLE_APPLICATION_CREDENTIALS (" + path + ")", SecretString(std::move(*text))};
+  }
+  std::string dir = Env("CLOUDSDK_CONFIG");
+  if (dir.empty()) {
+    try {
+      dir = HomeDir() + "/.config/gcloud";
+    } catch (const Error&) {
+      dir.clear();  // no home (a node's kubelet): no gcloud file
+    }
+  }
+  if (!dir.empty()) {
+    std::string well_known = dir + "/application_default_credentials.json";
+    if (std::optional<std::string> text = ReadTextFile(well_known, 1u << 20)) {
+      return Source{"gcloud", "gcloud's " + well_known, SecretString(std::move(*text))};
+    }
+  }
+  if (AsciiLower(Env("NO_GCE_CHECK")) == "true") return std::nullopt;
+  std::string host = Env("GCE_METADATA_HOST");
+  std::string hosts = host.empty() ? "metadata.google.internal, 169.254.169.254" : host;
+  std::string account = c.Has("serviceaccount") ? c.Get("serviceaccount") : "default";
+  return Source{"metadata", "the metadata server (" + hosts + "), service account " + account, SecretString()};
+}
+
+}  // namespace
+
+void ValidateGoogleCredentials(const std::string& json, const std::string& what) {
+  nlohmann::json doc = nlohmann::json::parse(json, nullptr, false);
+  if (!doc.is_object()) throw Error::BadInput(what + " is not a JSON object (give the credentials file Google made)");
+  std::string type = Text(doc, "type");
+  auto need = [&](std::initializer_list<const char*> keys) {
+    for (const char* key : keys) {
+      if (Text(doc, key).empty()) throw Error::BadInput(what + " (" + type + ") has no " + key);
+    }
+  };
+  if (type == "service_account") {
+    need({"client_email", "private_key"});
+  } else if (type == "authorized_user") {
+    need({"client_id", "client_secret", "refresh_token"});
+  } else if (type == "external_account") {
+    need({"audience", "subject_token_type"});
+    auto source = doc.find("credential_source");
+    if (source == doc.end() || !source->is_object()) throw Error::BadInput(what + " (external_account) has no credential_source");
+    if (Text(*source, "file").empty() && Text(*source, "url").empty()) {
+      throw Error::BadInput(what + " (external_account): only file and url credential sources are supported");
+    }
+  } else if (type == "impersonated_service_account") {
+    need({"service_account_impersonation_url"});
+    if (!doc.contains("source_credentials") || !doc["source_credentials"].is_object()) {
+      throw Error::BadInput(what + " (impersonated_service_account) has no source_credentials");
+    }
+  } else {
+    throw Error::BadInput(what + " has an unknown type \"" + type +
+                          "\" (service_account, authorized_user, external_account or impersonated_service_account)");
+  }
+  for (auto& [key, value] : doc.items()) {
+    if (value.is_string()) Cleanse(value.get_ref<std::string&>());
+  }
+}
+
+bool PrepareGoogleIdentity(const RegistryConfig& c, MintRequest* r) {
+  std::optional<Source> source = FindSource(c);
+  if (!source) {
+    SSM_DEBUG(c.Id() + ": google: no credentials file and the metadata server is switched off (NO_GCE_CHECK)");
+    return false;
+  }
+  SSM_DEBUG(c.Id() + ": google: credentials from " + source->description);
+  nlohmann::json plan = {{"source", source->kind}, {"description", source->description},
+                         {"impersonate", c.Get("impersonate")}};
+  if (source->kind == "metadata") {
+    std::string host = Env("GCE_METADATA_HOST");
+    plan["metadata_hosts"] = host.empty() ? nlohmann::json{"metadata.google.internal", "169.254.169.254"}
+                                          : nlohmann::json{host};
+    plan["service_account"] = c.Has("serviceaccount") ? c.Get("serviceaccount") : "default";
+  } else {
+    ValidateGoogleCredentials(source->json.str(), source->description);
+    plan["adc"] = nlohmann::json::parse(source->json.str());
+  }
+  r->google_chain = SecretString(plan.dump());
+  WipeJson(plan);
+  return true;
+}
+
+std::string GoogleIdentitySource(const RegistryConfig& c) {
+  if (c.Has("privatekey") && !c.Has("impersonate")) return "";
+  std::optional<Source> source = FindSource(c);
+  if (!source) return "none (no credentials file; the metadata server is switched off by NO_GCE_CHECK)";
+  std::string out = source->description;
+  if (source->kind != "metadata") {
+    nlohmann::json doc = nlohmann::json::parse(source->json.str(), nullptr, false);
+    if (doc.is_object()) out += " (" + Text(doc, "type") + ")";
+    WipeJson(doc);
+  } else if (c.sources.empty()) {
+    out += ", if there is one; else anonymous";
+  }
+  if (c.Has("impersonate")) out += ", then impersonating " + c.Get("impersonate");
+  return out;
+}
+
+}  // namespace ssm
