@@ -35,6 +35,19 @@ std::string HomeOrEmpty() {
   }
 }
 
+// SSM_AWS_PROCESS_TIMEOUT: whole seconds a credential_process may run (1..3600,
+// default 30); anything else is refused with one line.
+long ProcessTimeoutMs() {
+  std::string v = EnvOr("SSM_AWS_PROCESS_TIMEOUT");
+  if (v.empty()) return 30000;
+  if (v.size() > 4 || v.find_first_not_of("0123456789") != std::string::npos || std::stol(v) < 1 ||
+      std::stol(v) > 3600) {
+    throw Error::BadInput("SSM_AWS_PROCESS_TIMEOUT must be whole seconds from 1 to 3600, not \"" +
+                          v.substr(0, 20) + "\"");
+  }
+  return std::stol(v) * 1000;
+}
+
 }  // namespace
 
 std::string AwsCaBundle() {
@@ -101,6 +114,7 @@ bool PrepareAwsIdentity(const RegistryConfig& c, const std::string& region, cons
   if (settings.sts_endpoint.empty()) settings.sts_endpoint = "https://sts." + region + "." + dns_suffix;
   settings.sso_endpoint = AwsEndpointOverride("AWS_ENDPOINT_URL_SSO");
   settings.home = HomeOrEmpty();
+  settings.process_timeout_ms = ProcessTimeoutMs();
   nlohmann::json chain = AwsChainToJson(plan, settings);
   r->aws_chain = SecretString(chain.dump());
   WipeJson(chain);

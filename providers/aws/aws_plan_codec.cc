@@ -60,7 +60,8 @@ nlohmann::json AwsChainToJson(const AwsChainPlan& plan, const AwsChainSettings& 
           {"sts_endpoint", settings.sts_endpoint},
           {"sts_region", settings.sts_region},
           {"sso_endpoint", settings.sso_endpoint},
-          {"home", settings.home}};
+          {"home", settings.home},
+          {"process_timeout_ms", settings.process_timeout_ms}};
 }
 
 AwsChainPlan AwsChainPlanFromJson(const nlohmann::json& j) {
@@ -104,6 +105,7 @@ AwsChainSettings AwsChainSettingsFromJson(const nlohmann::json& j) {
   s.sts_region = j.value("sts_region", "");
   s.sso_endpoint = j.value("sso_endpoint", "");
   s.home = j.value("home", "");
+  s.process_timeout_ms = j.value("process_timeout_ms", 30000L);
   return s;
 }
 

@@ -14,6 +14,7 @@ struct AwsChainSettings {
   std::string sts_region;
   std::string sso_endpoint;  // AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL, else ""
   std::string home;          // for ~/.aws/sso/cache
+  long process_timeout_ms = 30000;  // credential_process; SSM_AWS_PROCESS_TIMEOUT (seconds)
 };
 
 // Holds the plan's secrets (static keys, a container token): wipe it.

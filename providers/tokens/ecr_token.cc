@@ -50,6 +50,7 @@ std::optional<AwsCredentials> SigningKeys(const MintRequest& request, HttpClient
   };
   context.now = request.now;
   context.home = settings.home;
+  context.process_timeout_ms = settings.process_timeout_ms;
   context.sts_endpoint = settings.sts_endpoint;
   context.sts_region = settings.sts_region;
   context.sso_endpoint = settings.sso_endpoint;

@@ -182,46 +182,13 @@ mount --bind "$W/hosts" /etc/hosts
 resolved=$(for h in "${HOSTS[@]}"; do getent hosts "$h" | awk 'NR == 1 {print $1}'; done | sort -u | paste -sd,)
 check_eq "private /etc/hosts maps ${HOSTS[*]} to 127.0.0.1" 127.0.0.1 "$resolved"
 
-# The registry: test CA and a server certificate for the three names.
-mkdir -p "$W/registry/certs" "$W/registry/data"
-RC_DIR="$W/registry/certs"
-if openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 2 \
-	-keyout "$RC_DIR/ca.key" -out "$RC_DIR/ca.crt" -subj "/CN=ssm e2e cloud registry test CA" \
-	-addext "basicConstraints=critical,CA:TRUE" \
-	-addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1 &&
-	openssl req -newkey rsa:2048 -nodes -sha256 -keyout "$RC_DIR/server.key" \
-		-out "$RC_DIR/server.csr" -subj "/CN=$ECR_HOST" >/dev/null 2>&1 &&
-	printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
-		"extendedKeyUsage=serverAuth" \
-		"subjectAltName=DNS:$ECR_HOST,DNS:$GCR_HOST,DNS:$AR_HOST,IP:127.0.0.1" >"$RC_DIR/server.ext" &&
-	openssl x509 -req -in "$RC_DIR/server.csr" -CA "$RC_DIR/ca.crt" -CAkey "$RC_DIR/ca.key" \
-		-CAcreateserial -days 2 -sha256 -extfile "$RC_DIR/server.ext" \
-		-out "$RC_DIR/server.crt" >/dev/null 2>&1; then
-	pass "registry test CA and server certificate for ${HOSTS[*]}"
-else
-	fail "registry test CA and server certificate"
-	tap_summary
-	exit 1
-fi
-
-# /etc/containers: a private copy with certs.d/<host>/ca.crt, bind-mounted over the real one.
-cp -a /etc/containers "$W/etc-containers"
-for h in "${HOSTS[@]}"; do
-	mkdir -p "$W/etc-containers/certs.d/$h"
-	cp "$RC_DIR/ca.crt" "$W/etc-containers/certs.d/$h/ca.crt"
-done
-mount --bind "$W/etc-containers" /etc/containers
-check "clients trust the registry CA through /etc/containers/certs.d/<host>/ca.crt (private copy)" \
-	test -f "/etc/containers/certs.d/$GCR_HOST/ca.crt"
-
 # ---------------------------------------------------------------------------------------------
 # The stand-in (tokens) and the registry (accepting exactly the minted tokens)
 
 # The servers get SIGTERM if this shell dies without its EXIT trap (kill -9), so they cannot
-# outlive it in an orphaned network namespace (setpriv --pdeathsig; `exec` keeps the PID).
-PDEATH=()
+# outlive it in an orphaned network namespace (setpriv --pdeathsig; `exec` keeps the PID;
+# registry_start_named does the same for the registry).
 if command -v setpriv >/dev/null 2>&1; then
-	PDEATH=(setpriv --pdeathsig TERM)
 	printf '#!/bin/sh\nexec setpriv --pdeathsig TERM /usr/bin/python3 "$@"\n' >"$W/standin-python"
 	chmod +x "$W/standin-python"
 	STANDIN_PYTHON="$W/standin-python"
@@ -249,57 +216,30 @@ else
 	exit 1
 fi
 
-REG_DIR="$W/registry"
 {
 	htpasswd -Bbn AWS "$ECR_PW"
 	htpasswd -Bbn oauth2accesstoken "$GCP_TOKEN"
-} | sed '/^$/d' >"$REG_DIR/htpasswd"
-cat >"$REG_DIR/config.yml" <<EOF
-version: 0.1
-log:
-  level: info
-  accesslog:
-    disabled: false
-storage:
-  filesystem:
-    rootdirectory: $REG_DIR/data
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:443
-  secret: e2e-not-secret
-  headers:
-    X-Content-Type-Options: [nosniff]
-  tls:
-    certificate: $RC_DIR/server.crt
-    key: $RC_DIR/server.key
-auth:
-  htpasswd:
-    realm: ssm-e2e-cloud
-    path: $REG_DIR/htpasswd
-health:
-  storagedriver:
-    enabled: false
-EOF
-REGISTRY_BIN=${REGISTRY_BIN:-$(command -v docker-registry || echo /usr/bin/docker-registry)}
-mapfile -t reg_unsets < <(_registry_env_unsets)
-"${PDEATH[@]}" env "${reg_unsets[@]}" "$REGISTRY_BIN" serve "$REG_DIR/config.yml" >>"$REG_DIR/registry.log" 2>&1 &
-REGISTRY_PID=$!
-code=
-for i in $(seq 1 100); do
-	kill -0 "$REGISTRY_PID" 2>/dev/null || break
-	code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$RC_DIR/ca.crt" "https://$GCR_HOST/v2/" 2>/dev/null || true)
-	[ "$code" = 401 ] && break
-	sleep 0.1
-	: "$i"
-done
-if [ "$code" = 401 ]; then
-	pass "registry listens on 127.0.0.1:443 over TLS (GET https://$GCR_HOST/v2/ -> 401)"
+} >"$W/htpasswd"
+# The registry: test CA, a server certificate for the three names, 127.0.0.1:443 (registry.sh).
+if registry_start_named "$W" 127.0.0.1 "$W/htpasswd" "${HOSTS[@]}"; then
+	pass "registry with a test CA and a certificate for ${HOSTS[*]} listens on 127.0.0.1:443 over TLS (GET /v2/ -> 401)"
 else
-	fail "registry listens on 127.0.0.1:443 over TLS" "$(tail -n 5 "$REG_DIR/registry.log")"
+	fail "registry listens on 127.0.0.1:443 over TLS"
 	tap_summary
 	exit 1
 fi
+REG_DIR=$REGISTRY_DIR
+RC_DIR="$REG_DIR/certs"
+
+# /etc/containers: a private copy with certs.d/<host>/ca.crt, bind-mounted over the real one.
+cp -a /etc/containers "$W/etc-containers"
+for h in "${HOSTS[@]}"; do
+	mkdir -p "$W/etc-containers/certs.d/$h"
+	cp "$RC_DIR/ca.crt" "$W/etc-containers/certs.d/$h/ca.crt"
+done
+mount --bind "$W/etc-containers" /etc/containers
+check "clients trust the registry CA through /etc/containers/certs.d/<host>/ca.crt (private copy)" \
+	test -f "/etc/containers/certs.d/$GCR_HOST/ca.crt"
 
 # http_code USER:PASSWORD|- HOST [CURL ARGS]: status of GET /v2/ with those credentials.
 http_code() {

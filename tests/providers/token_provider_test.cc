@@ -266,10 +266,25 @@ TEST_CASE("ECR per-registry identity: profile, rolearn and endpoint overrides", 
   CHECK(chain["roles"][1]["role_arn"] == "arn:aws:iam::444455556666:role/cross");
   CHECK(chain["roles"][1]["external_id"] == "x-1");
   CHECK(chain["roles"][1]["named_by"] == "ecr/prod configuration");
+  CHECK(chain["process_timeout_ms"] == 30000);
   CHECK(f.minted[0].aws.source ==
         "profile prod in " + none.tmp.path() +
             "/.aws/config: credential_process, then role arn:aws:iam::111122223333:role/puller, then role "
             "arn:aws:iam::444455556666:role/cross");
+
+  // SSM_AWS_PROCESS_TIMEOUT shortens (or lengthens) the credential_process bound.
+  {
+    ssm::test::ScopedEnv timeout("SSM_AWS_PROCESS_TIMEOUT", "2");
+    f.minted.clear();
+    f.clock += 43200;
+    REQUIRE(f.Get(registry, kHost));
+    CHECK(nlohmann::json::parse(f.minted[0].aws_chain.str())["process_timeout_ms"] == 2000);
+    for (const char* bad : {"0", "-1", "1.5", "3601", "x", "99999"}) {
+      ssm::test::ScopedEnv b("SSM_AWS_PROCESS_TIMEOUT", bad);
+      f.clock += 43200;
+      CHECK_THROWS_WITH(f.Get(registry, kHost), Catch::Contains("SSM_AWS_PROCESS_TIMEOUT must be whole seconds"));
+    }
+  }
 
   // Keys of the registry itself with a role on top.
   f.minted.clear();

@@ -20,6 +20,7 @@
 # Endpoints (all on the one server):
 #   POST /  X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken   (ecr)
 #   POST /  X-Amz-Target: SpencerFrontendService.GetAuthorizationToken                 (ecr-public)
+#   POST /  form Action=AssumeRole|AssumeRoleWithWebIdentity   STS (aws_sts_standin.py) (sts)
 #   POST /token                          Google OAuth2 JWT bearer grant                (gcp)
 #   POST /<tenant>/oauth2/v2.0/token     Azure AD client credentials                   (azure)
 #   POST /oauth2/exchange                ACR AAD-token -> refresh-token exchange       (acr)
@@ -38,7 +39,8 @@
 #                         "expires_in": 3599, "scopes": ["https://management.azure.com/.default"]}},
 #    "acr":   {"refresh_token": "acr-refresh-x", "service": null | "x.azurecr.io"},
 #    "mode":  "ok",                       (all token endpoints)
-#    "modes": {"ecr": "...", "ecr-public": "...", "gcp": "...", "azure": "...", "acr": "..."},
+#    "modes": {"ecr": "...", "ecr-public": "...", "sts": "...", "gcp": "...", "azure": "...", "acr": "..."},
+#    "sts": {...}                         (roles and the OIDC issuer: see aws_sts_standin.py)
 #    "clock_offset": 0,                   (seconds added to the stand-in's clock: skew tests)
 #    "hang_max_seconds": 300}
 # Modes: ok | 500 | 429 | 403 | hang | reset | truncated | truncated_transfer | wrongshape[:K]
@@ -71,6 +73,8 @@ import time
 import urllib.parse
 import uuid
 
+import aws_sts_standin
+
 AWS_ALGO = "AWS4-HMAC-SHA256"
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"
 ECR_PUBLIC_TARGET = "SpencerFrontendService.GetAuthorizationToken"
@@ -79,7 +83,7 @@ GOOGLE_AUD = "https://oauth2.googleapis.com/token"
 GOOGLE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 ARM_SCOPE = "https://management.azure.com/.default"
-ENDPOINTS = ("ecr", "ecr-public", "gcp", "azure", "acr", "other")
+ENDPOINTS = ("ecr", "ecr-public", "sts", "gcp", "azure", "acr", "other")
 TOKEN_ENDPOINTS = ENDPOINTS[:-1]
 MAX_BODY = 1 << 20
 SIGV4_SKEW = 15 * 60
@@ -533,7 +537,22 @@ def acr_reply(status, code, message, reason=None):
                  if status == 401 else [], reason=reason or message)
 
 
+def sts_reply(answer):
+    return Reply(answer.status, answer.body, aws_sts_standin.XML_CTYPE, reason=answer.reason)
+
+
 INJECTED = {
+    "sts": {
+        "500": lambda: sts_reply(aws_sts_standin.sts_error(500, "InternalFailure", "Internal "
+                                                           "service error (injected)", "mode 500",
+                                                           "Receiver")),
+        "429": lambda: sts_reply(aws_sts_standin.sts_error(400, "Throttling", "Rate exceeded",
+                                                           "mode 429")),
+        "403": lambda: sts_reply(aws_sts_standin.sts_error(403, "AccessDenied", "User: arn:aws:"
+                                                           "iam::123456789012:user/standin is not "
+                                                           "authorized to perform: sts:AssumeRole",
+                                                           "mode 403")),
+    },
     # endpoint kind -> status -> reply factory
     "aws": {
         "500": lambda: aws_reply(500, "ServerException", "Internal service error (injected)", "mode 500"),
@@ -569,6 +588,8 @@ INJECTED = {
 }
 
 WRONGSHAPE = {
+    "sts": [b"<AssumeRoleResponse/>", b"not xml", b"<AssumeRoleResponse><Credentials>"
+            b"<AccessKeyId>A</AccessKeyId></Credentials></AssumeRoleResponse>"],
     "ecr": [{"authorizationData": []}, {"foo": 1},
             {"authorizationData": [{"authorizationToken": 12345, "expiresAt": "soon"}]},
             {"authorizationData": [{"authorizationToken": base64.b64encode(b"no-colon-here").decode(),
@@ -881,6 +902,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             tgt = self.headers.get("X-Amz-Target", "").strip()
             endpoint = "ecr-public" if tgt.startswith("SpencerFrontendService.") else "ecr"
             handler = self._aws
+        elif path == "/" and self.command == "POST" and aws_sts_standin.is_sts_request(self.headers, body):
+            endpoint, handler = "sts", self._sts
         elif path == "/" and self.command == "POST":
             endpoint, handler = "ecr", self._aws
         elif path == "/token":
@@ -1000,10 +1023,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return None
 
         try:
-            sigv4_verify(self.command, target, list(self.headers.items()), body, lookup, now,
-                         expected_service=service, region_ok=region_ok,
-                         required_signed=("content-type", "host", "x-amz-date", "x-amz-target"),
-                         check_token=True)
+            signer = sigv4_verify(self.command, target, list(self.headers.items()), body, lookup,
+                                  now, expected_service=service, region_ok=region_ok,
+                                  required_signed=("content-type", "host", "x-amz-date",
+                                                   "x-amz-target"),
+                                  check_token=True)
         except SigV4Error as e:
             return aws_reply(e.status, e.type, e.message, e.reason)
         region = parse_aws_authorization(self.headers["Authorization"])[0][2]
@@ -1055,7 +1079,40 @@ class Handler(http.server.BaseHTTPRequestHandler):
                          "proxyEndpoint": proxy})
         text = json.dumps({"authorizationData": data})
         return Reply(200, text.replace('"__EXPIRES_AT__"', java_double(expires)).encode(),
-                     AWS_JSON, [("x-amzn-RequestId", str(uuid.uuid4()))], "ok")
+                     AWS_JSON, [("x-amzn-RequestId", str(uuid.uuid4()))], "ok: signed by %s" % signer["akid"])
+
+    # --- AWS STS (aws_sts_standin.py) --------------------------------------------------------
+
+    def _sts(self, endpoint, cfg, body, target, now):
+        keys = cfg.get("aws") or {}
+        want_region = (cfg.get("sts") or {}).get("region")
+
+        def lookup(akid):
+            ent = keys.get(akid)
+            if not isinstance(ent, dict) or not ent.get("secret"):
+                return None
+            return str(ent["secret"]), ent.get("session_token") or None
+
+        def region_ok(region):
+            if not _REGION.fullmatch(region) or (want_region and region != want_region):
+                return "Credential should be scoped to a valid region, not '%s'. " % region[:40]
+            return None
+
+        def verify():
+            sigv4_verify(self.command, target, list(self.headers.items()), body, lookup, now,
+                         expected_service="sts", region_ok=region_ok, check_token=True)
+            return parse_aws_authorization(self.headers["Authorization"])[0][0]
+
+        try:
+            answer = aws_sts_standin.handle(cfg, list(self.headers.items()), body, target, now,
+                                            self.command, verify)
+        except SigV4Error as e:
+            code = {"UnrecognizedClientException": "InvalidClientTokenId",
+                    "InvalidSignatureException": "SignatureDoesNotMatch",
+                    "MissingAuthenticationTokenException": "MissingAuthenticationToken",
+                    "IncompleteSignatureException": "IncompleteSignature"}.get(e.type, e.type)
+            answer = aws_sts_standin.sts_error(e.status, code, e.message.split("\n")[0], e.reason)
+        return sts_reply(answer)
 
     # --- Google OAuth2 token endpoint ------------------------------------------------------------
 

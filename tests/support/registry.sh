@@ -10,6 +10,13 @@
 #   registry_push_test_image WORKDIR REPO:TAG
 #       Builds a one-layer image by hand (OCI layout, no network) and pushes it with skopeo as
 #       Docker schema 2, so dockerd 20.10, podman, buildah and skopeo can all pull it.
+#   registry_start_named WORKDIR ADDR HTPASSWD_FILE HOST...
+#       A TLS registry on ADDR:443 serving under the real names HOST... (the caller maps them to
+#       ADDR, e.g. in a private /etc/hosts): a test CA and a server certificate for the names
+#       and ADDR in WORKDIR/registry/certs, htpasswd from HTPASSWD_FILE, started under
+#       `setpriv --pdeathsig TERM` when available (it cannot outlive the caller); waits until
+#       GET https://HOST/v2/ answers 401. Exports REGISTRY_PID, REGISTRY_DIR (WORKDIR/registry,
+#       with registry.log) and REGISTRY_CA. One line on stderr and status 1 on failure.
 #   registry_stop
 #       Kills the registry by PID (idempotent). Files stay in WORKDIR for the caller to remove.
 #
@@ -200,6 +207,57 @@ registry_push_test_image() {
 		return 1
 	fi
 	rm -rf "$dir"
+}
+
+# registry_start_named WORKDIR ADDR HTPASSWD_FILE HOST...: see the header.
+registry_start_named() {
+	local workdir=$1 addr=$2 htpasswd_file=$3
+	shift 3
+	local dir="$workdir/registry" certs san h bin code i pdeath=() unsets=()
+	certs="$dir/certs"
+	mkdir -p "$certs" "$dir/data" || return 1
+	san="IP:$addr"
+	for h in "$@"; do san="DNS:$h,$san"; done
+	if ! { openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 2 \
+		-keyout "$certs/ca.key" -out "$certs/ca.crt" -subj "/CN=ssm e2e cloud registry test CA" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1 &&
+		openssl req -newkey rsa:2048 -nodes -sha256 -keyout "$certs/server.key" \
+			-out "$certs/server.csr" -subj "/CN=$1" >/dev/null 2>&1 &&
+		printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+			"extendedKeyUsage=serverAuth" "subjectAltName=$san" >"$certs/server.ext" &&
+		openssl x509 -req -in "$certs/server.csr" -CA "$certs/ca.crt" -CAkey "$certs/ca.key" \
+			-CAcreateserial -days 2 -sha256 -extfile "$certs/server.ext" \
+			-out "$certs/server.crt" >/dev/null 2>&1; }; then
+		echo "registry.sh: openssl failed making the registry certificates" >&2
+		return 1
+	fi
+	sed '/^$/d' "$htpasswd_file" >"$dir/htpasswd"
+	printf '%s\n' "version: 0.1" "log:" "  level: info" "  accesslog:" "    disabled: false" \
+		"storage:" "  filesystem:" "    rootdirectory: $dir/data" "  delete:" "    enabled: true" \
+		"http:" "  addr: $addr:443" "  secret: e2e-not-secret" "  headers:" \
+		"    X-Content-Type-Options: [nosniff]" "  tls:" "    certificate: $certs/server.crt" \
+		"    key: $certs/server.key" "auth:" "  htpasswd:" "    realm: ssm-e2e-cloud" \
+		"    path: $dir/htpasswd" "health:" "  storagedriver:" "    enabled: false" >"$dir/config.yml"
+	bin=${REGISTRY_BIN:-$(command -v docker-registry || echo /usr/bin/docker-registry)}
+	if command -v setpriv >/dev/null 2>&1; then pdeath=(setpriv --pdeathsig TERM); fi
+	mapfile -t unsets < <(_registry_env_unsets)
+	"${pdeath[@]}" env "${unsets[@]}" "$bin" serve "$dir/config.yml" >>"$dir/registry.log" 2>&1 &
+	REGISTRY_PID=$!
+	code=
+	for i in $(seq 1 100); do
+		kill -0 "$REGISTRY_PID" 2>/dev/null || break
+		code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$certs/ca.crt" "https://$1/v2/" 2>/dev/null || true)
+		[ "$code" = 401 ] && break
+		sleep 0.1
+		: "$i"
+	done
+	if [ "$code" != 401 ]; then
+		echo "registry.sh: the registry did not answer on $addr:443: $(tail -n 3 "$dir/registry.log")" >&2
+		registry_stop
+		return 1
+	fi
+	export REGISTRY_PID REGISTRY_DIR="$dir" REGISTRY_CA="$certs/ca.crt"
 }
 
 registry_stop() {
