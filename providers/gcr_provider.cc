@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/secret_json.h"
 #include "providers/host_match.h"
 
 namespace ssm {
@@ -20,7 +21,7 @@ struct ServiceAccount {
 };
 
 ServiceAccount ParseKeyJson(const RegistryConfig& c) {
-  nlohmann::json doc = nlohmann::json::parse(c.Get("keyjson"), nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(c.Get("keyjson"));
   auto refuse = [&](const std::string& why) -> ServiceAccount {
     throw Error::BadInput(c.Id() + ": keyjson " + why);
   };

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/secret_json.h"
 #include "common/files.h"
 #include "providers/provider_table.h"
 
@@ -200,17 +201,19 @@ ConfiguredRegistry* FindRegistry(std::vector<ConfiguredRegistry>& registries, co
 }
 
 SecretString EncodeStoredSecrets(const std::map<std::string, SecretString>& secrets) {
-  nlohmann::json doc = nlohmann::json::object();
-  for (const auto& [k, v] : secrets) doc[k] = v.str();
-  SecretString out(doc.dump());
-  for (auto& [k, v] : doc.items()) Cleanse(v.get_ref<std::string&>());
-  return out;
+  WipedJson doc(nlohmann::json::object());
+  for (const auto& [k, v] : secrets) doc.value[k] = v.str();
+  return SecretString(doc.value.dump());
 }
 
 std::map<std::string, SecretString> DecodeStoredSecrets(const SecretString& text, const std::string& id) {
-  nlohmann::json doc;
+  WipedJson wiped;
+  nlohmann::json& doc = wiped.value;
   try {
+    if (JsonTooDeep(text.str())) throw Error::Corrupt("");
     doc = nlohmann::json::parse(text.str());
+  } catch (const Error&) {
+    throw Error::Corrupt(id + ": the secrets kept in the secret store are damaged; run registry add again");
   } catch (const nlohmann::json::exception&) {
     throw Error::Corrupt(id + ": the secrets kept in the secret store are damaged; run registry add again");
   }
@@ -219,7 +222,6 @@ std::map<std::string, SecretString> DecodeStoredSecrets(const SecretString& text
   for (auto& [k, v] : doc.items()) {
     if (!v.is_string()) throw Error::Corrupt(id + ": the secrets kept in the secret store are damaged");
     out[k] = SecretString(v.get<std::string>());
-    Cleanse(v.get_ref<std::string&>());
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #include "providers/token_provider.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 
@@ -11,6 +12,8 @@
 
 namespace ssm {
 namespace {
+
+constexpr int64_t kMaxTokenLifetime = 24 * 3600;
 
 long EnvMillis(const char* name, long fallback) {
   const char* v = std::getenv(name);
@@ -112,6 +115,8 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
     throw Error::Failure(request->what + ": the token service answered with a token that has already expired (" +
                          When(minted.expires_at) + "; is this machine's clock right?)");
   }
+  // No token is kept longer than a day, whatever the service says.
+  minted.expires_at = std::min(minted.expires_at, now + kMaxTokenLifetime);
   CachedToken fresh;
   fresh.username = minted.username;
   fresh.secret = minted.secret;

@@ -1,13 +1,15 @@
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/secret_json.h"
 #include "providers/crypto/jwt.h"
 #include "providers/tokens/token_clients.h"
 
 namespace ssm {
 
 MintedToken ParseGoogleTokenAnswer(const std::string& body, int64_t now, const std::string& what) {
-  nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(body);
   auto fail = [&](const std::string& why) -> MintedToken {
     throw Error::Failure(what + ": the token endpoint answered 200 but " + why);
   };
@@ -24,7 +26,8 @@ MintedToken ParseGoogleTokenAnswer(const std::string& body, int64_t now, const s
   MintedToken out;
   out.username = "oauth2accesstoken";
   out.secret = SecretString(token->get<std::string>());
-  out.expires_at = now + static_cast<int64_t>(expires_in->get<double>());
+  // Google access tokens last at most 12 hours.
+  out.expires_at = now + std::min(static_cast<int64_t>(expires_in->get<double>()), int64_t{12 * 3600});
   Cleanse(token->get_ref<std::string&>());
   return out;
 }

@@ -107,7 +107,11 @@ printf '{"ServerURL":"keep.example","Username":"u","Secret":"a\0b"}' >"$WORK/nul
 printf '{"ServerURL":"keep.example","Username":"u","Secret":"\xff\xfe"}' >"$WORK/utf8.json"
 printf 'keep.example\0evil' >"$WORK/nul.url"
 head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' 'a' >"$WORK/big"
-for case in "store nul.json" "store utf8.json" "store big" "get big" "erase big" "get nul.url" "erase nul.url"; do
+# Nested far deeper than any credential (under the 1 MiB bound): the recursive
+# wipe of the parsed input overflowed the stack (SIGSEGV, no line).
+{ head -c 250000 /dev/zero | tr '\0' '['; head -c 250000 /dev/zero | tr '\0' ']'; } >"$WORK/deep.json"
+for case in "store nul.json" "store utf8.json" "store big" "get big" "erase big" "get nul.url" "erase nul.url" \
+	"store deep.json"; do
 	set -- $case
 	RC=0
 	OUT=$("$BIN" "$1" <"$WORK/$2" 2>/dev/null) || RC=$?
@@ -255,6 +259,9 @@ mkdir -p "$HOME/.config/docker-credential-ssm"
 printf '{"store": ' >"$HOME/.config/docker-credential-ssm/config.json"
 RC=0; OUT=$(printf ghcr.io | "$BIN" get 2>&1) || RC=$?
 case "$RC/$OUT" in "1/the config file $HOME/.config/docker-credential-ssm/config.json is not valid JSON"*) pass "broken config file is named" ;; *) fail "broken config file is named" "$RC/$OUT" ;; esac
+{ printf '{"store":"file","x":'; head -c 100000 /dev/zero | tr '\0' '['; head -c 100000 /dev/zero | tr '\0' ']'; printf '}'; } >"$HOME/.config/docker-credential-ssm/config.json"
+RC=0; OUT=$(printf ghcr.io | timeout 20 "$BIN" get 2>&1) || RC=$?
+check_eq "config file nested too deeply: one line, exit 1" "1/1/the config file $HOME/.config/docker-credential-ssm/config.json is nested deeper than 64 levels" "$RC/$(lines "$OUT")/$OUT"
 printf '{"store": "file"}' >"$HOME/.config/docker-credential-ssm/config.json"
 run store "$(store_json ghcr.io me x)"
 check_eq "config store=file is used" "0/yes" "$RC/$([ -e "$DATA" ] && echo yes || echo no)"

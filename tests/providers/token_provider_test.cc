@@ -128,6 +128,15 @@ TEST_CASE("a token that arrives already expired is refused", "[tokens]") {
   CHECK_THROWS_WITH(f.Get(Ecr(), kHost), Catch::Contains("already expired"));
 }
 
+TEST_CASE("a token is never cached for longer than a day", "[tokens]") {
+  Fixture f;
+  f.lifetime = 30 * 86400;
+  REQUIRE(f.Get(Ecr(), kHost));
+  f.clock += 86400 + 1;  // the service's expiry is far away; ours has passed
+  REQUIRE(f.Get(Ecr(), kHost));
+  CHECK(f.minted.size() == 2);
+}
+
 TEST_CASE("ECR endpoints follow the host's partition, FIPS and dual-stack", "[tokens]") {
   Fixture f;
   struct Case {
