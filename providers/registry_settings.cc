@@ -70,11 +70,22 @@ void FromEnvironment(const std::string& variable, const char* raw_value, std::ve
   } catch (const Error& e) {
     throw Error::BadInput(variable + ": " + e.what());
   }
+  // A URL names hosts that list shows: read from a file, a mistaken path
+  // (a secret's) would put that file's content on list's output.
+  if (from_file && var.size() >= 3 && var.compare(var.size() - 3, 3, "url") == 0) {
+    throw Error::BadInput(variable + ": " + var + " names the registry and is shown by list, so it is not read from "
+                          "a file: set " + kEnvPrefix + body + " instead");
+  }
   SecretString value;
   if (from_file) {
-    auto text = ReadTextFile(raw_value, kMaxValueFileBytes);
+    std::optional<SecretString> text;
+    try {
+      text = ReadValueFile(raw_value, kMaxValueFileBytes);
+    } catch (const Error& e) {
+      throw Error(e.kind(), variable + ": " + e.what());
+    }
     if (!text) throw Error::BadInput(variable + ": the file " + raw_value + " does not exist");
-    value = SecretString(std::move(*text));
+    value = std::move(*text);
     std::string& v = value.mutable_str();
     while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
   } else {

@@ -266,6 +266,34 @@ printf '{"store": "file"}' >"$HOME/.config/docker-credential-ssm/config.json"
 run store "$(store_json ghcr.io me x)"
 check_eq "config store=file is used" "0/yes" "$RC/$([ -e "$DATA" ] && echo yes || echo no)"
 
+# ---------------------------------------------------------------- FIFOs are refused, not waited on
+fresh_home fifo
+run store "$(store_json fifo.example u planted-secret-fifo)"
+mv "$DATA" "$WORK/credentials.enc.saved"
+mkfifo "$DATA"
+RC=0; OUT=$(printf fifo.example | SSM_STORE=file timeout 10 "$BIN" get 2>/dev/null) || RC=$?
+check_eq "a FIFO as credentials.enc: get answers one line at once" "1/1/refusing to use $DATA: it is not a regular file" "$RC/$(lines "$OUT")/$OUT"
+rm -f "$DATA"
+mv "$WORK/credentials.enc.saved" "$DATA"
+mkfifo "$WORK/pw.fifo"
+RC=0; OUT=$(printf lab.example | SSM_REGISTRY_CUSTOM_LAB_URL=https://lab.example SSM_REGISTRY_CUSTOM_LAB_LOGIN=u \
+	SSM_REGISTRY_CUSTOM_LAB_PASSWORD__FILE="$WORK/pw.fifo" SSM_STORE=file timeout 10 "$BIN" get 2>/dev/null) || RC=$?
+check_eq "a FIFO as a __FILE secret: get answers one line at once" \
+	"1/1/SSM_REGISTRY_CUSTOM_LAB_PASSWORD__FILE: refusing to use $WORK/pw.fifo: it is not a regular file (after following links)" \
+	"$RC/$(lines "$OUT")/$OUT"
+# Kubernetes mounts secrets as links: token -> ..data/token, ..data -> ..2026_x
+mkdir -p "$WORK/k8s/..2026_x"
+printf 'planted-secret-k8s\n' >"$WORK/k8s/..2026_x/password"
+ln -s ..2026_x "$WORK/k8s/..data"
+ln -s ..data/password "$WORK/k8s/password"
+RC=0; OUT=$(printf lab.example | SSM_REGISTRY_CUSTOM_LAB_URL=https://lab.example SSM_REGISTRY_CUSTOM_LAB_LOGIN=u \
+	SSM_REGISTRY_CUSTOM_LAB_PASSWORD__FILE="$WORK/k8s/password" SSM_STORE=file timeout 10 "$BIN" get 2>/dev/null) || RC=$?
+check_eq "a __FILE secret mounted the Kubernetes way is read through its links" \
+	'0/{"ServerURL":"lab.example","Username":"u","Secret":"planted-secret-k8s"}' "$RC/$OUT"
+printf 'https://planted-secret-host\n' >"$WORK/host-secret"  # a secret file named by mistake
+RC=0; OUT=$(SSM_REGISTRY_CUSTOM_LAB_URL__FILE="$WORK/host-secret" SSM_REGISTRY_CUSTOM_LAB_LOGIN=u SSM_REGISTRY_CUSTOM_LAB_PASSWORD=p SSM_STORE=file timeout 10 "$BIN" list 2>/dev/null) || RC=$?
+case $OUT in *planted-secret*) fail "list never shows a __FILE's content" "$OUT" ;; *) pass "list never shows a __FILE's content ($RC/$OUT)" ;; esac
+
 # A session bus on which no Secret Service is running nor activatable.
 cat >"$WORK/bus.conf" <<XML
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
