@@ -54,10 +54,8 @@ class ModuleStore : public SecretStore {
 }  // namespace
 
 std::unique_ptr<SecretStore> OpenModuleStore(const char* file, const StoreOptions& options) {
-  nlohmann::json opts = {{"data_dir", options.data_dir}};
-  if (options.file_key) opts["file_key"] = options.file_key->str();
-  WipedJson request({{"op", "open"}, {"options", opts}});
-  WipeJson(opts);
+  WipedJson request({{"op", "open"}, {"options", {{"data_dir", options.data_dir}}}});
+  if (options.file_key) request.value["options"]["file_key"] = options.file_key->str();
   nlohmann::json answer = CallModule(file, request.value);
   SSM_DEBUG(std::string("store: opened the ") + answer.value("name", "?") + " store (" + file + ")");
   return std::make_unique<ModuleStore>(file, answer.value("name", "?"));
