@@ -64,18 +64,54 @@ void WriteAll(int fd, const char* data, size_t size, const std::string& path) {
   }
 }
 
+enum class Rules {
+  kPrivate,  // ours, 0600 or stricter, no link, in a folder only we can write
+  kText,     // any regular file, no link
+  kValue,    // a regular file after links, ours or root's, not writable by others
+};
+
 template <typename S>
-std::optional<S> ReadBounded(const std::string& path, size_t max_bytes, bool private_file) {
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+std::optional<S> ReadBounded(const std::string& path, size_t max_bytes, Rules rules) {
+  if (rules == Rules::kPrivate) {
+    // As the write path (EnsurePrivateDir) requires of the folder.
+    std::string dir = DirName(path);
+    struct stat dst;
+    if (lstat(dir.c_str(), &dst) != 0) {
+      if (errno == ENOENT) return std::nullopt;
+      throw Error::Failure("cannot use " + dir + ": " + ErrnoText(errno));
+    }
+    if (!S_ISDIR(dst.st_mode)) throw Error::Failure(dir + " exists and is not a folder");
+    CheckPrivate(dst, dir, true);
+  }
+  // O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; the
+  // type is checked on the open descriptor, before any read.
+  int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (rules == Rules::kValue ? 0 : O_NOFOLLOW);
+  Fd fd(open(path.c_str(), flags));
   if (fd.get() < 0) {
     if (errno == ENOENT) return std::nullopt;
-    if (errno == ELOOP) throw Error::Denied("refusing to use " + path + ": it is a symbolic link");
+    if (errno == ELOOP) {
+      throw Error::Denied("refusing to use " + path + ": it is a symbolic link" +
+                          (rules == Rules::kValue ? " loop" : ""));
+    }
     throw Error::Failure("cannot open " + path + ": " + ErrnoText(errno));
   }
   struct stat st;
   if (fstat(fd.get(), &st) != 0) throw Error::Failure("cannot stat " + path + ": " + ErrnoText(errno));
-  if (!S_ISREG(st.st_mode)) throw Error::BadInput(path + " is not a regular file");
-  if (private_file) CheckPrivate(st, path, false);
+  if (!S_ISREG(st.st_mode)) {
+    throw Error::BadInput("refusing to use " + path + ": it is not a regular file" +
+                          (rules == Rules::kValue ? " (after following links)" : ""));
+  }
+  if (rules == Rules::kPrivate) CheckPrivate(st, path, false);
+  if (rules == Rules::kValue) {
+    if (st.st_uid != geteuid() && st.st_uid != 0) {
+      throw Error::Denied("refusing to use " + path + ": it belongs to another user (uid " +
+                          std::to_string(st.st_uid) + ")");
+    }
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+      throw Error::Denied("refusing to use " + path + ": its mode " + Octal(st.st_mode) +
+                          " lets other users write to it (run: chmod go-w " + path + ")");
+    }
+  }
   if (static_cast<unsigned long long>(st.st_size) > max_bytes) {
     throw Error::BadInput(path + " is larger than " + std::to_string(max_bytes) + " bytes");
   }
@@ -146,11 +182,15 @@ void EnsurePrivateDir(const std::string& dir) {
 }
 
 std::optional<SecretString> ReadPrivateFile(const std::string& path, size_t max_bytes) {
-  return ReadBounded<SecretString>(path, max_bytes, true);
+  return ReadBounded<SecretString>(path, max_bytes, Rules::kPrivate);
+}
+
+std::optional<SecretString> ReadValueFile(const std::string& path, size_t max_bytes) {
+  return ReadBounded<SecretString>(path, max_bytes, Rules::kValue);
 }
 
 std::optional<std::string> ReadTextFile(const std::string& path, size_t max_bytes) {
-  return ReadBounded<std::string>(path, max_bytes, false);
+  return ReadBounded<std::string>(path, max_bytes, Rules::kText);
 }
 
 void WriteFileAtomic(const std::string& path, const std::string& data) {

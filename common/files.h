@@ -13,12 +13,23 @@ namespace ssm {
 // must belong to this user and not be writable by group or others.
 void EnsurePrivateDir(const std::string& dir);
 
-// Reads a whole file that holds secrets or protects them. nullopt when it does
-// not exist. Refuses a file that is not regular, belongs to another user, or is
-// readable/writable by group or others; refuses files over max_bytes.
+// Every reader opens without blocking and checks the type on the open file
+// before reading: a FIFO, device or folder is refused at once (never waited
+// on), as is a file over max_bytes. nullopt when the file does not exist.
+
+// A file that holds secrets or protects them, in a private folder: refuses a
+// symbolic link, a file that belongs to another user or is readable/writable
+// by group or others, and a folder that EnsurePrivateDir would refuse (another
+// owner, writable by group or others). nullopt when the folder is missing.
 std::optional<SecretString> ReadPrivateFile(const std::string& path, size_t max_bytes);
 
-// Reads an ordinary file (a config) bounded by max_bytes; nullopt when absent.
+// A file named to hold one secret value (SSM_REGISTRY_..._<VAR>__FILE):
+// symbolic links are followed (Kubernetes mounts secrets as ..data/ links) and
+// the final file must be regular, belong to this user or root, and not be
+// writable by group or others. A dangling link is "does not exist" (nullopt).
+std::optional<SecretString> ReadValueFile(const std::string& path, size_t max_bytes);
+
+// An ordinary file (a config): regular, not a link.
 std::optional<std::string> ReadTextFile(const std::string& path, size_t max_bytes);
 
 // Replaces path with data, mode 0600: written to a temporary file in the same

@@ -59,59 +59,86 @@ Error::Kind ErrorKindFromName(const std::string& name) {
   return Error::Kind::kFailure;
 }
 
-void WipeJson(nlohmann::json& j) {
-  if (j.is_string()) {
-    Cleanse(j.get_ref<std::string&>());
-  } else if (j.is_structured()) {
-    for (auto& child : j) WipeJson(child);
-  }
-}
-
 nlohmann::json CallModule(const char* file, const nlohmann::json& request) {
   Module& m = Load(file);
-  SecretString text(request.dump());
+  SecretString text;
+  try {
+    text = SecretString(request.dump());
+  } catch (const nlohmann::json::exception&) {
+    throw Error::BadInput(std::string("a value for the module ") + file +
+                          " is not valid UTF-8 text (JSON cannot carry it)");
+  }
   char* raw = nullptr;
   size_t size = 0;
   m.call(text.str().data(), text.size(), &raw, &size);
   if (raw == nullptr) throw Error::Failure(std::string("the module ") + file + " gave no answer");
-  nlohmann::json answer = nlohmann::json::parse(raw, raw + size, nullptr, false);
+  std::string_view answer_text(raw, size);
+  WipedJson answer(ParseJsonOrDiscarded(answer_text));
   m.free(raw, size);
-  if (!answer.is_object()) throw Error::Failure(std::string("the module ") + file + " gave a malformed answer");
-  if (!answer.value("ok", false)) {
-    std::string message = answer.value("message", std::string("unknown error"));
-    throw Error(ErrorKindFromName(answer.value("kind", std::string("failure"))), message);
+  if (!answer.value.is_object()) throw Error::Failure(std::string("the module ") + file + " gave a malformed answer");
+  auto field = [&](const char* key, const char* fallback) {
+    auto it = answer.value.find(key);
+    return it != answer.value.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+  };
+  auto ok = answer.value.find("ok");
+  if (ok == answer.value.end() || !ok->is_boolean() || !ok->get<bool>()) {
+    throw Error(ErrorKindFromName(field("kind", "failure")), field("message", "unknown error"));
   }
-  return answer;
+  return std::move(answer.value);
 }
+
+namespace {
+
+// The answer to a request, as text; never throws past its callers' try.
+std::string AnswerText(const char* request, size_t request_size,
+                       nlohmann::json (*handler)(const nlohmann::json& request)) {
+  WipedJson out;
+  try {
+    std::string_view text(request, request_size);
+    if (JsonTooDeep(text)) throw Error::BadInput("the request is nested too deeply");
+    WipedJson in(nlohmann::json::parse(text));
+    out.value = handler(in.value);
+    out.value["ok"] = true;
+    // Strict: an answer (a secret, a user name) is never altered.
+    return out.value.dump();
+  } catch (const Error& e) {
+    WipeJson(out.value);
+    out.value = {{"ok", false}, {"kind", ErrorKindName(e.kind())}, {"message", e.what()}};
+  } catch (const nlohmann::json::type_error& e) {
+    WipeJson(out.value);
+    // 316: the answer holds bytes that are not UTF-8 (dump() says which;
+    // the message names no value).
+    out.value = {{"ok", false},
+                 {"kind", "failure"},
+                 {"message", e.id == 316 ? std::string("the answer holds text that is not valid UTF-8")
+                                         : std::string("internal error: ") + e.what()}};
+  } catch (const std::exception& e) {
+    WipeJson(out.value);
+    out.value = {{"ok", false}, {"kind", "failure"}, {"message", std::string("internal error: ") + e.what()}};
+  }
+  // Messages are only shown: a byte that is not UTF-8 becomes U+FFFD.
+  return out.value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
 
 int ServeModuleCall(const char* request, size_t request_size, char** answer, size_t* answer_size,
-                    nlohmann::json (*handler)(const nlohmann::json& request)) {
-  nlohmann::json out;
+                    nlohmann::json (*handler)(const nlohmann::json& request)) noexcept {
+  *answer = nullptr;
+  *answer_size = 0;
   try {
-    nlohmann::json in = nlohmann::json::parse(request, request + request_size);
-    try {
-      out = handler(in);
-    } catch (...) {
-      WipeJson(in);
-      throw;
-    }
-    WipeJson(in);
-    out["ok"] = true;
-  } catch (const Error& e) {
-    out = {{"ok", false}, {"kind", ErrorKindName(e.kind())}, {"message", e.what()}};
-  } catch (const std::exception& e) {
-    out = {{"ok", false}, {"kind", "failure"}, {"message", std::string("internal error: ") + e.what()}};
+    SecretString text(AnswerText(request, request_size, handler));
+    *answer = static_cast<char*>(std::malloc(text.size()));
+    if (*answer == nullptr) return 1;
+    *answer_size = text.size();
+    memcpy(*answer, text.str().data(), text.size());
+    return 0;
+  } catch (...) {  // out of memory: the caller reports "no answer"
+    return 1;
   }
-  std::string text = out.dump();
-  WipeJson(out);
-  *answer = static_cast<char*>(std::malloc(text.size()));
-  *answer_size = text.size();
-  if (*answer != nullptr) memcpy(*answer, text.data(), text.size());
-  Cleanse(text);
-  return *answer != nullptr ? 0 : 1;
 }
 
-void FreeModuleAnswer(char* answer, size_t answer_size) {
+void FreeModuleAnswer(char* answer, size_t answer_size) noexcept {
   if (answer == nullptr) return;
   explicit_bzero(answer, answer_size);
   std::free(answer);

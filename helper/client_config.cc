@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "common/error.h"
+#include "common/secret_json.h"
 #include "common/files.h"
 #include "common/paths.h"
 #include "common/server_key.h"
@@ -28,7 +29,8 @@ nlohmann::ordered_json ReadDocument(const std::string& path, bool* exists) {
   std::optional<std::string> text = ReadTextFile(path, kMaxConfigBytes);
   *exists = text.has_value();
   if (!text || text->find_first_not_of(" \t\r\n") == std::string::npos) return nlohmann::ordered_json::object();
-  nlohmann::ordered_json doc = nlohmann::ordered_json::parse(*text, nullptr, false);
+  nlohmann::ordered_json doc;
+  if (!JsonTooDeep(*text)) doc = nlohmann::ordered_json::parse(*text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     throw Error::BadInput(path + " is not a JSON object; it was left as it is (fix or move it, then run again)");
   }

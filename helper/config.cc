@@ -1,6 +1,7 @@
 #include "helper/config.h"
 
 #include "common/error.h"
+#include "common/secret_json.h"
 #include "common/files.h"
 #include "common/paths.h"
 
@@ -16,6 +17,10 @@ Config LoadConfigFrom(const std::string& path) {
   std::optional<std::string> text = ReadTextFile(path, 1u << 20);
   if (!text) return config;
   config.exists = true;
+  if (JsonTooDeep(*text)) {
+    throw Error::BadInput("the config file " + path + " is nested deeper than " + std::to_string(kMaxJsonDepth) +
+                          " levels");
+  }
   try {
     config.document = nlohmann::json::parse(*text);
   } catch (const nlohmann::json::parse_error& e) {

@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "common/error.h"
+#include "common/secret_json.h"
 #include "common/files.h"
 #include "common/kernel_keyring.h"
 #include "helper/client_config.h"
@@ -141,7 +142,7 @@ void CheckClients(Report& report) {
     report.Problem(docker + ": " + e.what(), "fix its permissions");
   }
   if (text) {
-    nlohmann::json doc = nlohmann::json::parse(*text, nullptr, false);
+    nlohmann::json doc = ParseJsonOrDiscarded(*text);
     if (!doc.is_object()) {
       report.Problem(docker + " is not valid JSON", "fix it: docker ignores a broken config");
     } else {
@@ -177,7 +178,7 @@ void CheckClients(Report& report) {
     } catch (const Error&) {
     }
     if (!auth) continue;
-    nlohmann::json doc = nlohmann::json::parse(*auth, nullptr, false);
+    nlohmann::json doc = ParseJsonOrDiscarded(*auth);
     int helpers = 0;
     if (doc.is_object() && doc.contains("credHelpers") && doc["credHelpers"].is_object()) {
       for (auto& [k, v] : doc["credHelpers"].items()) helpers += v == "ssm";

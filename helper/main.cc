@@ -13,6 +13,9 @@
 
 int main(int argc, char** argv) {
   ssm::ProtectProcess();
+  // The network module's TLS must never log its session secrets
+  // (providers/http/curl_http_client.cc); dropped while single-threaded.
+  unsetenv("SSLKEYLOGFILE");
   ssm::StartLogClock();
   std::ios::sync_with_stdio(false);
   int status = ssm::RunCommandLine(argc, argv, std::cin, std::cout, std::cerr);

@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/protocol_strings.h"
+#include "common/secret_json.h"
 
 #ifndef SSM_VERSION
 #define SSM_VERSION "0.0.0-dev"
@@ -35,15 +36,6 @@ void TakeString(const std::string& name, const nlohmann::json& value, std::strin
   *into = value.get<std::string>();
   if (into->find('\0') != std::string::npos) {
     throw Error::BadInput("store: the field " + name + " must not contain NUL characters");
-  }
-}
-
-template <typename Json>
-void WipeJsonStrings(Json& j) {
-  if (j.is_string()) {
-    Cleanse(j.template get_ref<std::string&>());
-  } else if (j.is_structured()) {
-    for (auto& child : j) WipeJsonStrings(child);
   }
 }
 
@@ -97,7 +89,12 @@ int Protocol::Run(const std::string& action, std::istream& in, std::ostream& out
 
 void Protocol::Store(std::istream& in) {
   SecretString input(ReadBoundedInput(in, "store"));
-  nlohmann::json doc;
+  if (JsonTooDeep(input.str())) {
+    throw Error::BadInput("store: stdin is nested deeper than " + std::to_string(kMaxJsonDepth) +
+                          " levels; expected {\"ServerURL\":...,\"Username\":...,\"Secret\":...}");
+  }
+  WipedJson wiped;
+  nlohmann::json& doc = wiped.value;
   try {
     doc = nlohmann::json::parse(input.str());
   } catch (const nlohmann::json::parse_error& e) {
@@ -109,10 +106,6 @@ void Protocol::Store(std::istream& in) {
     throw Error::BadInput("store: stdin holds a number out of range; expected {\"ServerURL\":...,\"Username\":...,"
                           "\"Secret\":...}");
   }
-  struct Wipe {
-    nlohmann::json& j;
-    ~Wipe() { WipeJsonStrings(j); }
-  } wipe{doc};
   if (!doc.is_object()) {
     throw Error::BadInput("store: stdin must be a JSON object {\"ServerURL\":...,\"Username\":...,\"Secret\":...}");
   }
@@ -169,19 +162,17 @@ void Protocol::Get(std::istream& in, std::ostream& out) {
     SSM_DEBUG("get: " + key.key + ": nothing stored or configured; answering not found");
     throw Error::Failure(kNotFoundMessage);
   }
-  nlohmann::ordered_json answer = {
-      {"ServerURL", server_url}, {"Username", credential->username}, {"Secret", credential->secret.str()}};
+  WipedOrderedJson answer(nlohmann::ordered_json{
+      {"ServerURL", server_url}, {"Username", credential->username}, {"Secret", credential->secret.str()}});
   std::string text;
   try {
-    text = answer.dump();
+    text = answer.value.dump();
   } catch (const nlohmann::json::type_error&) {
     // A configured value or a keyring item in another encoding (Latin-1):
     // JSON cannot carry it, and a replaced byte would be a wrong password.
-    WipeJsonStrings(answer);
     throw Error::Failure("get: the user name or secret for " + key.key +
                          " is not valid UTF-8 and cannot be sent to the client");
   }
-  WipeJsonStrings(answer);
   out << text << "\n";
   Cleanse(text);
 }

@@ -10,6 +10,7 @@
 #include "common/files.h"
 #include "common/module_abi.h"
 #include "common/secure.h"
+#include "common/utf8.h"
 #include "helper/config.h"
 #include "helper/protocol.h"
 #include "providers/provider_table.h"
@@ -20,21 +21,6 @@
 
 namespace ssm {
 namespace {
-
-// Whether text is valid UTF-8: nlohmann's strict serializer is the check.
-// The copies it makes of a secret are wiped.
-bool IsUtf8(const std::string& text) {
-  nlohmann::json copy(text);
-  bool ok = true;
-  try {
-    std::string dumped = copy.dump();
-    Cleanse(dumped);
-  } catch (const nlohmann::json::type_error&) {
-    ok = false;
-  }
-  WipeJson(copy);
-  return ok;
-}
 
 constexpr char kSecretsUser[] = "docker-credential-ssm";
 
@@ -168,7 +154,7 @@ RegistryConfig ParseVariables(const Target& target, const std::vector<std::strin
     while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
     if (t.empty()) throw Error::BadInput("registry add: " + target.Id() + ": " + var + " is empty");
     if (t.find('\0') != std::string::npos) throw Error::BadInput("registry add: " + var + " contains a NUL byte");
-    if (!IsUtf8(t)) {
+    if (!IsValidUtf8(t)) {
       throw Error::BadInput("registry add: " + target.Id() + ": " + var +
                             " is not valid UTF-8 text (a credential helper answers in JSON, which cannot carry it)");
     }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/secret_json.h"
 #include "providers/google/google_identity.h"
 #include "providers/host_match.h"
 
@@ -21,7 +22,7 @@ struct ServiceAccount {
 };
 
 ServiceAccount ParseKeyJson(const RegistryConfig& c) {
-  nlohmann::json doc = nlohmann::json::parse(c.Get("keyjson"), nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(c.Get("keyjson"));
   auto refuse = [&](const std::string& why) -> ServiceAccount {
     throw Error::BadInput(c.Id() + ": keyjson " + why);
   };
@@ -70,7 +71,7 @@ std::string GcrProvider::IdentitySource(const RegistryConfig& c) const { return 
 namespace {
 
 bool IsServiceAccountKey(const RegistryConfig& c) {
-  nlohmann::json doc = nlohmann::json::parse(c.Get("keyjson"), nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(c.Get("keyjson"));
   bool yes = doc.is_object() && doc.value("type", nlohmann::json()).is_string() && doc["type"] == "service_account";
   for (auto& [key, value] : doc.items()) {
     if (value.is_string()) Cleanse(value.get_ref<std::string&>());

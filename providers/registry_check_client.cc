@@ -6,21 +6,20 @@ namespace ssm {
 
 CheckResult CheckRegistryWithNetworkModule(const std::string& base_url, const std::optional<Credential>& credential,
                                            const std::string& ca_pem, const std::string& what) {
-  nlohmann::json call = {{"op", "check_registry"}, {"base_url", base_url}, {"ca_pem", ca_pem},
-                         {"what", what},          {"has_credential", credential.has_value()}};
+  WipedJson call({{"op", "check_registry"},
+                  {"base_url", base_url},
+                  {"ca_pem", ca_pem},
+                  {"what", what},
+                  {"has_credential", credential.has_value()}});
   if (credential) {
-    call["username"] = credential->username;
-    call["secret"] = credential->secret.str();
+    call.value["username"] = credential->username;
+    call.value["secret"] = credential->secret.str();
   }
-  nlohmann::json answer;
-  try {
-    answer = CallModule("ssm-net.so", call);
-  } catch (...) {
-    WipeJson(call);
-    throw;
-  }
-  WipeJson(call);
-  return {answer.value("accepted", false), answer.value("message", "")};
+  nlohmann::json answer = CallModule("ssm-net.so", call.value);
+  auto accepted = answer.find("accepted");
+  auto message = answer.find("message");
+  return {accepted != answer.end() && accepted->is_boolean() && accepted->get<bool>(),
+          message != answer.end() && message->is_string() ? message->get<std::string>() : ""};
 }
 
 }  // namespace ssm

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/secret_json.h"
 #include "common/files.h"
 #include "providers/provider_table.h"
 
@@ -69,11 +70,22 @@ void FromEnvironment(const std::string& variable, const char* raw_value, std::ve
   } catch (const Error& e) {
     throw Error::BadInput(variable + ": " + e.what());
   }
+  // A URL names hosts that list shows: read from a file, a mistaken path
+  // (a secret's) would put that file's content on list's output.
+  if (from_file && var.size() >= 3 && var.compare(var.size() - 3, 3, "url") == 0) {
+    throw Error::BadInput(variable + ": " + var + " names the registry and is shown by list, so it is not read from "
+                          "a file: set " + kEnvPrefix + body + " instead");
+  }
   SecretString value;
   if (from_file) {
-    auto text = ReadTextFile(raw_value, kMaxValueFileBytes);
+    std::optional<SecretString> text;
+    try {
+      text = ReadValueFile(raw_value, kMaxValueFileBytes);
+    } catch (const Error& e) {
+      throw Error(e.kind(), variable + ": " + e.what());
+    }
     if (!text) throw Error::BadInput(variable + ": the file " + raw_value + " does not exist");
-    value = SecretString(std::move(*text));
+    value = std::move(*text);
     std::string& v = value.mutable_str();
     while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
   } else {
@@ -200,17 +212,19 @@ ConfiguredRegistry* FindRegistry(std::vector<ConfiguredRegistry>& registries, co
 }
 
 SecretString EncodeStoredSecrets(const std::map<std::string, SecretString>& secrets) {
-  nlohmann::json doc = nlohmann::json::object();
-  for (const auto& [k, v] : secrets) doc[k] = v.str();
-  SecretString out(doc.dump());
-  for (auto& [k, v] : doc.items()) Cleanse(v.get_ref<std::string&>());
-  return out;
+  WipedJson doc(nlohmann::json::object());
+  for (const auto& [k, v] : secrets) doc.value[k] = v.str();
+  return SecretString(doc.value.dump());
 }
 
 std::map<std::string, SecretString> DecodeStoredSecrets(const SecretString& text, const std::string& id) {
-  nlohmann::json doc;
+  WipedJson wiped;
+  nlohmann::json& doc = wiped.value;
   try {
+    if (JsonTooDeep(text.str())) throw Error::Corrupt("");
     doc = nlohmann::json::parse(text.str());
+  } catch (const Error&) {
+    throw Error::Corrupt(id + ": the secrets kept in the secret store are damaged; run registry add again");
   } catch (const nlohmann::json::exception&) {
     throw Error::Corrupt(id + ": the secrets kept in the secret store are damaged; run registry add again");
   }
@@ -219,7 +233,6 @@ std::map<std::string, SecretString> DecodeStoredSecrets(const SecretString& text
   for (auto& [k, v] : doc.items()) {
     if (!v.is_string()) throw Error::Corrupt(id + ": the secrets kept in the secret store are damaged");
     out[k] = SecretString(v.get<std::string>());
-    Cleanse(v.get_ref<std::string&>());
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "providers/token_provider.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 
@@ -12,13 +14,20 @@
 namespace ssm {
 namespace {
 
+constexpr int64_t kMaxTokenLifetime = 24 * 3600;
+constexpr double kMinTimeoutSeconds = 0.1;
+constexpr double kMaxTimeoutSeconds = 600;
+
 long EnvMillis(const char* name, long fallback) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') return fallback;
   char* end = nullptr;
   double seconds = std::strtod(v, &end);
-  if (end == v || *end != '\0' || seconds <= 0 || seconds > 600) {
-    throw Error::BadInput(std::string(name) + " must be a number of seconds between 0 and 600");
+  // Not NaN (every comparison false) nor so small that it rounds to 0 ms,
+  // which libcurl takes as "no timeout".
+  if (end == v || *end != '\0' || !std::isfinite(seconds) || seconds < kMinTimeoutSeconds ||
+      seconds > kMaxTimeoutSeconds) {
+    throw Error::BadInput(std::string(name) + " must be a number of seconds from 0.1 to 600");
   }
   return static_cast<long>(seconds * 1000);
 }
@@ -134,6 +143,8 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
     throw Error::Failure(request->what + ": the token service answered with a token that has already expired (" +
                          When(minted.expires_at) + "; is this machine's clock right?)");
   }
+  // No token is kept longer than a day, whatever the service says.
+  minted.expires_at = std::min(minted.expires_at, now + kMaxTokenLifetime);
   CachedToken fresh;
   fresh.username = minted.username;
   fresh.secret = minted.secret;

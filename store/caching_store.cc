@@ -5,6 +5,7 @@
 #include "common/fingerprint.h"
 #include "common/kernel_keyring.h"
 #include "common/log.h"
+#include "common/secret_json.h"
 
 namespace ssm {
 namespace {
@@ -126,7 +127,7 @@ std::map<std::string, std::string> CachingStore::List() {
   const std::string kListKey("\0list", 5);
   std::string before = stamp_();
   if (std::optional<SecretString> payload = cache_->Read(EntryName(before, kListKey))) {
-    nlohmann::json doc = nlohmann::json::parse(payload->str(), nullptr, false);
+    nlohmann::json doc = ParseJsonOrDiscarded(payload->str());
     if (doc.is_object()) {
       std::map<std::string, std::string> out;
       for (auto& [k, v] : doc.items()) out[k] = v.is_string() ? v.get<std::string>() : "";

@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/files.h"
 #include "common/log.h"
+#include "common/secret_json.h"
 
 namespace ssm {
 namespace {
@@ -59,20 +60,6 @@ std::string EncodeKey(const SecretString& raw) {
   out.push_back('\n');
   return out;
 }
-
-void CleanseJson(nlohmann::json& j) {
-  if (j.is_string()) {
-    Cleanse(j.get_ref<std::string&>());
-  } else if (j.is_structured()) {
-    for (auto& child : j) CleanseJson(child);
-  }
-}
-
-// A json that wipes its strings when it goes away.
-struct WipedJson {
-  nlohmann::json value;
-  ~WipedJson() { CleanseJson(value); }
-};
 
 SecretString Decrypt(const SecretString& key, const std::string& blob, const std::string& path) {
   if (blob.size() < kMagicLen + kNonceLen + kTagLen || blob.compare(0, kMagicLen, kMagic) != 0) {
@@ -150,6 +137,9 @@ FileStore::Entries FileStore::Load(const std::optional<SecretString>& key) const
   }
   SecretString plain = Decrypt(*key, blob->str(), data_path());
   WipedJson doc;
+  if (JsonTooDeep(plain.str())) {
+    throw Error::Corrupt("the file store " + data_path() + " decrypted but does not hold valid data");
+  }
   try {
     doc.value = nlohmann::json::parse(plain.str());
   } catch (const nlohmann::json::exception&) {

@@ -21,11 +21,4 @@ nlohmann::json Handle(const nlohmann::json& request) {
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) int SsmModuleCall(const char* request, size_t request_size,
-                                                                     char** answer, size_t* answer_size) {
-  return ssm::ServeModuleCall(request, request_size, answer, answer_size, Handle);
-}
-
-extern "C" __attribute__((visibility("default"))) void SsmModuleFree(char* answer, size_t answer_size) {
-  ssm::FreeModuleAnswer(answer, answer_size);
-}
+SSM_MODULE_ENTRY_POINTS(Handle)

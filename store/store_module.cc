@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/module_abi.h"
+#include "common/utf8.h"
 
 namespace ssm {
 namespace {
@@ -15,28 +16,21 @@ class ModuleStore : public SecretStore {
   std::string Name() const override { return name_; }
 
   std::optional<Credential> Get(const std::string& key) override {
-    nlohmann::json answer = CallModule(file_, {{"op", "get"}, {"key", key}});
+    WipedJson answer(CallModule(file_, {{"op", "get"}, {"key", key}}));
     std::optional<Credential> out;
-    if (answer.value("found", false)) {
+    if (answer.value.value("found", false)) {
       Credential c;
-      c.username = answer.value("username", "");
-      c.secret = SecretString(answer.value("secret", ""));
+      c.username = answer.value.value("username", "");
+      c.secret = SecretString(answer.value.value("secret", ""));
       out = std::move(c);
     }
-    WipeJson(answer);
     return out;
   }
 
   void Put(const std::string& key, const Credential& credential) override {
-    nlohmann::json request = {
-        {"op", "put"}, {"key", key}, {"username", credential.username}, {"secret", credential.secret.str()}};
-    try {
-      CallModule(file_, request);
-    } catch (...) {
-      WipeJson(request);
-      throw;
-    }
-    WipeJson(request);
+    WipedJson request(
+        {{"op", "put"}, {"key", key}, {"username", credential.username}, {"secret", credential.secret.str()}});
+    CallModule(file_, request.value);
   }
 
   bool Erase(const std::string& key) override {
@@ -60,17 +54,9 @@ class ModuleStore : public SecretStore {
 }  // namespace
 
 std::unique_ptr<SecretStore> OpenModuleStore(const char* file, const StoreOptions& options) {
-  nlohmann::json opts = {{"data_dir", options.data_dir}};
-  if (options.file_key) opts["file_key"] = options.file_key->str();
-  nlohmann::json request = {{"op", "open"}, {"options", opts}};
-  nlohmann::json answer;
-  try {
-    answer = CallModule(file, request);
-  } catch (...) {
-    WipeJson(request);
-    throw;
-  }
-  WipeJson(request);
+  WipedJson request({{"op", "open"}, {"options", {{"data_dir", options.data_dir}}}});
+  if (options.file_key) request.value["options"]["file_key"] = options.file_key->str();
+  nlohmann::json answer = CallModule(file, request.value);
   SSM_DEBUG(std::string("store: opened the ") + answer.value("name", "?") + " store (" + file + ")");
   return std::make_unique<ModuleStore>(file, answer.value("name", "?"));
 }
@@ -89,6 +75,13 @@ nlohmann::json HandleStoreRequest(SecretStore& store, const nlohmann::json& requ
   if (op == "get") {
     std::optional<Credential> c = store.Get(request.at("key").get<std::string>());
     if (!c) return {{"found", false}};
+    // JSON carries only UTF-8, and a secret with a byte replaced would be a
+    // wrong password: refuse it (the item was written by another tool).
+    if (!IsValidUtf8(c->username) || !IsValidUtf8(c->secret.str())) {
+      throw Error::Failure(std::string("the stored ") + (IsValidUtf8(c->username) ? "secret" : "user name") +
+                           " for " + ToValidUtf8(request.at("key").get<std::string>()) +
+                           " is not valid UTF-8 text and cannot be used");
+    }
     return {{"found", true}, {"username", c->username}, {"secret", c->secret.str()}};
   }
   if (op == "put") {
@@ -101,7 +94,8 @@ nlohmann::json HandleStoreRequest(SecretStore& store, const nlohmann::json& requ
   if (op == "erase") return {{"erased", store.Erase(request.at("key").get<std::string>())}};
   if (op == "list") {
     nlohmann::json items = nlohmann::json::object();
-    for (const auto& [k, v] : store.List()) items[k] = v;
+    // Only shown: a name in another encoding (Latin-1) shows with U+FFFD.
+    for (const auto& [k, v] : store.List()) items[ToValidUtf8(k)] = ToValidUtf8(v);
     return {{"items", items}};
   }
   throw Error::Failure("store module: unknown request \"" + op + "\"");

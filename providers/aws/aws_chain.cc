@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/secret_json.h"
 #include "common/log.h"
 #include "common/time_text.h"
 #include "providers/crypto/digest.h"
@@ -89,7 +90,7 @@ int64_t ExpiryOrThrow(const std::string& text, const std::string& what, const st
 }
 
 nlohmann::json ParseObject(const std::string& text, const std::string& what, const std::string& from) {
-  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(text);
   if (doc.is_discarded() || !doc.is_object()) throw Error::Failure(what + ": " + from + " did not answer a JSON object");
   return doc;
 }
@@ -97,14 +98,6 @@ nlohmann::json ParseObject(const std::string& text, const std::string& what, con
 std::string StringField(const nlohmann::json& doc, const char* key) {
   auto it = doc.find(key);
   return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-void WipeStrings(nlohmann::json& doc) {
-  if (doc.is_string()) {
-    Cleanse(doc.get_ref<std::string&>());
-  } else if (doc.is_object() || doc.is_array()) {
-    for (auto& item : doc) WipeStrings(item);
-  }
 }
 
 // Reads a token file (web identity, container authorization), trimmed.
@@ -343,14 +336,14 @@ AwsSessionCredentials Sso(AwsChainContext& c, const AwsBaseSource& s) {
     throw Error::Failure(c.what + ": the IAM Identity Center token cache " + path + " cannot be read: " + e.what());
   }
   if (!text) throw Error::Denied(c.what + ": no IAM Identity Center login is cached (" + path + "): " + login);
-  nlohmann::json doc = nlohmann::json::parse(*text, nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(*text);
   Cleanse(*text);
   if (doc.is_discarded() || !doc.is_object()) {
     throw Error::Failure(c.what + ": the IAM Identity Center token cache " + path + " is not JSON: " + login);
   }
   SecretString token(StringField(doc, "accessToken"));
   std::string expires = StringField(doc, "expiresAt");
-  WipeStrings(doc);
+  WipeJson(doc);
   if (token.empty()) throw Error::Failure(c.what + ": " + path + " holds no accessToken: " + login);
   std::optional<int64_t> at = ParseRfc3339(expires);
   if (!at || *at <= c.now) {
@@ -417,7 +410,7 @@ AwsSessionCredentials ParseMetadataCredentials(const std::string& json, const st
   out.keys.secret_access_key = SecretString(StringField(doc, "SecretAccessKey"));
   out.keys.session_token = SecretString(StringField(doc, "Token"));
   std::string expiration = StringField(doc, "Expiration");
-  WipeStrings(doc);
+  WipeJson(doc);
   if (!code.empty() && code != "Success") {
     throw Error::Failure(what + ": the credentials endpoint answered Code " + OneLine(code));
   }
@@ -429,7 +422,7 @@ AwsSessionCredentials ParseMetadataCredentials(const std::string& json, const st
 }
 
 AwsSessionCredentials ParseProcessCredentials(const std::string& json, const std::string& what) {
-  nlohmann::json doc = nlohmann::json::parse(json, nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(json);
   if (doc.is_discarded() || !doc.is_object()) throw Error::Failure(what + " did not print a JSON object");
   auto version = doc.find("Version");
   bool v1 = version != doc.end() && version->is_number_integer() && version->get<int64_t>() == 1;
@@ -438,7 +431,7 @@ AwsSessionCredentials ParseProcessCredentials(const std::string& json, const std
   out.keys.secret_access_key = SecretString(StringField(doc, "SecretAccessKey"));
   out.keys.session_token = SecretString(StringField(doc, "SessionToken"));
   std::string expiration = StringField(doc, "Expiration");
-  WipeStrings(doc);
+  WipeJson(doc);
   if (!v1) throw Error::Failure(what + " printed no \"Version\": 1");
   if (out.keys.access_key_id.empty() || out.keys.secret_access_key.empty()) {
     throw Error::Failure(what + " printed no AccessKeyId and SecretAccessKey");
@@ -451,7 +444,7 @@ AwsSessionCredentials ParseSsoCredentials(const std::string& json, const std::st
   nlohmann::json doc = ParseObject(json, what, "IAM Identity Center");
   auto role = doc.find("roleCredentials");
   if (role == doc.end() || !role->is_object()) {
-    WipeStrings(doc);
+    WipeJson(doc);
     throw Error::Failure(what + ": IAM Identity Center answered without roleCredentials");
   }
   AwsSessionCredentials out;
@@ -461,7 +454,7 @@ AwsSessionCredentials ParseSsoCredentials(const std::string& json, const std::st
   auto expiration = role->find("expiration");
   bool has_expiration = expiration != role->end() && expiration->is_number();
   double ms = has_expiration ? expiration->get<double>() : 0;
-  WipeStrings(doc);
+  WipeJson(doc);
   if (out.keys.access_key_id.empty() || out.keys.secret_access_key.empty()) {
     throw Error::Failure(what + ": IAM Identity Center answered incomplete roleCredentials");
   }

@@ -9,7 +9,7 @@
 #include "common/text.h"
 #include "providers/aws/aws_chain_plan.h"
 #include "providers/aws/aws_plan_codec.h"
-#include "common/module_abi.h"
+#include "common/secret_json.h"
 
 namespace ssm {
 namespace {

@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "common/error.h"
+#include "common/secret_json.h"
 #include "common/log.h"
 #include "common/time_text.h"
 #include "providers/tokens/token_clients.h"
@@ -279,7 +280,7 @@ class Chain {
 }  // namespace
 
 MintedToken ParseImpersonationAnswer(const std::string& body, const std::string& what) {
-  nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(body);
   if (!doc.is_object()) throw Error::Failure(what + ": the impersonation answer is not a JSON object");
   MintedToken out;
   out.secret = SecretString(Text(doc, "accessToken"));
@@ -303,7 +304,7 @@ SecretString SubjectTokenFrom(const std::string& text, const nlohmann::json& for
   if (type != "json") throw Error::BadInput(what + ": format type must be text or json, not \"" + type + "\"");
   std::string field = Text(format, "subject_token_field_name");
   if (field.empty()) throw Error::BadInput(what + ": format json needs subject_token_field_name");
-  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(text);
   if (!doc.is_object()) throw Error::Failure(what + " is not a JSON object");
   SecretString token(Text(doc, field.c_str()));
   if (auto it = doc.find(field); it != doc.end() && it->is_string()) Cleanse(it->get_ref<std::string&>());

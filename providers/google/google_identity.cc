@@ -6,7 +6,7 @@
 #include "common/error.h"
 #include "common/files.h"
 #include "common/log.h"
-#include "common/module_abi.h"
+#include "common/secret_json.h"
 #include "common/paths.h"
 #include "common/text.h"
 #include "providers/crypto/sigv4.h"
@@ -72,7 +72,7 @@ std::optional<Source> FindSource(const RegistryConfig& c) {
 }  // namespace
 
 void ValidateGoogleCredentials(const std::string& json, const std::string& what) {
-  nlohmann::json doc = nlohmann::json::parse(json, nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(json);
   if (!doc.is_object()) throw Error::BadInput(what + " is not a JSON object (give the credentials file Google made)");
   std::string type = Text(doc, "type");
   auto need = [&](std::initializer_list<const char*> keys) {
@@ -134,7 +134,7 @@ std::string GoogleIdentitySource(const RegistryConfig& c) {
   if (!source) return "none (no credentials file; the metadata server is switched off by NO_GCE_CHECK)";
   std::string out = source->description;
   if (source->kind != "metadata") {
-    nlohmann::json doc = nlohmann::json::parse(source->json.str(), nullptr, false);
+    nlohmann::json doc = ParseJsonOrDiscarded(source->json.str());
     if (doc.is_object()) out += " (" + Text(doc, "type") + ")";
     WipeJson(doc);
   } else if (c.sources.empty()) {

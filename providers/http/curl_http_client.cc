@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -234,7 +235,15 @@ class CurlHttpClient : public HttpClient {
 
 }  // namespace
 
-std::unique_ptr<HttpClient> NewCurlHttpClient() { return std::make_unique<CurlHttpClient>(); }
+std::unique_ptr<HttpClient> NewCurlHttpClient() {
+  // libcurl (at its global init) and OpenSSL write the TLS session secrets of
+  // every connection to the file SSLKEYLOGFILE names: anyone who can read it
+  // and the traffic can read the tokens. It is dropped before libcurl starts.
+  // The binary drops it first thing in main, before any thread.
+  static std::once_flag once;
+  std::call_once(once, [] { unsetenv("SSLKEYLOGFILE"); });
+  return std::make_unique<CurlHttpClient>();
+}
 
 std::string UrlEscape(const std::string& s) {
   char* escaped = curl_easy_escape(nullptr, s.data(), static_cast<int>(s.size()));

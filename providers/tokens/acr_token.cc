@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/secret_json.h"
 #include "providers/crypto/digest.h"
 #include "providers/tokens/token_clients.h"
 
@@ -16,7 +17,7 @@ int64_t JwtExpiry(const std::string& jwt) {
   if (b == std::string::npos) return 0;
   std::string payload;
   if (!Base64UrlDecode(jwt.substr(a + 1, b - a - 1), &payload)) return 0;
-  nlohmann::json doc = nlohmann::json::parse(payload, nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(payload);
   if (!doc.is_object() || !doc.contains("exp") || !doc["exp"].is_number()) return 0;
   double exp = doc["exp"].get<double>();
   // Converting a double beyond int64 (1e300) is undefined behaviour.
@@ -27,7 +28,7 @@ int64_t JwtExpiry(const std::string& jwt) {
 }  // namespace
 
 std::string ParseAadTokenAnswer(const std::string& body, const std::string& what) {
-  nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(body);
   if (!doc.is_object() || !doc.contains("access_token") || !doc["access_token"].is_string() ||
       doc["access_token"].get_ref<const std::string&>().empty()) {
     throw Error::Failure(what + ": Azure AD answered 200 but without an access_token");
@@ -38,7 +39,7 @@ std::string ParseAadTokenAnswer(const std::string& body, const std::string& what
 }
 
 MintedToken ParseAcrExchangeAnswer(const std::string& body, int64_t now, const std::string& what) {
-  nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(body);
   if (!doc.is_object() || !doc.contains("refresh_token") || !doc["refresh_token"].is_string() ||
       doc["refresh_token"].get_ref<const std::string&>().empty()) {
     throw Error::Failure(what + ": the ACR token exchange answered 200 but without a refresh_token");

@@ -1,10 +1,12 @@
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
 #include "common/error.h"
 #include "common/files.h"
-#include "common/module_abi.h"
+#include "common/secret_json.h"
+#include "common/utf8.h"
 #include "providers/aws/aws_chain.h"
 #include "providers/aws/aws_plan_codec.h"
 #include "providers/tokens/token_clients.h"
@@ -19,6 +21,8 @@ std::string UrlHost(const std::string& url) {
   size_t end = url.find_first_of("/?#", start);
   return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
+
+constexpr int64_t kEcrTokenLifetime = 12 * 3600;
 
 [[noreturn]] void BadAnswer(const std::string& what, const std::string& why) {
   throw Error::Failure(what + ": GetAuthorizationToken answered 200 but " + why);
@@ -35,7 +39,7 @@ std::optional<AwsCredentials> SigningKeys(const MintRequest& request, HttpClient
     keys.source = request.aws.source;
     return keys;
   }
-  nlohmann::json chain = nlohmann::json::parse(request.aws_chain.str(), nullptr, false);
+  nlohmann::json chain = ParseJsonOrDiscarded(request.aws_chain.str());
   if (!chain.is_object()) throw Error::Failure(request.what + ": malformed AWS chain request");
   AwsChainPlan plan = AwsChainPlanFromJson(chain);
   AwsChainSettings settings = AwsChainSettingsFromJson(chain);
@@ -63,8 +67,8 @@ std::optional<AwsCredentials> SigningKeys(const MintRequest& request, HttpClient
 
 }  // namespace
 
-MintedToken ParseEcrAnswer(const std::string& body, bool is_public, const std::string& what) {
-  nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+MintedToken ParseEcrAnswer(const std::string& body, bool is_public, int64_t now, const std::string& what) {
+  nlohmann::json doc = ParseJsonOrDiscarded(body);
   if (doc.is_discarded()) BadAnswer(what, "its body is not JSON");
   if (!doc.is_object() || !doc.contains("authorizationData")) BadAnswer(what, "without authorizationData");
   nlohmann::json* data = &doc["authorizationData"];
@@ -86,10 +90,17 @@ MintedToken ParseEcrAnswer(const std::string& body, bool is_public, const std::s
   }
   size_t colon = decoded.str().find(':');
   if (colon == std::string::npos || colon == 0) BadAnswer(what, "its authorizationToken is not user:password");
+  if (!IsValidUtf8(decoded.str())) {
+    // JSON cannot carry it to the client, and a replaced byte would be a
+    // wrong password.
+    BadAnswer(what, "its authorizationToken is not valid UTF-8 text");
+  }
   MintedToken out;
   out.username = decoded.str().substr(0, colon);
   out.secret = SecretString(decoded.str().substr(colon + 1));
-  out.expires_at = static_cast<int64_t>(at);
+  // ECR tokens last 12 hours: a later expiresAt (a wrong clock, a bad
+  // stand-in) would keep a revoked token in the cache.
+  out.expires_at = std::min(static_cast<int64_t>(at), now + kEcrTokenLifetime);
   Cleanse(token->get_ref<std::string&>());
   return out;
 }
@@ -139,7 +150,7 @@ MintedToken MintEcrToken(const MintRequest& request, HttpClient& http) {
     ThrowRemoteError(request, "GetAuthorizationToken at " + request.endpoint + " (keys from " + keys->source + ")",
                      response, hint);
   }
-  return ParseEcrAnswer(response.body.str(), is_public, request.what);
+  return ParseEcrAnswer(response.body.str(), is_public, request.now, request.what);
 }
 
 }  // namespace ssm

@@ -1,8 +1,9 @@
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "common/files.h"
-#include "common/module_abi.h"
+#include "common/secret_json.h"
 #include "providers/crypto/jwt.h"
 #include "providers/google/google_chain.h"
 #include "providers/tokens/token_clients.h"
@@ -10,7 +11,7 @@
 namespace ssm {
 
 MintedToken ParseGoogleTokenAnswer(const std::string& body, int64_t now, const std::string& what) {
-  nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(body);
   auto fail = [&](const std::string& why) -> MintedToken {
     throw Error::Failure(what + ": the token endpoint answered 200 but " + why);
   };
@@ -27,14 +28,15 @@ MintedToken ParseGoogleTokenAnswer(const std::string& body, int64_t now, const s
   MintedToken out;
   out.username = "oauth2accesstoken";
   out.secret = SecretString(token->get<std::string>());
-  out.expires_at = now + static_cast<int64_t>(expires_in->get<double>());
+  // Google access tokens last at most 12 hours.
+  out.expires_at = now + std::min(static_cast<int64_t>(expires_in->get<double>()), int64_t{12 * 3600});
   Cleanse(token->get_ref<std::string&>());
   return out;
 }
 
 MintedToken MintGoogleToken(const MintRequest& request, HttpClient& http) {
   if (request.google_chain.empty()) return MintGoogleServiceAccountToken(request, http);
-  nlohmann::json plan = nlohmann::json::parse(request.google_chain.str(), nullptr, false);
+  nlohmann::json plan = ParseJsonOrDiscarded(request.google_chain.str());
   if (!plan.is_object()) throw Error::Failure(request.what + ": malformed Google credentials request");
   TextFileReader read = [](const std::string& path) { return ReadTextFile(path, 64u << 10); };
   std::optional<MintedToken> token;

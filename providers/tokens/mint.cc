@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/secret_json.h"
+#include "common/utf8.h"
 #include "providers/http/http_client.h"
 #include "providers/tokens/token_clients.h"
 
@@ -18,7 +20,7 @@ MintedToken MintToken(const MintRequest& request, HttpClient& http) {
 }
 
 std::string RemoteErrorMessage(const std::string& body) {
-  nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  nlohmann::json doc = ParseJsonOrDiscarded(body);
   if (!doc.is_object()) return "";
   auto text = [&](const char* key) -> std::string {
     auto it = doc.find(key);
@@ -45,8 +47,9 @@ std::string RemoteErrorMessage(const std::string& body) {
   for (char& c : out) {
     if (c == '\n' || c == '\r') c = ' ';
   }
-  if (out.size() > 300) out = out.substr(0, 300) + "...";
-  return out;
+  // Cut at a character boundary: a cut inside a UTF-8 sequence leaves bytes
+  // JSON cannot carry across the module boundary.
+  return TruncateUtf8(ToValidUtf8(out), 300);
 }
 
 HttpRequest FormPost(const std::string& url, const std::string& body, const MintRequest& request) {

@@ -65,7 +65,9 @@ MintedToken MintToken(const MintRequest& request, HttpClient& http);
 // The parsers of remote answers, exposed for tests and fuzzing. Each throws
 // Error::Failure naming request.what when the answer is not what the service
 // sends.
-MintedToken ParseEcrAnswer(const std::string& body, bool is_public, const std::string& what);
+// Expiries are capped to the service's longest lifetime from now (ECR 12 h,
+// Google 12 h, ACR 24 h): a cached token is never trusted longer.
+MintedToken ParseEcrAnswer(const std::string& body, bool is_public, int64_t now, const std::string& what);
 MintedToken ParseGoogleTokenAnswer(const std::string& body, int64_t now, const std::string& what);
 std::string ParseAadTokenAnswer(const std::string& body, const std::string& what);  // the access token
 MintedToken ParseAcrExchangeAnswer(const std::string& body, int64_t now, const std::string& what);

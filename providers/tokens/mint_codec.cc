@@ -77,18 +77,9 @@ MintedToken MintedTokenFromJson(const nlohmann::json& j) {
 }
 
 MintedToken MintWithNetworkModule(const MintRequest& request) {
-  nlohmann::json call = {{"op", "mint"}, {"request", MintRequestToJson(request)}};
-  nlohmann::json answer;
-  try {
-    answer = CallModule("ssm-net.so", call);
-  } catch (...) {
-    WipeJson(call);
-    throw;
-  }
-  WipeJson(call);
-  MintedToken token = MintedTokenFromJson(answer);
-  WipeJson(answer);
-  return token;
+  WipedJson call({{"op", "mint"}, {"request", MintRequestToJson(request)}});
+  WipedJson answer(CallModule("ssm-net.so", call.value));
+  return MintedTokenFromJson(answer.value);
 }
 
 }  // namespace ssm

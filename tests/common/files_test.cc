@@ -54,3 +54,53 @@ TEST_CASE("RedactUrl drops user info and query", "[files]") {
   CHECK(ssm::RedactUrl("https://user:pw@host/x?token=abc") == "https://<redacted>@host/x?<redacted>");
   CHECK(ssm::RedactUrl("https://host/x") == "https://host/x");
 }
+
+TEST_CASE("readers refuse a FIFO at once instead of waiting for a writer", "[files]") {
+  TempDir tmp;
+  std::string fifo = tmp.path() + "/fifo";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(ssm::ReadPrivateFile(fifo, 10), Catch::Contains("not a regular file"));
+  CHECK_THROWS_WITH(ssm::ReadTextFile(fifo, 10), Catch::Contains("not a regular file"));
+  CHECK_THROWS_WITH(ssm::ReadValueFile(fifo, 10), Catch::Contains("not a regular file"));
+}
+
+TEST_CASE("ReadPrivateFile checks its folder as the write path does", "[files]") {
+  TempDir tmp;
+  std::string dir = tmp.path() + "/store";
+  ssm::EnsurePrivateDir(dir);
+  ssm::WriteFileAtomic(dir + "/secret", "abc");
+  CHECK(ssm::ReadPrivateFile(dir + "/secret", 10)->str() == "abc");
+  REQUIRE(chmod(dir.c_str(), 0777) == 0);
+  CHECK_THROWS_WITH(ssm::ReadPrivateFile(dir + "/secret", 10), Catch::Contains("lets other users write to it"));
+  REQUIRE(chmod(dir.c_str(), 0700) == 0);
+  CHECK_FALSE(ssm::ReadPrivateFile(tmp.path() + "/missing/secret", 10));
+}
+
+TEST_CASE("ReadValueFile follows Kubernetes-style links to a checked regular file", "[files]") {
+  TempDir tmp;
+  // What the kubelet mounts: token -> ..data/token, ..data -> ..2026_x
+  std::string dir = tmp.path() + "/secret";
+  REQUIRE(mkdir(dir.c_str(), 0755) == 0);
+  REQUIRE(mkdir((dir + "/..2026_x").c_str(), 0755) == 0);
+  ssm::WriteFileAtomic(dir + "/..2026_x/token", "k8s-value\n");
+  REQUIRE(chmod((dir + "/..2026_x/token").c_str(), 0644) == 0);
+  REQUIRE(symlink("..2026_x", (dir + "/..data").c_str()) == 0);
+  REQUIRE(symlink("..data/token", (dir + "/token").c_str()) == 0);
+  CHECK(ssm::ReadValueFile(dir + "/token", 100)->str() == "k8s-value\n");
+
+  SECTION("a dangling link is a missing file") {
+    REQUIRE(symlink("..data/absent", (dir + "/dangling").c_str()) == 0);
+    CHECK_FALSE(ssm::ReadValueFile(dir + "/dangling", 100));
+  }
+  SECTION("a link to a FIFO or a folder is refused") {
+    REQUIRE(mkfifo((dir + "/..2026_x/fifo").c_str(), 0600) == 0);
+    REQUIRE(symlink("..data/fifo", (dir + "/to-fifo").c_str()) == 0);
+    REQUIRE(symlink("..data", (dir + "/to-dir").c_str()) == 0);
+    CHECK_THROWS_WITH(ssm::ReadValueFile(dir + "/to-fifo", 100), Catch::Contains("not a regular file"));
+    CHECK_THROWS_WITH(ssm::ReadValueFile(dir + "/to-dir", 100), Catch::Contains("not a regular file"));
+  }
+  SECTION("a target others can write to is refused") {
+    REQUIRE(chmod((dir + "/..2026_x/token").c_str(), 0666) == 0);
+    CHECK_THROWS_WITH(ssm::ReadValueFile(dir + "/token", 100), Catch::Contains("lets other users write to it"));
+  }
+}

@@ -107,7 +107,11 @@ printf '{"ServerURL":"keep.example","Username":"u","Secret":"a\0b"}' >"$WORK/nul
 printf '{"ServerURL":"keep.example","Username":"u","Secret":"\xff\xfe"}' >"$WORK/utf8.json"
 printf 'keep.example\0evil' >"$WORK/nul.url"
 head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' 'a' >"$WORK/big"
-for case in "store nul.json" "store utf8.json" "store big" "get big" "erase big" "get nul.url" "erase nul.url"; do
+# Nested far deeper than any credential (under the 1 MiB bound): the recursive
+# wipe of the parsed input overflowed the stack (SIGSEGV, no line).
+{ head -c 250000 /dev/zero | tr '\0' '['; head -c 250000 /dev/zero | tr '\0' ']'; } >"$WORK/deep.json"
+for case in "store nul.json" "store utf8.json" "store big" "get big" "erase big" "get nul.url" "erase nul.url" \
+	"store deep.json"; do
 	set -- $case
 	RC=0
 	OUT=$("$BIN" "$1" <"$WORK/$2" 2>/dev/null) || RC=$?
@@ -255,9 +259,40 @@ mkdir -p "$HOME/.config/docker-credential-ssm"
 printf '{"store": ' >"$HOME/.config/docker-credential-ssm/config.json"
 RC=0; OUT=$(printf ghcr.io | "$BIN" get 2>&1) || RC=$?
 case "$RC/$OUT" in "1/the config file $HOME/.config/docker-credential-ssm/config.json is not valid JSON"*) pass "broken config file is named" ;; *) fail "broken config file is named" "$RC/$OUT" ;; esac
+{ printf '{"store":"file","x":'; head -c 100000 /dev/zero | tr '\0' '['; head -c 100000 /dev/zero | tr '\0' ']'; printf '}'; } >"$HOME/.config/docker-credential-ssm/config.json"
+RC=0; OUT=$(printf ghcr.io | timeout 20 "$BIN" get 2>&1) || RC=$?
+check_eq "config file nested too deeply: one line, exit 1" "1/1/the config file $HOME/.config/docker-credential-ssm/config.json is nested deeper than 64 levels" "$RC/$(lines "$OUT")/$OUT"
 printf '{"store": "file"}' >"$HOME/.config/docker-credential-ssm/config.json"
 run store "$(store_json ghcr.io me x)"
 check_eq "config store=file is used" "0/yes" "$RC/$([ -e "$DATA" ] && echo yes || echo no)"
+
+# ---------------------------------------------------------------- FIFOs are refused, not waited on
+fresh_home fifo
+run store "$(store_json fifo.example u planted-secret-fifo)"
+mv "$DATA" "$WORK/credentials.enc.saved"
+mkfifo "$DATA"
+RC=0; OUT=$(printf fifo.example | SSM_STORE=file timeout 10 "$BIN" get 2>/dev/null) || RC=$?
+check_eq "a FIFO as credentials.enc: get answers one line at once" "1/1/refusing to use $DATA: it is not a regular file" "$RC/$(lines "$OUT")/$OUT"
+rm -f "$DATA"
+mv "$WORK/credentials.enc.saved" "$DATA"
+mkfifo "$WORK/pw.fifo"
+RC=0; OUT=$(printf lab.example | SSM_REGISTRY_CUSTOM_LAB_URL=https://lab.example SSM_REGISTRY_CUSTOM_LAB_LOGIN=u \
+	SSM_REGISTRY_CUSTOM_LAB_PASSWORD__FILE="$WORK/pw.fifo" SSM_STORE=file timeout 10 "$BIN" get 2>/dev/null) || RC=$?
+check_eq "a FIFO as a __FILE secret: get answers one line at once" \
+	"1/1/SSM_REGISTRY_CUSTOM_LAB_PASSWORD__FILE: refusing to use $WORK/pw.fifo: it is not a regular file (after following links)" \
+	"$RC/$(lines "$OUT")/$OUT"
+# Kubernetes mounts secrets as links: token -> ..data/token, ..data -> ..2026_x
+mkdir -p "$WORK/k8s/..2026_x"
+printf 'planted-secret-k8s\n' >"$WORK/k8s/..2026_x/password"
+ln -s ..2026_x "$WORK/k8s/..data"
+ln -s ..data/password "$WORK/k8s/password"
+RC=0; OUT=$(printf lab.example | SSM_REGISTRY_CUSTOM_LAB_URL=https://lab.example SSM_REGISTRY_CUSTOM_LAB_LOGIN=u \
+	SSM_REGISTRY_CUSTOM_LAB_PASSWORD__FILE="$WORK/k8s/password" SSM_STORE=file timeout 10 "$BIN" get 2>/dev/null) || RC=$?
+check_eq "a __FILE secret mounted the Kubernetes way is read through its links" \
+	'0/{"ServerURL":"lab.example","Username":"u","Secret":"planted-secret-k8s"}' "$RC/$OUT"
+printf 'https://planted-secret-host\n' >"$WORK/host-secret"  # a secret file named by mistake
+RC=0; OUT=$(SSM_REGISTRY_CUSTOM_LAB_URL__FILE="$WORK/host-secret" SSM_REGISTRY_CUSTOM_LAB_LOGIN=u SSM_REGISTRY_CUSTOM_LAB_PASSWORD=p SSM_STORE=file timeout 10 "$BIN" list 2>/dev/null) || RC=$?
+case $OUT in *planted-secret*) fail "list never shows a __FILE's content" "$OUT" ;; *) pass "list never shows a __FILE's content ($RC/$OUT)" ;; esac
 
 # A session bus on which no Secret Service is running nor activatable.
 cat >"$WORK/bus.conf" <<XML

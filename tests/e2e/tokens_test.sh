@@ -66,6 +66,20 @@ case $ERR in *"token from the kernel keyring cache"*) pass "debug log says cache
 # shellcheck disable=SC2046
 get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_TOKEN_CACHE=off
 check_eq "SSM_TOKEN_CACHE=off mints again" "$TOKEN_PW/2" "$(json_field Secret)/$(accepted ecr)"
+# libcurl and OpenSSL would log the TLS session secrets to SSLKEYLOGFILE.
+# shellcheck disable=SC2046
+get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_TOKEN_CACHE=off SSLKEYLOGFILE="$WORK/keylog"
+check_eq "SSLKEYLOGFILE is ignored: the token is minted and no key log written" "0/$TOKEN_PW/3/absent" \
+	"$RC/$(json_field Secret)/$(accepted ecr)/$([ -e "$WORK/keylog" ] && echo present || echo absent)"
+for bad in nan 0.0001 inf; do
+	# shellcheck disable=SC2046
+	get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_TOKEN_CACHE=off SSM_HTTP_TIMEOUT=$bad
+	one_line_error "SSM_HTTP_TIMEOUT=$bad is refused" "SSM_HTTP_TIMEOUT must be a number of seconds from 0.1 to 600"
+	# shellcheck disable=SC2046
+	get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_TOKEN_CACHE=off SSM_HTTP_CONNECT_TIMEOUT=$bad
+	one_line_error "SSM_HTTP_CONNECT_TIMEOUT=$bad is refused" "SSM_HTTP_CONNECT_TIMEOUT must be a number of seconds from 0.1 to 600"
+done
+check_eq "... and nothing was minted for them" 3 "$(accepted ecr)"
 
 # 20 parallel cold gets mint once.
 before=$(accepted ecr)

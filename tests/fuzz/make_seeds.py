@@ -92,6 +92,9 @@ protocol = {
     # inputs that crashed a target once (see tests/fuzz/README.md)
     "regress-store-number-overflow": 's{"ServerURL":"ghcr.io","Username":"u","Secret":"s","x":1e999}',
     "regress-get-latin1-list": "Llatin.example.com",
+    # 50000 levels: the recursive wipe of the parsed input overflowed the stack
+    "regress-store-deep": "s" + "[" * 50000 + "]" * 50000,
+    "store-depth-65": 's{"ServerURL":"ghcr.io","Username":"u","Secret":"s","x":' + "[" * 65 + "]" * 65 + "}",
 }
 
 server_key = {
@@ -198,6 +201,7 @@ config = {
     "acr-authority": "%%\nACR_CLIENTID=c\nACR_CLIENTSECRET=s\nACR_AUTHORITYURL=https://login.example\n",
     # inputs that crashed a target once (see tests/fuzz/README.md)
     "regress-number-overflow": '{"store":"file","n":1e999}',
+    "deep": '{"store":"file","n":' + "[" * 100 + "]" * 100 + "}",
     "regress-gcr-keyjson-type": '%%\nGCR_KEYJSON={"type":1}\n',
     "regress-gcr-keyjson-null": '%%\nGCR_PROD_KEYJSON={"type":null,"private_key_id":[]}\n',
 }
@@ -235,6 +239,7 @@ responses = {
     # inputs that crashed a target once (see tests/fuzz/README.md)
     "regress-remote-error-code-number": '{"errors":[{"code":401,"message":"denied"}]}',
     "regress-jwt-exp-huge": '{"exp":1e300}',
+    "deep": '{"error":"e","x":' + "[" * 100 + "]" * 100 + "}",
 }
 
 write("fuzz_protocol", protocol)

@@ -1,5 +1,6 @@
 #include "helper/protocol.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -388,4 +389,22 @@ TEST_CASE("get runs the slow-lookup hook before connecting and asking, only when
   REQUIRE_FALSE(log.empty());
   CHECK(log[0] == "get registry.example.com:5000");
   for (const std::string& entry : log) CHECK(entry.rfind("hook", 0) != 0);
+}
+
+TEST_CASE("store refuses JSON nested too deeply with one line, without crashing", "[protocol]") {
+  Harness h;
+  // Under the 1 MiB input bound; the recursive wipe overflowed the stack.
+  for (const std::string& input : {std::string(250000, '[') + std::string(250000, ']'), std::string(200000, '['),
+                                   "{\"ServerURL\":\"r.example\",\"Username\":\"u\",\"Secret\":\"s\",\"x\":" +
+                                       std::string(65, '[') + std::string(65, ']') + "}"}) {
+    Result r = h.Run("store", input);
+    CHECK(r.status == 1);
+    CHECK(r.out.find("nested deeper than 64 levels") != std::string::npos);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+  }
+  CHECK(h.store_.List().empty());
+  // 64 levels are fine (extra fields are ignored, as by Go).
+  Result ok = h.Run("store", "{\"ServerURL\":\"r.example\",\"Username\":\"u\",\"Secret\":\"s\",\"x\":" +
+                                 std::string(63, '[') + std::string(63, ']') + "}");
+  CHECK(ok.status == 0);
 }

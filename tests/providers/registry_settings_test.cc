@@ -1,5 +1,8 @@
 #include "providers/registry_settings.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "common/error.h"
@@ -61,6 +64,35 @@ TEST_CASE("__FILE reads the value from a file, without its final newline", "[set
   REQUIRE(all.size() == 1);
   CHECK(all[0].config.secrets.at("password").str() == "from-file");
   CHECK(LoadError({"SSM_REGISTRY_CUSTOM_PASSWORD__FILE=" + tmp.path() + "/absent"}).find("does not exist") != std::string::npos);
+}
+
+TEST_CASE("__FILE refuses a FIFO at once and follows Kubernetes-style links", "[settings]") {
+  ssm::test::TempDir tmp;
+  std::string fifo = tmp.path() + "/fifo";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK(LoadError({"SSM_REGISTRY_CUSTOM_PASSWORD__FILE=" + fifo}) ==
+        "SSM_REGISTRY_CUSTOM_PASSWORD__FILE: refusing to use " + fifo +
+            ": it is not a regular file (after following links)");
+  std::string dir = tmp.path() + "/secret";
+  REQUIRE(mkdir(dir.c_str(), 0755) == 0);
+  REQUIRE(mkdir((dir + "/..2026_x").c_str(), 0755) == 0);
+  ssm::test::WriteAll(dir + "/..2026_x/password", "k8s-secret\n");
+  REQUIRE(chmod((dir + "/..2026_x/password").c_str(), 0644) == 0);
+  REQUIRE(symlink("..2026_x", (dir + "/..data").c_str()) == 0);
+  REQUIRE(symlink("..data/password", (dir + "/password").c_str()) == 0);
+  auto all = Load({"SSM_REGISTRY_CUSTOM_URL=http://h", "SSM_REGISTRY_CUSTOM_LOGIN=u",
+                   "SSM_REGISTRY_CUSTOM_PASSWORD__FILE=" + dir + "/password"});
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].config.secrets.at("password").str() == "k8s-secret");
+}
+
+TEST_CASE("__FILE is not taken for a URL, which list would show", "[settings]") {
+  ssm::test::TempDir tmp;
+  std::string path = tmp.path() + "/pw";
+  ssm::test::WriteAll(path, "hunter2\n");  // a bare word is a valid host name
+  CHECK(LoadError({"SSM_REGISTRY_CUSTOM_LAB_URL__FILE=" + path}) ==
+        "SSM_REGISTRY_CUSTOM_LAB_URL__FILE: url names the registry and is shown by list, so it is not read from a "
+        "file: set SSM_REGISTRY_CUSTOM_LAB_URL instead");
 }
 
 TEST_CASE("mistyped variables are errors naming the variable, never its value", "[settings]") {

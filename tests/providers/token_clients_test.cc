@@ -9,6 +9,7 @@
 
 #include "common/base64.h"
 #include "common/error.h"
+#include "common/utf8.h"
 #include "providers/crypto/digest.h"
 #include "providers/crypto/sigv4.h"
 #include "providers/http/http_client.h"
@@ -87,11 +88,11 @@ std::string EcrAnswer(const std::string& user_pass, const std::string& expires) 
 
 TEST_CASE("ECR: GetAuthorizationToken is signed as AWS checks it", "[token_clients]") {
   RecordingHttp http;
-  http.answers = {{200, EcrAnswer("AWS:ecr-password", "1.7385984915E9")}};
+  http.answers = {{200, EcrAnswer("AWS:ecr-password", "1.4409597605E9")}};  // in 6 hours
   ssm::MintedToken t = ssm::MintToken(EcrRequest(), http);
   CHECK(t.username == "AWS");
   CHECK(t.secret.str() == "ecr-password");
-  CHECK(t.expires_at == 1738598491);
+  CHECK(t.expires_at == 1440959760);
 
   REQUIRE(http.sent.size() == 1);
   const ssm::HttpRequest& r = http.sent[0];
@@ -174,9 +175,10 @@ TEST_CASE("ECR answers of the wrong shape are errors, never tokens", "[token_cli
   };
   for (const char* body : bad) {
     INFO(body);
-    CHECK_THROWS_AS(ssm::ParseEcrAnswer(body, false, "ecr"), ssm::Error);
+    CHECK_THROWS_AS(ssm::ParseEcrAnswer(body, false, 1'690'000'000, "ecr"), ssm::Error);
   }
-  CHECK(ssm::ParseEcrAnswer(R"({"authorizationData":[{"authorizationToken":"QVdTOnB3","expiresAt":1.7E9}]})", false, "ecr")
+  CHECK(ssm::ParseEcrAnswer(R"({"authorizationData":[{"authorizationToken":"QVdTOnB3","expiresAt":1.7E9}]})", false,
+                            1'699'990'000, "ecr")
             .expires_at == 1700000000);
 }
 
@@ -288,6 +290,35 @@ TEST_CASE("ACR: client credentials at Azure AD, then the exchange at the registr
   http.sent.clear();
   http.answers = {{401, R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."})"}};
   CHECK_THROWS_WITH(ssm::MintToken(req, http), Catch::Contains("invalid_client: AADSTS7000215"));
+}
+
+TEST_CASE("ECR: an expiresAt beyond 12 hours is capped; a token that is not UTF-8 is refused", "[token_clients]") {
+  const int64_t now = 1'700'000'000;
+  // expiresAt a year away (a wrong clock at the service, a bad stand-in).
+  CHECK(ssm::ParseEcrAnswer(R"({"authorizationData":[{"authorizationToken":"QVdTOnB3","expiresAt":1.7315E9}]})",
+                            false, now, "ecr")
+            .expires_at == now + 12 * 3600);
+  CHECK(ssm::ParseEcrAnswer(R"({"authorizationData":{"authorizationToken":"QVdTOnB3","expiresAt":1.8E9}})", true,
+                            now, "ecr")
+            .expires_at == now + 12 * 3600);
+  // "AWS:caf\xe9" (Latin-1): JSON cannot carry it to the client.
+  CHECK_THROWS_WITH(
+      ssm::ParseEcrAnswer(R"({"authorizationData":[{"authorizationToken":"QVdTOmNhZuk=","expiresAt":1.7E9}]})", false,
+                          now, "ecr"),
+      Catch::Contains("not valid UTF-8"));
+}
+
+TEST_CASE("Google: an expires_in beyond 12 hours is capped", "[token_clients]") {
+  CHECK(ssm::ParseGoogleTokenAnswer(R"({"access_token":"t","expires_in":600000})", 1000, "gcr").expires_at ==
+        1000 + 12 * 3600);
+}
+
+TEST_CASE("remote error messages are cut at a character boundary", "[token_clients]") {
+  // 299 bytes, then a 2-byte character across the 300-byte cut.
+  std::string body = R"({"error":")" + std::string(299, 'x') + "\u00e9" + std::string(50, 'y') + R"("})";
+  std::string message = ssm::RemoteErrorMessage(body);
+  CHECK(message == std::string(299, 'x') + "...");
+  CHECK(ssm::IsValidUtf8(message));
 }
 
 TEST_CASE("remote error messages are read from each service's shape", "[token_clients]") {

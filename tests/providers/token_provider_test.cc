@@ -140,6 +140,32 @@ TEST_CASE("a token that arrives already expired is refused", "[tokens]") {
   CHECK_THROWS_WITH(f.Get(Ecr(), kHost), Catch::Contains("already expired"));
 }
 
+TEST_CASE("SSM_HTTP_TIMEOUT and SSM_HTTP_CONNECT_TIMEOUT: finite, 0.1 to 600 seconds", "[tokens]") {
+  for (const char* name : {"SSM_HTTP_TIMEOUT", "SSM_HTTP_CONNECT_TIMEOUT"}) {
+    for (const char* bad : {"nan", "NAN", "inf", "0.0001", "0", "-1", "601", "5s", "1e-9"}) {
+      INFO(name << "=" << bad);
+      Fixture f;
+      ssm::test::ScopedEnv env{name, bad};
+      CHECK_THROWS_WITH(f.Get(Ecr(), kHost), std::string(name) + " must be a number of seconds from 0.1 to 600");
+      CHECK(f.minted.empty());
+    }
+    Fixture f;
+    ssm::test::ScopedEnv env{name, "0.1"};
+    REQUIRE(f.Get(Ecr(), kHost));
+    CHECK((std::string(name) == "SSM_HTTP_TIMEOUT" ? f.minted[0].total_timeout_ms : f.minted[0].connect_timeout_ms) ==
+          100);
+  }
+}
+
+TEST_CASE("a token is never cached for longer than a day", "[tokens]") {
+  Fixture f;
+  f.lifetime = 30 * 86400;
+  REQUIRE(f.Get(Ecr(), kHost));
+  f.clock += 86400 + 1;  // the service's expiry is far away; ours has passed
+  REQUIRE(f.Get(Ecr(), kHost));
+  CHECK(f.minted.size() == 2);
+}
+
 TEST_CASE("ECR endpoints follow the host's partition, FIPS and dual-stack", "[tokens]") {
   Fixture f;
   struct Case {

@@ -8,6 +8,8 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/module_abi.h"
+#include "store/store_module.h"
 #include "support/temp_dir.h"
 
 namespace {
@@ -214,4 +216,33 @@ TEST_CASE("Secret Service without a session bus says why", "[secretservice-nobus
     CHECK(e.kind() == ssm::Error::Kind::kUnavailable);
     CHECK(std::string(e.what()).find("no D-Bus session bus") != std::string::npos);
   }
+}
+
+namespace {
+ssm::SecretStore* g_module_store = nullptr;
+nlohmann::json ModuleHandler(const nlohmann::json& request) {
+  return ssm::HandleStoreRequest(*g_module_store, request);
+}
+}  // namespace
+
+TEST_CASE("Secret Service: a secret that is not UTF-8 is one clear error across the module boundary",
+          "[secretservice]") {
+  // Another tool may keep Latin-1 bytes; nlohmann's dump() threw past the
+  // module's entry point (SIGABRT, nothing on stdout).
+  ssm::SecretServiceStore store;
+  store.Put("latin.example", Cred("user", "caf\xe9"));
+  auto c = store.Get("latin.example");
+  REQUIRE(c);
+  CHECK(c->secret.str() == "caf\xe9");
+  g_module_store = &store;
+  std::string request = R"({"op":"get","key":"latin.example"})";
+  char* raw = nullptr;
+  size_t size = 0;
+  REQUIRE(ssm::ServeModuleCall(request.data(), request.size(), &raw, &size, ModuleHandler) == 0);
+  nlohmann::json answer = nlohmann::json::parse(raw, raw + size);
+  ssm::FreeModuleAnswer(raw, size);
+  CHECK(answer["ok"] == false);
+  CHECK(answer["message"] == "the stored secret for latin.example is not valid UTF-8 text and cannot be used");
+  g_module_store = nullptr;
+  CHECK(store.Erase("latin.example"));
 }
