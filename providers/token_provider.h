@@ -21,7 +21,8 @@ class TokenProvider : public Provider {
   virtual std::optional<MintRequest> Prepare(const RegistryConfig& config, const ServerKey& server) const = 0;
 };
 
-// The cache key of a request: everything that makes a different token.
+// The cache key of a request: its kind and server, and a fingerprint of
+// everything else that makes a different token.
 std::string TokenCacheKey(const MintRequest& request, const std::string& server);
 
 }  // namespace ssm
