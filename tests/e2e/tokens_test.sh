@@ -15,8 +15,9 @@ source "$here/../support/cloud_standin.sh"
 
 WORK=$(mktemp -d)
 trap 'standin_stop; rm -rf "$WORK"' EXIT
-export HOME="$WORK/home"
+export HOME="$WORK/home" XDG_RUNTIME_DIR="$WORK/run"
 mkdir -p "$HOME"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 unset DBUS_SESSION_BUS_ADDRESS XDG_DATA_HOME XDG_CONFIG_HOME SSM_STORE SSM_LOG SSM_TOKEN_CACHE
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE AWS_SHARED_CREDENTIALS_FILE
 for v in $(env | sed -n 's/^\(SSM_REGISTRY_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
@@ -54,6 +55,9 @@ one_line_error() { # DESCRIPTION PATTERN
 }
 
 # ---------------------------------------------------------------- ECR private
+# The kernel keys of ours before (an older version's may linger): none may be added.
+our_keys() { awk '$8 == "user" && $9 ~ /^docker-credential-ssm/ {print $1}' /proc/keys | sort; }
+KEYS_BEFORE=$(our_keys)
 # shellcheck disable=SC2046
 get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug
 check_eq "ECR get: AWS and the token the signed request earned" "AWS/$TOKEN_PW/$ECR_HOST" \
@@ -62,10 +66,36 @@ check_eq "the stand-in verified one signed request" 1 "$(accepted ecr)"
 # shellcheck disable=SC2046
 get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug
 check_eq "a second get is served from the cache" "$TOKEN_PW/1" "$(json_field Secret)/$(accepted ecr)"
-case $ERR in *"token from the kernel keyring cache"*) pass "debug log says cache hit" ;; *) fail "debug log says cache hit" "$ERR" ;; esac
+case $ERR in *"token from the runtime folder cache"*) pass "debug log says cache hit" ;; *) fail "debug log says cache hit" "$ERR" ;; esac
+# The cache is one 0600 file per entry in the private runtime folder, nothing in the kernel
+# keyring (which a process of the same uid in a container could read and rewrite).
+check_eq "no key of ours added to the kernel keyrings (/proc/keys)" "" "$(comm -13 <(echo "$KEYS_BEFORE") <(our_keys))"
+check_eq "the cache folder is 0700, its entries 0600" "700 600" \
+	"$(stat -c %a "$XDG_RUNTIME_DIR/docker-credential-ssm/cache") $(stat -c %a "$XDG_RUNTIME_DIR"/docker-credential-ssm/cache/* | sort -u)"
+# A process of the same uid in a fresh mount namespace (as in a container) where the runtime
+# folder is not the user's: it finds no cached token (it mints its own), and no file holds it.
+# shellcheck disable=SC2046
+OUT=$(printf '%s' "$ECR_HOST" | env $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug \
+	unshare --mount sh -c 'mount -t tmpfs -o mode=700 tmpfs "$XDG_RUNTIME_DIR" &&
+		! grep -rqF "$1" "$XDG_RUNTIME_DIR" && "$2" get' sh "$TOKEN_PW" "$BIN" 2>"$WORK/err")
+ERR=$(cat "$WORK/err")
+case $ERR in
+*"token from the runtime folder cache"*) fail "a fresh mount namespace does not see the cached token" "$ERR" ;;
+*) check_eq "a fresh mount namespace does not see the cached token: it mints (request 2)" "$TOKEN_PW/2" \
+	"$(json_field Secret)/$(accepted ecr)" ;;
+esac
+check_eq "... and the user's own cache still answers (no request)" "$TOKEN_PW/2" \
+	"$(get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1); json_field Secret)/$(accepted ecr)"
+# A cached entry rewritten by hand (another token put in its file) is not served.
+for f in "$XDG_RUNTIME_DIR"/docker-credential-ssm/cache/t*; do
+	sed -i "s/$TOKEN_PW/$(printf '%s' "$TOKEN_PW" | tr a-z A-Z)/" "$f"
+done
+# shellcheck disable=SC2046
+get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1)
+check_eq "a rewritten cache entry is ignored: minted again (request 3)" "$TOKEN_PW/3" "$(json_field Secret)/$(accepted ecr)"
 # shellcheck disable=SC2046
 get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_TOKEN_CACHE=off
-check_eq "SSM_TOKEN_CACHE=off mints again" "$TOKEN_PW/2" "$(json_field Secret)/$(accepted ecr)"
+check_eq "SSM_TOKEN_CACHE=off mints again" "$TOKEN_PW/4" "$(json_field Secret)/$(accepted ecr)"
 
 # 20 parallel cold gets mint once.
 before=$(accepted ecr)
