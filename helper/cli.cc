@@ -67,7 +67,7 @@ void PrintHelp(std::ostream& out, const std::string& program) {
       << "  SSM_STORE            auto (default), secretservice or file\n"
       << "  SSM_FILE_STORE_KEY   base64 of the 32-byte file store key, instead of the key file\n"
       << "  SSM_REGISTRY_<PROVIDER>[_<NAME>]_<VARIABLE>[__FILE]   configure a registry\n"
-      << "  SSM_CACHE            off: no cache of store answers or tokens (private runtime folder)\n"
+      << "  SSM_CACHE            off: no cache of store answers or tokens (files in $XDG_RUNTIME_DIR)\n"
       << "  SSM_CACHE_TTL        seconds a cached store answer lives (default 600 file, 30 Secret Service)\n"
       << "  SSM_TOKEN_CACHE      off: mint a new token for every get\n"
       << "  SSM_HTTP_TIMEOUT     seconds for a whole remote call (default 20); SSM_HTTP_CONNECT_TIMEOUT (5)\n"
