@@ -97,7 +97,9 @@ std::unique_ptr<FileCache> FileCache::OpenUserCache(std::string* problem) {
     *problem = base.problem;
     return nullptr;
   }
-  return Open(base.path + "/cache", problem);
+  std::unique_ptr<FileCache> cache = Open(base.path + "/cache", problem);
+  if (cache) *problem = base.problem;
+  return cache;
 }
 
 std::unique_ptr<FileCache> FileCache::Open(const std::string& dir, std::string* problem, Clock clock) {

@@ -27,7 +27,8 @@ class FileCache : public Cache {
   using Clock = std::function<int64_t()>;
 
   // The user's cache (PrivateRuntimeDir()/cache), or nullptr with the reason
-  // in *problem.
+  // in *problem; when not nullptr, *problem says why XDG_RUNTIME_DIR was not
+  // used (empty when it was).
   static std::unique_ptr<FileCache> OpenUserCache(std::string* problem);
   // A cache in dir, which must be a folder of this user with no permission
   // for others (created 0700 when missing); nullptr with *problem otherwise.

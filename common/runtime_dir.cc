@@ -69,11 +69,15 @@ RuntimeDir PrivateRuntimeDir() {
   std::string uid = std::to_string(geteuid());
   std::string run_user = "/run/user/" + uid;
   std::string ignored;
-  if (IsOwnDir(run_user, 077, &ignored)) return OwnFolder(run_user + "/" + kFolder);
+  if (IsOwnDir(run_user, 077, &ignored)) {
+    RuntimeDir run = OwnFolder(run_user + "/" + kFolder);
+    run.problem = run.path.empty() ? why + "; " + run.problem : why;
+    return run;
+  }
   struct statfs fs;
   if (statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC) {
     RuntimeDir shm = OwnFolder("/dev/shm/" + std::string(kFolder) + "-" + uid);
-    if (shm.path.empty()) shm.problem = why + "; " + shm.problem;
+    shm.problem = shm.path.empty() ? why + "; " + shm.problem : why;
     return shm;
   }
   RuntimeDir none;

@@ -18,7 +18,9 @@ namespace ssm {
 
 struct RuntimeDir {
   std::string path;     // empty when there is no safe place
-  std::string problem;  // why not, when path is empty (no secret in it)
+  // Why there is none when path is empty; else why XDG_RUNTIME_DIR was not
+  // used, when it was not (empty when it was).
+  std::string problem;
 };
 
 RuntimeDir PrivateRuntimeDir();

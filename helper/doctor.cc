@@ -133,7 +133,8 @@ void CheckCache(Report& report) {
   }
   report.Ok("cache: " + cache->dir() + " (store answers" + (settings.tokens ? " and tokens" : "") +
             ", one 0600 file each, only for processes that can read your private files)" +
-            (settings.tokens ? "" : "; tokens are not cached (SSM_TOKEN_CACHE=off)"));
+            (settings.tokens ? "" : "; tokens are not cached (SSM_TOKEN_CACHE=off)") +
+            (problem.empty() ? "" : "; not in XDG_RUNTIME_DIR: " + problem));
 }
 
 void CheckClients(Report& report) {

@@ -93,9 +93,20 @@ done
 # shellcheck disable=SC2046
 get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1)
 check_eq "a rewritten cache entry is ignored: minted again (request 3)" "$TOKEN_PW/3" "$(json_field Secret)/$(accepted ecr)"
+# A shared XDG_RUNTIME_DIR (sticky, world-writable) where another user made our folder first:
+# neither the cache nor the mint lock goes there, and minting still works (in a private mount
+# namespace with its own /dev/shm, where the cache then goes, so that nothing is left behind).
+mkdir -m 1777 "$WORK/shared"
+mkdir -m 700 "$WORK/shared/docker-credential-ssm"
+chown 65534:65534 "$WORK/shared/docker-credential-ssm"
+# shellcheck disable=SC2046
+get "$ECR_HOST" $(ecr_env AKIDSTANDIN4 planted-secret-4) XDG_RUNTIME_DIR="$WORK/shared" \
+	unshare --mount sh -c 'mount -t tmpfs -o mode=1777 tmpfs /dev/shm && exec "$0" "$@"'
+check_eq "a foreign folder in a shared XDG_RUNTIME_DIR does not stop a mint" "0/$TOKEN_PW" "$RC/$(json_field Secret)"
+check_eq "... and nothing was written there" "" "$(ls -A "$WORK/shared/docker-credential-ssm")"
 # shellcheck disable=SC2046
 get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_TOKEN_CACHE=off
-check_eq "SSM_TOKEN_CACHE=off mints again" "$TOKEN_PW/4" "$(json_field Secret)/$(accepted ecr)"
+check_eq "SSM_TOKEN_CACHE=off mints again" "$TOKEN_PW/5" "$(json_field Secret)/$(accepted ecr)"
 
 # 20 parallel cold gets mint once.
 before=$(accepted ecr)
