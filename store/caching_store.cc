@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
