@@ -77,6 +77,7 @@ out=$(SSM_CACHE=on XDG_RUNTIME_DIR="$WORK/shared" "$BIN" doctor 2>&1)
 case $out in *"[ok]      cache: "*"; not in XDG_RUNTIME_DIR: XDG_RUNTIME_DIR: $WORK/shared is open to other users (mode 777)"*) pass "doctor says why a shared XDG_RUNTIME_DIR is not used" ;; *) fail "doctor says why a shared XDG_RUNTIME_DIR is not used" "$out" ;; esac
 # No safe place at all: an unsafe XDG_RUNTIME_DIR, no /run/user/<uid>, and our folder in /dev/shm
 # made by another user first (in a private mount namespace, with a tmpfs over /run and /dev/shm).
+# shellcheck disable=SC2016
 out=$(SSM_CACHE=on XDG_RUNTIME_DIR="$WORK/shared" unshare --mount sh -c '
 	mount -t tmpfs tmpfs /run && mount -t tmpfs -o mode=1777 tmpfs /dev/shm &&
 	mkdir -m 700 "/dev/shm/docker-credential-ssm-$(id -u)" && chown 65534 "/dev/shm/docker-credential-ssm-$(id -u)" &&
