@@ -1,6 +1,7 @@
-// A short, stable name for some bytes (FNV-1a 64, 16 hex digits): how the
-// kernel-keyring caches name their entries. Not a cryptographic digest: the
-// names are only readable by the same user, who can read the entries anyway.
+// A short, stable name for some bytes (FNV-1a 64, 16 hex digits): how cache
+// entries and lock files are named. Not a cryptographic digest: a collision
+// only makes two keys share a file name, and every entry holds its whole key
+// (common/file_cache.h), so it never answers the other.
 #pragma once
 
 #include <cstdint>

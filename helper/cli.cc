@@ -12,7 +12,7 @@
 
 #include "common/background.h"
 #include "common/error.h"
-#include "common/kernel_keyring.h"
+#include "common/file_cache.h"
 #include "common/log.h"
 #include "common/protocol_strings.h"
 #include "helper/client_config.h"
@@ -67,7 +67,7 @@ void PrintHelp(std::ostream& out, const std::string& program) {
       << "  SSM_STORE            auto (default), secretservice or file\n"
       << "  SSM_FILE_STORE_KEY   base64 of the 32-byte file store key, instead of the key file\n"
       << "  SSM_REGISTRY_<PROVIDER>[_<NAME>]_<VARIABLE>[__FILE]   configure a registry\n"
-      << "  SSM_CACHE            off: no cache of store answers or tokens (kernel keyring)\n"
+      << "  SSM_CACHE            off: no cache of store answers or tokens (files in $XDG_RUNTIME_DIR)\n"
       << "  SSM_CACHE_TTL        seconds a cached store answer lives (default 600 file, 30 Secret Service)\n"
       << "  SSM_TOKEN_CACHE      off: mint a new token for every get\n"
       << "  SSM_HTTP_TIMEOUT     seconds for a whole remote call (default 20); SSM_HTTP_CONNECT_TIMEOUT (5)\n"
@@ -313,7 +313,9 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
       err << "Usage: " << program << " cache clear\n";
       return 2;
     }
-    int removed = KernelKeyring::RemoveAll("docker-credential-ssm:");
+    std::string problem;
+    std::unique_ptr<FileCache> cache = FileCache::OpenUserCache(&problem);
+    int removed = cache ? cache->Clear() : 0;
     out << "removed " << removed << " cached entr" << (removed == 1 ? "y" : "ies") << "\n";
     return 0;
   }

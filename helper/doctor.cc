@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <memory>
 #include <ostream>
 
+#include "common/cache_settings.h"
 #include "common/error.h"
 #include "common/secret_json.h"
+#include "common/file_cache.h"
 #include "common/files.h"
-#include "common/kernel_keyring.h"
 #include "helper/client_config.h"
 #include "helper/config.h"
 #include "helper/protocol.h"
@@ -132,6 +134,32 @@ void CheckRegistries(Report& report, DoctorContext& ctx, const Config& config) {
   }
 }
 
+// Where the cache lives, or why there is none.
+void CheckCache(Report& report) {
+  CacheSettings settings;
+  try {
+    settings = CacheSettings::FromEnvironment();
+  } catch (const Error& e) {
+    report.Problem(e.what(), "set it to off or on, or unset it");
+    return;
+  }
+  if (!settings.store_answers) {
+    report.Note("cache: off (SSM_CACHE=off): every get asks the store, tokens are minted each time");
+    return;
+  }
+  std::string problem;
+  std::unique_ptr<FileCache> cache = FileCache::OpenUserCache(&problem);
+  if (!cache) {
+    report.Note("cache: none, no private runtime folder (" + problem +
+                "): every get asks the store, tokens are minted each time");
+    return;
+  }
+  report.Ok("cache: " + cache->dir() + " (store answers" + (settings.tokens ? " and tokens" : "") +
+            ", one 0600 file each, only for processes that can read your private files)" +
+            (settings.tokens ? "" : "; tokens are not cached (SSM_TOKEN_CACHE=off)") +
+            (problem.empty() ? "" : "; not in XDG_RUNTIME_DIR: " + problem));
+}
+
 void CheckClients(Report& report) {
   bool any = false;
   std::string docker = DockerConfigPath();
@@ -232,13 +260,7 @@ int RunDoctor(const std::vector<std::string>& args, DoctorContext& ctx) {
                        : e.kind() == Error::Kind::kDenied ? "unlock the keyring, or fix the file permissions named"
                                                           : "see the message; nothing was changed");
   }
-  if (std::getenv("SSM_CACHE") != nullptr && std::string(std::getenv("SSM_CACHE")) == "off") {
-    report.Note("caches are off (SSM_CACHE=off)");
-  } else if (KernelKeyring::Available()) {
-    report.Ok("cache: the kernel keyring answers (tokens and store answers are cached in memory)");
-  } else {
-    report.Note("cache: no kernel keyring here (keyctl refused): every get asks the store, tokens are minted each time");
-  }
+  CheckCache(report);
   CheckRegistries(report, ctx, config);
   CheckClients(report);
   *ctx.out << (report.problems() == 0 ? "all is well\n" : std::to_string(report.problems()) + " problem(s)\n");

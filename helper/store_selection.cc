@@ -6,12 +6,13 @@
 #include <functional>
 #include <cstring>
 
+#include "common/cache_settings.h"
 #include "common/error.h"
+#include "common/file_cache.h"
 #include "common/log.h"
 #include "common/paths.h"
 #include "store/caching_store.h"
 #include "store/store_module.h"
-#include "common/kernel_keyring.h"
 
 namespace ssm {
 namespace {
@@ -161,27 +162,26 @@ std::string StoreStamp(StoreChoice choice) {
 // Seconds a cached answer lives: SSM_CACHE_TTL, else 10 minutes for the file
 // store (its stamp sees every change) and 30 seconds when the Secret Service
 // may be in use (a write by another program is not always seen).
-long CacheTtl(StoreChoice choice) {
-  if (const char* ttl = std::getenv("SSM_CACHE_TTL"); ttl != nullptr && *ttl != '\0') {
-    char* end = nullptr;
-    long v = std::strtol(ttl, &end, 10);
-    if (*end != '\0' || v < 0 || v > 86400) throw Error::BadInput("SSM_CACHE_TTL must be a number of seconds (0 to 86400)");
-    return v;
-  }
+long CacheTtl(const CacheSettings& settings, StoreChoice choice) {
+  if (settings.store_ttl) return *settings.store_ttl;
   return choice == StoreChoice::kFile ? 600 : 30;
 }
 
 }  // namespace
 
 std::unique_ptr<SecretStore> OpenStore(StoreChoice choice) {
-  const char* setting = std::getenv("SSM_CACHE");
-  bool off = setting != nullptr && std::strcmp(setting, "off") == 0;
+  CacheSettings settings = CacheSettings::FromEnvironment();
   if (choice == StoreChoice::kAuto && !SessionBusConfigured()) choice = StoreChoice::kFile;
-  long ttl = off ? 0 : CacheTtl(choice);
-  if (ttl == 0 || !KernelKeyring::Available()) return OpenUncached(choice);
-  static KernelValueCache cache;
+  long ttl = settings.store_answers ? CacheTtl(settings, choice) : 0;
+  if (ttl == 0) return OpenUncached(choice);
+  std::string problem;
+  std::shared_ptr<Cache> cache = FileCache::OpenUserCache(&problem);
+  if (!cache) {
+    SSM_DEBUG("store: no cache: " + problem);
+    return OpenUncached(choice);
+  }
   return std::make_unique<CachingStore>([choice] { return OpenUncached(choice); },
-                                        [choice] { return StoreStamp(choice); }, ttl, &cache);
+                                        [choice] { return StoreStamp(choice); }, ttl, std::move(cache));
 }
 
 }  // namespace ssm

@@ -55,7 +55,7 @@ struct ProviderContext {
   std::function<MintedToken(const MintRequest&)> mint;
 };
 
-// The real context: system clock, kernel keyring cache, flock, ssm-net.
+// The real context: system clock, the given token cache, flock, ssm-net.
 ProviderContext SystemProviderContext(TokenCache* cache);
 
 class Provider {

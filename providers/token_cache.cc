@@ -8,57 +8,68 @@
 #include <cstring>
 #include <vector>
 
+#include "common/cache_settings.h"
 #include "common/error.h"
+#include "common/file_cache.h"
 #include "common/files.h"
-#include "common/kernel_keyring.h"
+#include "common/fingerprint.h"
 #include "common/log.h"
 #include "common/paths.h"
+#include "common/runtime_dir.h"
 
 namespace ssm {
 namespace {
 
-constexpr char kDescriptionPrefix[] = "docker-credential-ssm:token:";
-
+// Length-prefixed fields: issued at, expires at, user name, token.
 std::string Encode(const CachedToken& t) {
-  return "v1\n" + std::to_string(t.issued_at) + "\n" + std::to_string(t.expires_at) + "\n" + t.username + "\n" +
-         t.secret.str();
+  std::string out;
+  AppendField(out, std::to_string(t.issued_at));
+  AppendField(out, std::to_string(t.expires_at));
+  AppendField(out, t.username);
+  AppendField(out, t.secret.str());
+  return out;
 }
 
 std::optional<CachedToken> Decode(const std::string& payload) {
-  std::vector<std::string> parts;
-  size_t pos = 0;
-  for (int i = 0; i < 4; ++i) {
-    size_t nl = payload.find('\n', pos);
-    if (nl == std::string::npos) return std::nullopt;
-    parts.push_back(payload.substr(pos, nl - pos));
-    pos = nl + 1;
+  std::optional<std::vector<std::string>> fields = DecodeFields(payload);
+  if (!fields) return std::nullopt;
+  std::optional<CachedToken> out;
+  if (fields->size() == 4) {
+    CachedToken t;
+    char* end = nullptr;
+    t.issued_at = std::strtoll((*fields)[0].c_str(), &end, 10);
+    bool ok = *end == '\0';
+    t.expires_at = std::strtoll((*fields)[1].c_str(), &end, 10);
+    ok = ok && *end == '\0';
+    t.username = (*fields)[2];
+    t.secret = SecretString((*fields)[3]);
+    if (ok) out = std::move(t);
   }
-  if (parts[0] != "v1") return std::nullopt;
-  CachedToken t;
-  char* end = nullptr;
-  t.issued_at = std::strtoll(parts[1].c_str(), &end, 10);
-  t.expires_at = std::strtoll(parts[2].c_str(), &end, 10);
-  t.username = parts[3];
-  t.secret = SecretString(payload.substr(pos));
-  return t;
+  for (std::string& f : *fields) Cleanse(f);
+  return out;
 }
 
-class KernelKeyringCache : public TokenCache {
+// The user's cache (common/cache.h), kind kToken, until the token expires.
+class SharedTokenCache : public TokenCache {
  public:
-  std::string Name() const override { return "kernel keyring"; }
+  explicit SharedTokenCache(std::shared_ptr<Cache> cache) : cache_(std::move(cache)) {}
+  std::string Name() const override { return "runtime folder"; }
 
   std::optional<CachedToken> Get(const std::string& key) override {
-    std::optional<SecretString> payload = KernelKeyring::Read(kDescriptionPrefix + key);
+    std::optional<SecretString> payload = cache_->Read(CacheKind::kToken, key);
     if (!payload) return std::nullopt;
     return Decode(payload->str());
   }
 
-  void Put(const std::string& key, const CachedToken& token, int64_t now) override {
+  void Put(const std::string& key, const CachedToken& token, int64_t) override {
     SecretString payload(Encode(token));
-    KernelKeyring::Write(kDescriptionPrefix + key, payload.str(), static_cast<long>(token.expires_at - now));
+    cache_->Write(CacheKind::kToken, key, payload.str(), token.expires_at);
   }
 
-  void Remove(const std::string& key) override { KernelKeyring::Remove(kDescriptionPrefix + key); }
+  void Remove(const std::string& key) override { cache_->Remove(CacheKind::kToken, key); }
+
+ private:
+  std::shared_ptr<Cache> cache_;
 };
 
 class NullTokenCache : public TokenCache {
@@ -89,31 +100,29 @@ TokenCache::~TokenCache() = default;
 MintLock::~MintLock() = default;
 
 std::unique_ptr<TokenCache> OpenTokenCache() {
-  const char* setting = std::getenv("SSM_TOKEN_CACHE");
-  if (setting != nullptr && (std::strcmp(setting, "off") == 0 || std::strcmp(setting, "0") == 0)) {
+  if (!CacheSettings::FromEnvironment().tokens) return std::make_unique<NullTokenCache>();
+  std::string problem;
+  std::shared_ptr<Cache> cache = FileCache::OpenUserCache(&problem);
+  if (!cache) {
+    SSM_DEBUG("token cache: " + problem + "; tokens are not cached");
     return std::make_unique<NullTokenCache>();
   }
-  if (const char* all = std::getenv("SSM_CACHE"); all != nullptr && std::strcmp(all, "off") == 0) {
-    return std::make_unique<NullTokenCache>();
-  }
-  // Containers may forbid keyctl (EPERM/ENOSYS).
-  if (!KernelKeyring::Available()) {
-    SSM_DEBUG(std::string("token cache: no kernel keyring (") + ErrnoText(errno) + "); tokens are not cached");
-    return std::make_unique<NullTokenCache>();
-  }
-  return std::make_unique<KernelKeyringCache>();
+  return std::make_unique<SharedTokenCache>(std::move(cache));
+}
+
+std::unique_ptr<TokenCache> OpenTokenCache(std::shared_ptr<Cache> cache) {
+  return std::make_unique<SharedTokenCache>(std::move(cache));
 }
 
 std::unique_ptr<MintLock> LockMint(const std::string& key) {
-  std::string dir;
-  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-  if (runtime != nullptr && runtime[0] == '/' && access(runtime, W_OK) == 0) {
-    dir = std::string(runtime) + "/docker-credential-ssm";
-  } else {
+  // Locks hold no secret: without a private runtime folder, the data folder.
+  RuntimeDir runtime = PrivateRuntimeDir();
+  std::string dir = runtime.path;
+  if (dir.empty()) {
     dir = DataDir() + "/locks";
+    EnsurePrivateDir(dir);
   }
-  EnsurePrivateDir(dir);
-  return std::make_unique<FlockMintLock>(dir + "/mint-" + key + ".lock");
+  return std::make_unique<FlockMintLock>(dir + "/mint-" + Fingerprint(key) + ".lock");
 }
 
 std::optional<CachedToken> MemoryTokenCache::Get(const std::string& key) {

@@ -1,9 +1,10 @@
 // Short-lived tokens minted by the cloud providers, kept between commands so
-// that a `get` mints only when needed. The real cache is the kernel's per-user
-// keyring (keyctl): never on disk, readable only by processes of this user,
-// dropped by the kernel at the token's expiry and at reboot, and reached by
-// system calls alone, so a warm `get` loads no library. SSM_TOKEN_CACHE=off
-// turns it off. Virtual so tests can use memory and inspect what was kept.
+// that a `get` mints only when needed. The real cache is the user's Cache
+// (common/file_cache.h: files in the private runtime folder, each bound to
+// its kind and key, dead at the token's expiry), reached by system calls
+// alone, so a warm `get` loads no library. SSM_TOKEN_CACHE=off or
+// SSM_CACHE=off (common/cache_settings.h) turns it off. Virtual so tests can
+// use memory and inspect what was kept.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "common/cache.h"
 #include "common/secure.h"
 
 namespace ssm {
@@ -33,7 +35,7 @@ class TokenCache {
   virtual void Put(const std::string& key, const CachedToken& token, int64_t now) = 0;
   virtual void Remove(const std::string& key) = 0;
   virtual std::string Name() const = 0;
-  // False when nothing is kept (SSM_TOKEN_CACHE=off, no kernel keyring).
+  // False when nothing is kept (SSM_TOKEN_CACHE=off, no private runtime folder).
   virtual bool Keeps() const { return true; }
 };
 
@@ -44,11 +46,14 @@ class MintLock {
   virtual ~MintLock();
 };
 
-// The kernel keyring cache, or a no-op one when SSM_TOKEN_CACHE=off or the
-// kernel refuses keyctl (some container sandboxes).
+// The user's cache, or a no-op one when the settings turn it off or there is
+// no private runtime folder (common/runtime_dir.h). Throws Error::BadInput for
+// a bad setting.
 std::unique_ptr<TokenCache> OpenTokenCache();
-// An flock on <dir>/mint-<key>.lock; dir is $XDG_RUNTIME_DIR/docker-credential-ssm
-// when there is one, else the data folder.
+// Tokens kept in the given cache (tests).
+std::unique_ptr<TokenCache> OpenTokenCache(std::shared_ptr<Cache> cache);
+// An flock on <dir>/mint-<fingerprint of key>.lock; dir is the private
+// runtime folder (common/runtime_dir.h) when there is one, else <data folder>/locks.
 std::unique_ptr<MintLock> LockMint(const std::string& key);
 
 class MemoryTokenCache : public TokenCache {

@@ -61,7 +61,9 @@ std::string TokenCacheKey(const MintRequest& r, const std::string& server) {
     material += *part;
     material.push_back('\0');
   }
-  std::string key = Fingerprint(material);
+  // The server and the token's kind in clear, so a cached entry is bound to
+  // them (common/cache.h); the rest (secrets included) as a fingerprint.
+  std::string key = r.kind + "|" + server + "|" + Fingerprint(material);
   Cleanse(material);
   return key;
 }

@@ -29,7 +29,8 @@ class TokenProvider : public Provider {
 // `docker-credential-ssm cache clear` forgets it).
 inline constexpr int64_t kNoIdentitySeconds = 300;
 
-// The cache key of a request: everything that makes a different token.
+// The cache key of a request: its kind and server, and a fingerprint of
+// everything else that makes a different token.
 std::string TokenCacheKey(const MintRequest& request, const std::string& server);
 
 }  // namespace ssm

@@ -1,55 +1,53 @@
 #include "store/caching_store.h"
 
+#include <time.h>
+
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
-#include "common/fingerprint.h"
-#include "common/kernel_keyring.h"
 #include "common/log.h"
 #include "common/secret_json.h"
 
 namespace ssm {
 namespace {
 
-constexpr char kPrefix[] = "docker-credential-ssm:store:";
-
+// Length-prefixed fields: "0" (not found) or "1", user name, secret.
 std::string Encode(const std::optional<Credential>& c) {
-  if (!c) return "v1\n0\n";
-  return "v1\n1\n" + c->username + "\n" + c->secret.str();
+  std::string out;
+  AppendField(out, c ? "1" : "0");
+  if (c) {
+    AppendField(out, c->username);
+    AppendField(out, c->secret.str());
+  }
+  return out;
 }
 
 // nullopt: not an entry; otherwise the cached answer (itself maybe "absent").
 std::optional<std::optional<Credential>> Decode(const std::string& payload) {
-  if (payload == "v1\n0\n") return std::optional<Credential>();
-  if (payload.rfind("v1\n1\n", 0) != 0) return std::nullopt;
-  size_t nl = payload.find('\n', 5);
-  if (nl == std::string::npos) return std::nullopt;
-  Credential c;
-  c.username = payload.substr(5, nl - 5);
-  c.secret = SecretString(payload.substr(nl + 1));
-  return std::optional<Credential>(std::move(c));
+  std::optional<std::vector<std::string>> fields = DecodeFields(payload);
+  if (!fields) return std::nullopt;
+  std::optional<std::optional<Credential>> out;
+  if (fields->size() == 1 && (*fields)[0] == "0") {
+    out.emplace();
+  } else if (fields->size() == 3 && (*fields)[0] == "1") {
+    Credential c;
+    c.username = (*fields)[1];
+    c.secret = SecretString((*fields)[2]);
+    out.emplace(std::move(c));
+  }
+  for (std::string& f : *fields) Cleanse(f);
+  return out;
 }
+
+std::string EntryKey(const std::string& stamp, const std::string& key) { return stamp + '\0' + key; }
+
+int64_t Now() { return static_cast<int64_t>(time(nullptr)); }
 
 }  // namespace
 
-ValueCache::~ValueCache() = default;
-
-std::optional<SecretString> KernelValueCache::Read(const std::string& name) { return KernelKeyring::Read(name); }
-void KernelValueCache::Write(const std::string& name, const std::string& value, long ttl) {
-  KernelKeyring::Write(name, value, ttl);
-}
-void KernelValueCache::Remove(const std::string& name) { KernelKeyring::Remove(name); }
-void KernelValueCache::Clear() { KernelKeyring::RemoveAll(kPrefix); }
-
-std::optional<SecretString> MemoryValueCache::Read(const std::string& name) {
-  auto it = values.find(name);
-  if (it == values.end()) return std::nullopt;
-  return SecretString(it->second);
-}
-void MemoryValueCache::Write(const std::string& name, const std::string& value, long) { values[name] = value; }
-void MemoryValueCache::Remove(const std::string& name) { values.erase(name); }
-
-CachingStore::CachingStore(Opener open, Stamp stamp, long ttl_seconds, ValueCache* cache)
-    : open_(std::move(open)), stamp_(std::move(stamp)), ttl_(ttl_seconds), cache_(cache) {}
+CachingStore::CachingStore(Opener open, Stamp stamp, long ttl_seconds, std::shared_ptr<Cache> cache)
+    : open_(std::move(open)), stamp_(std::move(stamp)), ttl_(ttl_seconds), cache_(std::move(cache)) {}
 
 SecretStore& CachingStore::Real() const {
   if (!real_) real_ = open_();
@@ -58,13 +56,9 @@ SecretStore& CachingStore::Real() const {
 
 std::string CachingStore::Name() const { return Real().Name(); }
 
-std::string CachingStore::EntryName(const std::string& stamp, const std::string& key) const {
-  return kPrefix + Fingerprint(stamp + '\0' + key);
-}
-
 void CachingStore::Remember(const std::string& key, const std::optional<Credential>& value) {
   SecretString payload(Encode(value));
-  cache_->Write(EntryName(stamp_(), key), payload.str(), ttl_);
+  cache_->Write(CacheKind::kStoreAnswer, EntryKey(stamp_(), key), payload.str(), Now() + ttl_);
 }
 
 std::optional<Credential> CachingStore::Get(const std::string& key) {
@@ -79,7 +73,7 @@ std::optional<Credential> CachingStore::Get(const std::string& key) {
   }
   peeked_.reset();
   std::string before = stamp_();
-  if (std::optional<SecretString> payload = cache_->Read(EntryName(before, key))) {
+  if (std::optional<SecretString> payload = cache_->Read(CacheKind::kStoreAnswer, EntryKey(before, key))) {
     if (auto cached = Decode(payload->str())) {
       SSM_DEBUG("store: " + key + ": answered from the cache");
       return *cached;
@@ -90,32 +84,34 @@ std::optional<Credential> CachingStore::Get(const std::string& key) {
   std::string after = stamp_();
   if (after == before) {
     SecretString payload(Encode(value));
-    cache_->Write(EntryName(after, key), payload.str(), ttl_);
+    cache_->Write(CacheKind::kStoreAnswer, EntryKey(after, key), payload.str(), Now() + ttl_);
   }
   return value;
 }
 
 bool CachingStore::AnswersQuickly(const std::string& key) {
-  std::string name = EntryName(stamp_(), key);
-  std::optional<SecretString> payload = cache_->Read(name);
+  std::optional<SecretString> payload = cache_->Read(CacheKind::kStoreAnswer, EntryKey(stamp_(), key));
   if (!payload || !Decode(payload->str()).has_value()) return false;
   peeked_.emplace(Peeked{key, std::move(*payload)});  // the Get that follows answers with it
   return true;
 }
 
-void CachingStore::Forget(const std::string&) {
+void CachingStore::Forget(const std::string& stamp) {
+  // What was cached under the stamp this write is made under may be stale
+  // (another spelling of the server, the list); the write usually moves the
+  // stamp anyway. Other stores' entries stay.
   peeked_.reset();
-  cache_->Clear();
+  cache_->RemovePrefix(CacheKind::kStoreAnswer, EntryKey(stamp, ""));
 }
 
 void CachingStore::Put(const std::string& key, const Credential& credential) {
-  Forget(key);
+  Forget(stamp_());
   Real().Put(key, credential);
   Remember(key, credential);
 }
 
 bool CachingStore::Erase(const std::string& key) {
-  Forget(key);
+  Forget(stamp_());
   bool erased = Real().Erase(key);
   Remember(key, std::nullopt);
   return erased;
@@ -126,7 +122,7 @@ std::map<std::string, std::string> CachingStore::List() {
   // the list is cached too, under the same stamp. It holds no secret.
   const std::string kListKey("\0list", 5);
   std::string before = stamp_();
-  if (std::optional<SecretString> payload = cache_->Read(EntryName(before, kListKey))) {
+  if (std::optional<SecretString> payload = cache_->Read(CacheKind::kStoreAnswer, EntryKey(before, kListKey))) {
     nlohmann::json doc = ParseJsonOrDiscarded(payload->str());
     if (doc.is_object()) {
       std::map<std::string, std::string> out;
@@ -135,7 +131,7 @@ std::map<std::string, std::string> CachingStore::List() {
     }
   }
   std::map<std::string, std::string> items = Real().List();
-  if (stamp_() == before) cache_->Write(EntryName(before, kListKey), nlohmann::json(items).dump(), ttl_);
+  if (stamp_() == before) cache_->Write(CacheKind::kStoreAnswer, EntryKey(before, kListKey), nlohmann::json(items).dump(), Now() + ttl_);
   return items;
 }
 

@@ -8,7 +8,11 @@
 // change made by any process makes every older entry unreachable. Writes made
 // through this class also replace their entry. What no stamp sees (a write by
 // another program to a Secret Service whose files are elsewhere) shows after
-// the entry's lifetime at the latest. List() always asks the real store.
+// the entry's lifetime at the latest. List() is cached the same way (it holds
+// no secret). A write through this class drops only the entries of the stamp
+// it was made under (they may be stale); entries of other stores stay.
+// Entries live in a Cache (common/cache.h), kind kStoreAnswer, keyed by
+// stamp, NUL, server key: an entry never answers another server or store.
 #pragma once
 
 #include <functional>
@@ -17,38 +21,10 @@
 #include <optional>
 #include <string>
 
+#include "common/cache.h"
 #include "store/secret_store.h"
 
 namespace ssm {
-
-// Where cached values live: the kernel keyring, or memory in tests.
-class ValueCache {
- public:
-  virtual ~ValueCache();
-  virtual std::optional<SecretString> Read(const std::string& name) = 0;
-  virtual void Write(const std::string& name, const std::string& value, long ttl_seconds) = 0;
-  virtual void Remove(const std::string& name) = 0;
-  // Drops every cached store answer (after a write: older stamps are dead,
-  // and the kernel's per-user key quota is small).
-  virtual void Clear() = 0;
-};
-
-class KernelValueCache : public ValueCache {
- public:
-  std::optional<SecretString> Read(const std::string& name) override;
-  void Write(const std::string& name, const std::string& value, long ttl_seconds) override;
-  void Remove(const std::string& name) override;
-  void Clear() override;
-};
-
-class MemoryValueCache : public ValueCache {
- public:
-  std::optional<SecretString> Read(const std::string& name) override;
-  void Write(const std::string& name, const std::string& value, long ttl_seconds) override;
-  void Remove(const std::string& name) override;
-  void Clear() override { values.clear(); }
-  std::map<std::string, std::string> values;
-};
 
 class CachingStore : public SecretStore {
  public:
@@ -56,7 +32,7 @@ class CachingStore : public SecretStore {
   // The store's identity and state; must change whenever its content does.
   using Stamp = std::function<std::string()>;
 
-  CachingStore(Opener open, Stamp stamp, long ttl_seconds, ValueCache* cache);
+  CachingStore(Opener open, Stamp stamp, long ttl_seconds, std::shared_ptr<Cache> cache);
 
   std::string Name() const override;
   std::optional<Credential> Get(const std::string& key) override;
@@ -70,9 +46,8 @@ class CachingStore : public SecretStore {
 
  private:
   SecretStore& Real() const;
-  std::string EntryName(const std::string& stamp, const std::string& key) const;
   void Remember(const std::string& key, const std::optional<Credential>& value);
-  void Forget(const std::string& key);
+  void Forget(const std::string& stamp);
 
   struct Peeked {
     std::string key;
@@ -82,7 +57,7 @@ class CachingStore : public SecretStore {
   Opener open_;
   Stamp stamp_;
   long ttl_;
-  ValueCache* cache_;
+  std::shared_ptr<Cache> cache_;
   mutable std::unique_ptr<SecretStore> real_;
 };
 

@@ -313,4 +313,36 @@ RC=0
 OUT=$(printf ghcr.io | SSM_STORE=secretservice dbus-run-session --config-file="$WORK/bus.conf" -- "$BIN" get 2>"$WORK/bus.err") || RC=$?
 case "$RC/$OUT" in 1/"Secret Service: "*) pass "SSM_STORE=secretservice with no service: one clear line ($OUT)" ;; *) fail "SSM_STORE=secretservice with no service: one clear line" "$RC/$OUT" ;; esac
 
+# ---------------------------------------------------------------- the cache of store answers
+# In a private runtime folder: a user name with a newline comes back whole from the cache;
+# store/erase through the helper are seen by the next get; an unsafe XDG_RUNTIME_DIR is not
+# used; `cache clear` empties it.
+fresh_home cached
+export XDG_RUNTIME_DIR="$WORK/run" SSM_STORE=file
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+CACHE_DIR="$XDG_RUNTIME_DIR/docker-credential-ssm/cache"
+run store '{"ServerURL":"nl.example","Username":"line1\nline2","Secret":"nl-secret"}'
+run get nl.example
+run get nl.example
+check_eq "a cached answer keeps a newline in the user name" "0/line1
+line2/nl-secret" "$RC/$(printf '%s' "$OUT" | jq -r .Username)/$(printf '%s' "$OUT" | jq -r .Secret)"
+check_eq "... and it came from a cache entry (0600 in a 0700 folder)" "700 600" \
+	"$(stat -c %a "$CACHE_DIR") $(stat -c %a "$CACHE_DIR"/* | sort -u)"
+run store "$(store_json nl.example other nl-secret-2)"
+run get nl.example
+check_eq "after store, get answers the new login" "0/other/nl-secret-2" \
+	"$RC/$(printf '%s' "$OUT" | jq -r .Username)/$(printf '%s' "$OUT" | jq -r .Secret)"
+run erase nl.example
+run get nl.example
+check_eq "after erase, get answers not found" "1/credentials not found in native keychain" "$RC/$OUT"
+RC=0; OUT=$("$BIN" cache clear) || RC=$?
+case "$RC/$OUT" in "0/removed "[1-9]*" cached entr"*) pass "cache clear removes the entries ($OUT)" ;; *) fail "cache clear removes the entries" "$RC/$OUT" ;; esac
+check_eq "... the cache folder is empty" "" "$(ls -A "$CACHE_DIR")"
+chmod 1777 "$XDG_RUNTIME_DIR"
+run get nl.example
+check_eq "a world-writable XDG_RUNTIME_DIR holds no cache" "" "$(ls -A "$CACHE_DIR")"
+RC=0; OUT=$(SSM_CACHE=maybe "$BIN" get <<<nl.example 2>&1) || RC=$?
+check_eq "a bad SSM_CACHE is one clear line" "1/SSM_CACHE must be off or on" "$RC/$OUT"
+unset XDG_RUNTIME_DIR SSM_STORE
+
 tap_summary

@@ -24,14 +24,14 @@
 # Checks: the namespaces; the registry; for ECR, GCR and Artifact Registry, with credHelpers in
 # the auth file (skopeo --authfile, podman REGISTRY_AUTH_FILE): skopeo inspect and podman pull
 # succeed, the helper was asked `get HOST`, the stand-in verified exactly one token request per
-# registry (a second podman pull reuses the kernel-keyring-cached token: no new request), the
+# registry (a second podman pull reuses the cached token: no new request), the
 # clients only ever called `get`; the helper's own `get` returns AWS / oauth2accesstoken and the
 # token (from the cache; minted again with SSM_TOKEN_CACHE=off); no token in any file; then,
 # with SSM_TOKEN_CACHE=off, the stand-in's AWS secret changed and the service account's public
 # key replaced: skopeo inspect and podman pull fail showing the helper's one-line error
 # ("ecr: ... HTTP 403 ...", "gcr: ... HTTP 400 ...") and the registry sees no request at all
 # (no silent anonymous pull). At the end every server is stopped by PID, no process is left in
-# the network namespace, and the tokens this run cached are removed from root's user keyring.
+# the network namespace, and the tokens this run cached are removed from its runtime folder.
 # The servers run under `setpriv --pdeathsig TERM`, so even a kill -9 of this script stops them.
 # The helper is run from a snapshot (binary + modules copied into the temp dir once stable), so
 # a rebuild in parallel cannot swap it mid-run.
@@ -98,54 +98,32 @@ done
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/ssm-e2e-cloud.XXXXXX")
 chmod 700 "$W"
-# Unique per run: the token cache lives in root's user keyring, shared by every process of
-# root, so the run's tokens are found (and removed at the end) by these values.
+# Unique per run, so the run's cached tokens are found (and removed at the end) by these values.
 RUN_ID=$(openssl rand -hex 8)
 ECR_PW="ecr-e2e-$RUN_ID-$(openssl rand -hex 8)"
 AWS_AKID="AKIDE2E$(printf '%s' "$RUN_ID" | tr a-f A-F)"
 AWS_SECRET="e2e-aws-secret-$(openssl rand -hex 12)"
 GCP_TOKEN=
 
-# keyring_tokens MODE: counts (MODE=count) or invalidates (MODE=remove) the helper's cached
-# tokens in root's user keyring whose payload holds one of this run's tokens; prints the number.
-keyring_tokens() {
+# cached_tokens MODE: counts (MODE=count) or removes (MODE=remove) the helper's cached tokens
+# (files t* in its cache folder under XDG_RUNTIME_DIR) that hold one of this run's tokens;
+# prints the number.
+cached_tokens() {
+	local n=0 f
 	[ -n "$ECR_PW" ] || { echo 0; return 0; }
-	/usr/bin/python3 - "$1" "$ECR_PW" ${GCP_TOKEN:+"$GCP_TOKEN"} <<'EOF'
-import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-SYS_keyctl = {"x86_64": 250, "aarch64": 219}.get(os.uname().machine)
-KEYCTL_READ, KEYCTL_INVALIDATE = 11, 21
-if SYS_keyctl is None:
-    sys.exit("keyring_tokens: keyctl syscall number unknown on " + os.uname().machine)
-L = ctypes.c_long
-mode, needles = sys.argv[1], [s.encode() for s in sys.argv[2:]]
-n = 0
-try:
-    lines = open("/proc/keys").read().splitlines()
-except OSError:
-    lines = []
-for line in lines:
-    f = line.split(None, 8)
-    if len(f) < 9 or f[7] != "user" or not f[8].startswith("docker-credential-ssm:token:"):
-        continue
-    kid = int(f[0], 16)
-    buf = ctypes.create_string_buffer(16384)
-    got = libc.syscall(L(SYS_keyctl), L(KEYCTL_READ), L(kid), buf, L(len(buf)))
-    if got < 0 or not any(x in buf.raw[:got] for x in needles):
-        continue
-    if mode == "remove":
-        if libc.syscall(L(SYS_keyctl), L(KEYCTL_INVALIDATE), L(kid), L(0), L(0)) == 0:
-            n += 1
-    else:
-        n += 1
-print(n)
-EOF
+	for f in "$W/run/docker-credential-ssm/cache"/t*; do
+		[ -f "$f" ] || continue
+		grep -qF -e "$ECR_PW" ${GCP_TOKEN:+-e "$GCP_TOKEN"} "$f" || continue
+		if [ "$1" = remove ]; then rm -f "$f"; fi
+		n=$((n + 1))
+	done
+	echo "$n"
 }
 
 cleanup() {
 	standin_stop
 	registry_stop
-	keyring_tokens remove >/dev/null 2>&1 || true
+	cached_tokens remove >/dev/null 2>&1 || true
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -355,8 +333,7 @@ CALLS_LOG="$W/calls.log"
 export PATH="$W/bin:$PATH"
 
 # The helper's configuration: environment only, passed on by the clients. SSM_CACHE_TTL=0: no
-# cache of store answers (it would leave "not found" entries for this run's temp store in root's
-# keyring); the token cache stays on.
+# cache of store answers; the token cache stays on.
 export SSM_STORE=file SSM_CACHE_TTL=0 \
 	SSM_REGISTRY_ECR_ACCESSKEY="$AWS_AKID" SSM_REGISTRY_ECR_SECRETACCESSKEY="$AWS_SECRET" \
 	SSM_REGISTRY_ECR_ENDPOINT="$STANDIN_URL" SSM_REGISTRY_ECR_CACERT__FILE="$STANDIN_CA" \
@@ -459,8 +436,8 @@ before=$(stat_of ecr accepted)
 helper_get "$ECR_HOST" SSM_LOG=debug
 check_eq "helper get $ECR_HOST: Username AWS and the ECR token" "0/$ECR_HOST AWS $ECR_PW" "$HRC/$(fields)"
 case $HERR in
-*"kernel keyring cache"*) pass "... from the kernel keyring cache (debug log), no new token request ($(stat_of ecr accepted))" ;;
-*) fail "... from the kernel keyring cache (debug log)" "$HERR" ;;
+*"runtime folder cache"*) pass "... from the runtime folder cache (debug log), no new token request ($(stat_of ecr accepted))" ;;
+*) fail "... from the runtime folder cache (debug log)" "$HERR" ;;
 esac
 helper_get "$ECR_HOST" SSM_TOKEN_CACHE=off
 check_eq "helper get $ECR_HOST with SSM_TOKEN_CACHE=off: minted again" "0/$ECR_HOST AWS $ECR_PW/$((before + 1))" \
@@ -472,13 +449,13 @@ helper_get quay.io
 check_eq "helper get of an unconfigured host: not found" "1/$NOT_FOUND" "$HRC/$HOUT"
 
 # No login was ever done: the auth file is unchanged, and no token is in any file the clients
-# or the helper wrote (tokens live only in the kernel keyring).
+# or the helper wrote but its cache (0600 files in the private runtime folder).
 check_eq "the auth file is unchanged (credHelpers only, no auths)" "$AUTHFILE_BEFORE" "$(cat "$AUTHFILE")"
 hits=$(grep -rlF -e "$ECR_PW" -e "$GCP_TOKEN" -e "$(printf 'AWS:%s' "$ECR_PW" | base64 -w0)" \
 	"$HOME" "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$TMPDIR" "$AUTHFILE" \
-	"$W/containers" "$CALLS_LOG" 2>/dev/null || true)
+	"$W/containers" "$CALLS_LOG" 2>/dev/null | grep -v "^$XDG_RUNTIME_DIR/docker-credential-ssm/cache/" || true)
 check_eq "no token in any client or helper file (nor in the recorded helper output)" "" "$hits"
-check_eq "the three tokens (ECR, gcr.io, Artifact Registry) are cached in root's user keyring" 3 "$(keyring_tokens count)"
+check_eq "the three tokens (ECR, gcr.io, Artifact Registry) are cached in the runtime folder" 3 "$(cached_tokens count)"
 
 # ---------------------------------------------------------------------------------------------
 # Keys the services no longer accept: the clients fail with the helper's error
@@ -556,7 +533,7 @@ registry_stop
 # Processes still in this network namespace, other than this shell and the checking process.
 left=$(netns_leftovers "$$")
 check_eq "registry and stand-in stopped by PID; no process left in the network namespace" "" "$left"
-removed=$(keyring_tokens remove)
-check_eq "this run's cached tokens removed from root's user keyring ($removed removed)" 0 "$(keyring_tokens count)"
+removed=$(cached_tokens remove)
+check_eq "this run's cached tokens removed from the runtime folder ($removed removed)" 0 "$(cached_tokens count)"
 
 tap_summary

@@ -68,6 +68,21 @@ check_eq "... and left as it was" '{"detachKeys": "ctrl-e,e"}' "$(cat "$HOME/.do
 RC=0; out=$("$BIN" doctor 2>&1) || RC=$?
 case "$RC/$out" in 0/*"all is well"*) pass "doctor on a healthy setup: all is well" ;; *) fail "doctor on a healthy setup" "$RC/$out" ;; esac
 case $out in *"[ok]      custom/lab (registry.lab:5000): variables complete"*) pass "doctor lists the configured registry" ;; *) fail "doctor lists the configured registry" "$out" ;; esac
+# Where the cache lives, or why there is none.
+mkdir -m 700 "$WORK/run"
+out=$(SSM_CACHE=on XDG_RUNTIME_DIR="$WORK/run" "$BIN" doctor 2>&1)
+case $out in *"[ok]      cache: $WORK/run/docker-credential-ssm/cache (store answers and tokens"*) pass "doctor says where the cache is" ;; *) fail "doctor says where the cache is" "$out" ;; esac
+mkdir -m 1777 "$WORK/shared"
+out=$(SSM_CACHE=on XDG_RUNTIME_DIR="$WORK/shared" "$BIN" doctor 2>&1)
+case $out in *"[ok]      cache: "*"; not in XDG_RUNTIME_DIR: XDG_RUNTIME_DIR: $WORK/shared is open to other users (mode 777)"*) pass "doctor says why a shared XDG_RUNTIME_DIR is not used" ;; *) fail "doctor says why a shared XDG_RUNTIME_DIR is not used" "$out" ;; esac
+# No safe place at all: an unsafe XDG_RUNTIME_DIR, no /run/user/<uid>, and our folder in /dev/shm
+# made by another user first (in a private mount namespace, with a tmpfs over /run and /dev/shm).
+# shellcheck disable=SC2016
+out=$(SSM_CACHE=on XDG_RUNTIME_DIR="$WORK/shared" unshare --mount sh -c '
+	mount -t tmpfs tmpfs /run && mount -t tmpfs -o mode=1777 tmpfs /dev/shm &&
+	mkdir -m 700 "/dev/shm/docker-credential-ssm-$(id -u)" && chown 65534 "/dev/shm/docker-credential-ssm-$(id -u)" &&
+	"$1" doctor' sh "$BIN" 2>&1)
+case $out in *"[note]    cache: none, no private runtime folder ("*"belongs to another user (uid 65534)): every get asks the store"*) pass "doctor says there is no cache, and why" ;; *) fail "doctor says there is no cache, and why" "$out" ;; esac
 RC=0; out=$(SSM_STORE=secretservice "$BIN" doctor 2>&1) || RC=$?
 case "$RC/$out" in 1/*"[problem] secret store: Secret Service: no D-Bus session bus"*"fix: start a Secret Service"*) pass "doctor without a Secret Service says what to do" ;; *) fail "doctor without a Secret Service" "$RC/$out" ;; esac
 cp "$HOME/.config/docker-credential-ssm/config.json" "$WORK/config.good"

@@ -15,8 +15,9 @@ source "$here/../support/cloud_standin.sh"
 
 WORK=$(mktemp -d)
 trap 'standin_stop; rm -rf "$WORK"' EXIT
-export HOME="$WORK/home"
+export HOME="$WORK/home" XDG_RUNTIME_DIR="$WORK/run"
 mkdir -p "$HOME"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 unset DBUS_SESSION_BUS_ADDRESS XDG_DATA_HOME XDG_CONFIG_HOME SSM_STORE SSM_LOG SSM_TOKEN_CACHE
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE AWS_SHARED_CREDENTIALS_FILE
 for v in $(env | sed -n 's/^\(SSM_REGISTRY_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
@@ -54,6 +55,9 @@ one_line_error() { # DESCRIPTION PATTERN
 }
 
 # ---------------------------------------------------------------- ECR private
+# The kernel keys of ours before (an older version's may linger): none may be added.
+our_keys() { awk '$8 == "user" && $9 ~ /^docker-credential-ssm/ {print $1}' /proc/keys | sort; }
+KEYS_BEFORE=$(our_keys)
 # shellcheck disable=SC2046
 get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug
 check_eq "ECR get: AWS and the token the signed request earned" "AWS/$TOKEN_PW/$ECR_HOST" \
@@ -62,14 +66,52 @@ check_eq "the stand-in verified one signed request" 1 "$(accepted ecr)"
 # shellcheck disable=SC2046
 get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug
 check_eq "a second get is served from the cache" "$TOKEN_PW/1" "$(json_field Secret)/$(accepted ecr)"
-case $ERR in *"token from the kernel keyring cache"*) pass "debug log says cache hit" ;; *) fail "debug log says cache hit" "$ERR" ;; esac
+case $ERR in *"token from the runtime folder cache"*) pass "debug log says cache hit" ;; *) fail "debug log says cache hit" "$ERR" ;; esac
+# The cache is one 0600 file per entry in the private runtime folder, nothing in the kernel
+# keyring (which a process of the same uid in a container could read and rewrite).
+check_eq "no key of ours added to the kernel keyrings (/proc/keys)" "" "$(comm -13 <(echo "$KEYS_BEFORE") <(our_keys))"
+check_eq "the cache folder is 0700, its entries 0600" "700 600" \
+	"$(stat -c %a "$XDG_RUNTIME_DIR/docker-credential-ssm/cache") $(stat -c %a "$XDG_RUNTIME_DIR"/docker-credential-ssm/cache/* | sort -u)"
+# A process of the same uid in a fresh mount namespace (as in a container) where the runtime
+# folder is not the user's: it finds no cached token (it mints its own), and no file holds it.
+# shellcheck disable=SC2046,SC2016
+OUT=$(printf '%s' "$ECR_HOST" | env $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_LOG=debug \
+	unshare --mount sh -c 'mount -t tmpfs -o mode=700 tmpfs "$XDG_RUNTIME_DIR" &&
+		! grep -rqF "$1" "$XDG_RUNTIME_DIR" && "$2" get' sh "$TOKEN_PW" "$BIN" 2>"$WORK/err")
+ERR=$(cat "$WORK/err")
+case $ERR in
+*"token from the runtime folder cache"*) fail "a fresh mount namespace does not see the cached token" "$ERR" ;;
+*) check_eq "a fresh mount namespace does not see the cached token: it mints (request 2)" "$TOKEN_PW/2" \
+	"$(json_field Secret)/$(accepted ecr)" ;;
+esac
+# shellcheck disable=SC2046
+get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1)
+check_eq "... and the user's own cache still answers (no request)" "$TOKEN_PW/2" "$(json_field Secret)/$(accepted ecr)"
+# A cached entry rewritten by hand (another token put in its file) is not served.
+for f in "$XDG_RUNTIME_DIR"/docker-credential-ssm/cache/t*; do
+	sed -i "s/$TOKEN_PW/$(printf '%s' "$TOKEN_PW" | tr '[:lower:]' '[:upper:]')/" "$f"
+done
+# shellcheck disable=SC2046
+get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1)
+check_eq "a rewritten cache entry is ignored: minted again (request 3)" "$TOKEN_PW/3" "$(json_field Secret)/$(accepted ecr)"
+# A shared XDG_RUNTIME_DIR (sticky, world-writable) where another user made our folder first:
+# neither the cache nor the mint lock goes there, and minting still works (in a private mount
+# namespace with its own /dev/shm, where the cache then goes, so that nothing is left behind).
+mkdir -m 1777 "$WORK/shared"
+mkdir -m 700 "$WORK/shared/docker-credential-ssm"
+chown 65534:65534 "$WORK/shared/docker-credential-ssm"
+# shellcheck disable=SC2046,SC2016
+get "$ECR_HOST" $(ecr_env AKIDSTANDIN4 planted-secret-4) XDG_RUNTIME_DIR="$WORK/shared" \
+	unshare --mount sh -c 'mount -t tmpfs -o mode=1777 tmpfs /dev/shm && exec "$0" "$@"'
+check_eq "a foreign folder in a shared XDG_RUNTIME_DIR does not stop a mint" "0/$TOKEN_PW" "$RC/$(json_field Secret)"
+check_eq "... and nothing was written there" "" "$(ls -A "$WORK/shared/docker-credential-ssm")"
 # shellcheck disable=SC2046
 get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_TOKEN_CACHE=off
-check_eq "SSM_TOKEN_CACHE=off mints again" "$TOKEN_PW/2" "$(json_field Secret)/$(accepted ecr)"
+check_eq "SSM_TOKEN_CACHE=off mints again" "$TOKEN_PW/5" "$(json_field Secret)/$(accepted ecr)"
 # libcurl and OpenSSL would log the TLS session secrets to SSLKEYLOGFILE.
 # shellcheck disable=SC2046
 get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_TOKEN_CACHE=off SSLKEYLOGFILE="$WORK/keylog"
-check_eq "SSLKEYLOGFILE is ignored: the token is minted and no key log written" "0/$TOKEN_PW/3/absent" \
+check_eq "SSLKEYLOGFILE is ignored: the token is minted and no key log written" "0/$TOKEN_PW/6/absent" \
 	"$RC/$(json_field Secret)/$(accepted ecr)/$([ -e "$WORK/keylog" ] && echo present || echo absent)"
 for bad in nan 0.0001 inf; do
 	# shellcheck disable=SC2046
@@ -79,7 +121,7 @@ for bad in nan 0.0001 inf; do
 	get "$ECR_HOST" $(ecr_env AKIDSTANDIN1 planted-secret-1) SSM_TOKEN_CACHE=off SSM_HTTP_CONNECT_TIMEOUT=$bad
 	one_line_error "SSM_HTTP_CONNECT_TIMEOUT=$bad is refused" "SSM_HTTP_CONNECT_TIMEOUT must be a number of seconds from 0.1 to 600"
 done
-check_eq "... and nothing was minted for them" 3 "$(accepted ecr)"
+check_eq "... and nothing was minted for them" 6 "$(accepted ecr)"
 
 # 20 parallel cold gets mint once.
 before=$(accepted ecr)

@@ -502,3 +502,28 @@ TEST_CASE("NeedsNetwork: true exactly when Credentials would mint", "[tokens]") 
   hub.provider = "hub";
   CHECK_FALSE(ssm::FindProvider("hub")->NeedsNetwork(hub, ssm::NormalizeServer("docker.io"), f.context));
 }
+
+TEST_CASE("the user's token cache keeps a token whole, a newline in the user name included", "[tokens]") {
+  auto shared = std::make_shared<ssm::MemoryCache>();
+  std::unique_ptr<ssm::TokenCache> cache = ssm::OpenTokenCache(shared);
+  ssm::CachedToken t;
+  t.username = "AWS\nevil";
+  t.secret = ssm::SecretString("tok\nen");
+  t.issued_at = 100;
+  t.expires_at = 200;
+  cache->Put("ecr|a.example|fp", t, 100);
+  std::optional<ssm::CachedToken> got = cache->Get("ecr|a.example|fp");
+  REQUIRE(got);
+  CHECK(got->username == "AWS\nevil");
+  CHECK(got->secret.str() == "tok\nen");
+  CHECK(got->issued_at == 100);
+  CHECK(got->expires_at == 200);
+  CHECK_FALSE(cache->Get("ecr|b.example|fp"));
+}
+
+TEST_CASE("a token's cache key names its kind and server in clear", "[tokens]") {
+  ssm::MintRequest r;
+  r.kind = "ecr";
+  std::string key = ssm::TokenCacheKey(r, "1.dkr.ecr.us-east-1.amazonaws.com");
+  CHECK(key.rfind("ecr|1.dkr.ecr.us-east-1.amazonaws.com|", 0) == 0);
+}

@@ -7,7 +7,7 @@
 namespace {
 
 struct Fixture {
-  ssm::MemoryValueCache cache;
+  std::shared_ptr<ssm::MemoryCache> cache = std::make_shared<ssm::MemoryCache>();
   ssm::MemoryStore* real = nullptr;  // owned by the CachingStore once opened
   int opens = 0;
   std::string stamp = "s1";
@@ -30,7 +30,7 @@ struct Fixture {
           };
           return std::unique_ptr<ssm::SecretStore>(new Borrowed(backing.get()));
         },
-        [this] { return stamp; }, 60, &cache);
+        [this] { return stamp; }, 60, cache);
   }
 };
 
@@ -93,9 +93,9 @@ TEST_CASE("nothing is cached when the stamp moves during the read", "[caching_st
   int calls = 0;
   auto racing = std::make_unique<ssm::CachingStore>(
       [&f] { return std::unique_ptr<ssm::SecretStore>(std::make_unique<ssm::MemoryStore>()); },
-      [&calls] { return "stamp" + std::to_string(calls++); }, 60, &f.cache);
+      [&calls] { return "stamp" + std::to_string(calls++); }, 60, f.cache);
   racing->Get("ghcr.io");
-  CHECK(f.cache.values.empty());
+  CHECK(f.cache->size() == 0);
 }
 
 TEST_CASE("AnswersQuickly: only for a cached answer, without opening the store; Connect opens it", "[caching_store]") {
@@ -136,4 +136,36 @@ TEST_CASE("get after AnswersQuickly reads the cache once; a write in between is 
   CHECK(again->Get("ghcr.io")->secret.str() == "new");
   REQUIRE(again->AnswersQuickly("ghcr.io"));
   CHECK_FALSE(again->Get("quay.io"));  // another key: not answered with the peeked entry
+}
+
+TEST_CASE("a user name with a newline comes back from the cache as stored", "[caching_store]") {
+  Fixture f;
+  f.backing->Put("ghcr.io", Cred("line1\nline2", "p\nq"));
+  f.Make()->Get("ghcr.io");
+  auto again = f.Make();
+  std::optional<ssm::Credential> got = again->Get("ghcr.io");
+  CHECK_FALSE(again->opened());
+  REQUIRE(got);
+  CHECK(got->username == "line1\nline2");
+  CHECK(got->secret.str() == "p\nq");
+}
+
+TEST_CASE("a write drops only the entries of its own stamp; the next get sees it", "[caching_store]") {
+  Fixture f;
+  f.backing->Put("ghcr.io", Cred("u", "old"));
+  f.stamp = "other-store";
+  f.Make()->Get("quay.io");  // another store's answer
+  f.stamp = "s1";
+  f.Make()->Get("ghcr.io");
+  size_t before = f.cache->size();
+  auto writer = f.Make();
+  writer->Put("ghcr.io", Cred("u", "new"));
+  CHECK(f.Make()->Get("ghcr.io")->secret.str() == "new");
+  f.stamp = "other-store";
+  auto reader = f.Make();
+  CHECK(reader->AnswersQuickly("quay.io"));  // kept: not stale
+  CHECK(f.cache->size() == before);
+  f.stamp = "s1";
+  writer->Erase("ghcr.io");
+  CHECK_FALSE(f.Make()->Get("ghcr.io"));
 }
