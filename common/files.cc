@@ -52,6 +52,22 @@ void CheckPrivate(const struct stat& st, const std::string& path, bool is_dir) {
   }
 }
 
+// For files others must not change (ReadTrustedFile): root's are fine too.
+void CheckTrusted(const struct stat& st, const std::string& path, bool is_dir) {
+  if (st.st_uid != geteuid() && st.st_uid != 0) {
+    throw Error::Denied("refusing to use " + path + ": it belongs to another user (uid " +
+                        std::to_string(st.st_uid) + "), who could change it (run: chown " +
+                        std::to_string(geteuid()) + " " + path + ")");
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    throw Error::Denied("refusing to use " + path + ": its mode " + Octal(st.st_mode) +
+                        " lets other users change " + (is_dir ? "what is in it" : "it") + " (run: chmod go-w " + path +
+                        ")");
+  }
+}
+
+enum class Trust { kAny, kTrusted, kPrivate };
+
 void WriteAll(int fd, const char* data, size_t size, const std::string& path) {
   while (size > 0) {
     ssize_t n = write(fd, data, size);
@@ -65,7 +81,7 @@ void WriteAll(int fd, const char* data, size_t size, const std::string& path) {
 }
 
 template <typename S>
-std::optional<S> ReadBounded(const std::string& path, size_t max_bytes, bool private_file) {
+std::optional<S> ReadBounded(const std::string& path, size_t max_bytes, Trust trust) {
   Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) {
     if (errno == ENOENT) return std::nullopt;
@@ -75,7 +91,15 @@ std::optional<S> ReadBounded(const std::string& path, size_t max_bytes, bool pri
   struct stat st;
   if (fstat(fd.get(), &st) != 0) throw Error::Failure("cannot stat " + path + ": " + ErrnoText(errno));
   if (!S_ISREG(st.st_mode)) throw Error::BadInput(path + " is not a regular file");
-  if (private_file) CheckPrivate(st, path, false);
+  if (trust == Trust::kPrivate) CheckPrivate(st, path, false);
+  if (trust == Trust::kTrusted) {
+    CheckTrusted(st, path, false);
+    // The folder too: whoever can write to it can replace the file.
+    std::string dir = DirName(path);
+    struct stat dst;
+    if (stat(dir.c_str(), &dst) != 0) throw Error::Failure("cannot stat " + dir + ": " + ErrnoText(errno));
+    CheckTrusted(dst, dir, true);
+  }
   if (static_cast<unsigned long long>(st.st_size) > max_bytes) {
     throw Error::BadInput(path + " is larger than " + std::to_string(max_bytes) + " bytes");
   }
@@ -146,11 +170,15 @@ void EnsurePrivateDir(const std::string& dir) {
 }
 
 std::optional<SecretString> ReadPrivateFile(const std::string& path, size_t max_bytes) {
-  return ReadBounded<SecretString>(path, max_bytes, true);
+  return ReadBounded<SecretString>(path, max_bytes, Trust::kPrivate);
 }
 
 std::optional<std::string> ReadTextFile(const std::string& path, size_t max_bytes) {
-  return ReadBounded<std::string>(path, max_bytes, false);
+  return ReadBounded<std::string>(path, max_bytes, Trust::kAny);
+}
+
+std::optional<std::string> ReadTrustedFile(const std::string& path, size_t max_bytes) {
+  return ReadBounded<std::string>(path, max_bytes, Trust::kTrusted);
 }
 
 void WriteFileAtomic(const std::string& path, const std::string& data) {

@@ -194,7 +194,9 @@ int RunDoctor(const std::vector<std::string>& args, DoctorContext& ctx) {
     config = LoadConfigFrom(ctx.config_path);
     report.Ok("config file " + ctx.config_path + (config.exists ? ": valid" : ": none (defaults)"));
   } catch (const Error& e) {
-    report.Problem(e.what(), "fix the JSON in that file (see man docker-credential-ssm.conf)");
+    report.Problem(e.what(), e.kind() == Error::Kind::kDenied
+                                 ? "make it yours and not writable by others, as the message says"
+                                 : "fix the JSON in that file (see man docker-credential-ssm.conf)");
   }
   try {
     std::string description = ctx.store_description();

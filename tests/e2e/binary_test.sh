@@ -258,6 +258,30 @@ case "$RC/$OUT" in "1/the config file $HOME/.config/docker-credential-ssm/config
 printf '{"store": "file"}' >"$HOME/.config/docker-credential-ssm/config.json"
 run store "$(store_json ghcr.io me x)"
 check_eq "config store=file is used" "0/yes" "$RC/$([ -e "$DATA" ] && echo yes || echo no)"
+# The config decides where secrets go (url, endpoint, authorityurl): one
+# another user could change is refused, with the fix.
+CONF="$HOME/.config/docker-credential-ssm/config.json"
+chmod 666 "$CONF"
+RC=0; OUT=$(printf ghcr.io | "$BIN" get 2>&1) || RC=$?
+check_eq "a world-writable config file is refused in one line" "1/refusing to use $CONF: its mode 0666 lets other users change it (run: chmod go-w $CONF)" "$RC/$OUT"
+chmod 644 "$CONF"
+chmod 777 "$(dirname "$CONF")"
+RC=0; OUT=$(printf ghcr.io | "$BIN" get 2>&1) || RC=$?
+check_eq "a config folder others can write to is refused" "1/refusing to use $(dirname "$CONF"): its mode 0777 lets other users change what is in it (run: chmod go-w $(dirname "$CONF"))" "$RC/$OUT"
+chmod 700 "$(dirname "$CONF")"
+if [ "$(id -u)" = 0 ]; then
+	chown 65534 "$CONF"
+	RC=0; OUT=$(printf ghcr.io | "$BIN" get 2>&1) || RC=$?
+	case "$RC/$OUT" in "1/refusing to use $CONF: it belongs to another user (uid 65534)"*) pass "a config file owned by another user is refused" ;; *) fail "a config file owned by another user is refused" "$RC/$OUT" ;; esac
+	check_eq "... in one line" 1 "$(lines "$OUT")"
+	RC=0; OUT=$("$BIN" registry list 2>&1) || RC=$?
+	case "$RC/$OUT" in "1/docker-credential-ssm: refusing to use $CONF"*) pass "registry list refuses it too" ;; *) fail "registry list refuses it too" "$RC/$OUT" ;; esac
+	chown 0 "$CONF"
+else
+	skip "a config file owned by another user is refused" "needs root (chown)"
+fi
+run get ghcr.io
+check_eq "a config file of this user, 0644, is used" '0/{"ServerURL":"ghcr.io","Username":"me","Secret":"x"}' "$RC/$OUT"
 
 # A session bus on which no Secret Service is running nor activatable.
 cat >"$WORK/bus.conf" <<XML
