@@ -109,6 +109,32 @@ void CheckRegistries(Report& report, DoctorContext& ctx, const Config& config) {
   }
 }
 
+// Plaintext credentials in a client's file (client: "docker" or "podman"),
+// and in the .bak beside it (written by older versions of configure).
+void CheckPlaintext(Report& report, const std::string& path, const std::string& client) {
+  for (bool backup : {false, true}) {
+    std::string file = backup ? path + ".bak" : path;
+    std::optional<std::string> text;
+    try {
+      text = ReadTextFile(file, 4u << 20);
+    } catch (const Error&) {
+      continue;  // reported above for the file itself; a backup we cannot read is not ours
+    }
+    if (!text) continue;
+    nlohmann::ordered_json doc = nlohmann::ordered_json::parse(*text, nullptr, false);
+    int count = doc.is_discarded() ? 0 : CountPlaintextCredentials(doc);
+    if (count == 0) continue;
+    std::string what = file + " holds " + std::to_string(count) + " plaintext credential(s) under \"auths\"";
+    if (backup) {
+      report.Problem(what + " (a backup)", "delete it (rm " + file + ") once you no longer need it");
+    } else {
+      report.Problem(what, client + " logout and " + client +
+                               " login again with the helper configured (docker-credential-ssm configure " + client +
+                               "), or remove them from \"auths\"");
+    }
+  }
+}
+
 void CheckClients(Report& report) {
   bool any = false;
   std::string docker = DockerConfigPath();
@@ -136,14 +162,6 @@ void CheckClients(Report& report) {
       } else {
         report.Note(docker + ": docker does not use this helper (docker-credential-ssm configure docker)");
       }
-      int plaintext = 0;
-      if (doc.contains("auths") && doc["auths"].is_object()) {
-        for (auto& [k, v] : doc["auths"].items()) plaintext += v.is_object() && v.contains("auth");
-      }
-      if (plaintext > 0) {
-        report.Problem(docker + " still holds " + std::to_string(plaintext) + " login(s) in plaintext (auths)",
-                       "docker logout and docker login again with the helper configured, or remove them from auths");
-      }
     }
   } else {
     report.Note(docker + " does not exist: docker does not use this helper (docker-credential-ssm configure docker)");
@@ -165,6 +183,8 @@ void CheckClients(Report& report) {
       report.Ok(path + ": podman, buildah and skopeo use this helper for " + std::to_string(helpers) + " registries");
     }
   }
+  CheckPlaintext(report, docker, "docker");
+  for (const std::string& path : PodmanAuthPaths()) CheckPlaintext(report, path, "podman");
   if (!any) {
     report.Problem("neither docker nor podman is configured to use this helper",
                    "docker-credential-ssm configure docker, or docker-credential-ssm configure podman");
