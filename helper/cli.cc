@@ -290,6 +290,7 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
       std::string how = std::getenv("SSM_STORE") != nullptr ? "SSM_STORE" : session.config().store.empty() ? "default" : "config file";
       return "the " + session.store().Name() + " store (" + StoreChoiceName(choice) + ", from " + how + ")";
     };
+    ctx.idle_logins = [&]() { return IdleStoreLogins(ChooseStore(session.config())); };
     ctx.config_path = ConfigPath();
     ctx.environment = environ;
     ctx.provider_context = [&]() { return SystemProviderContext(session.token_cache()); };

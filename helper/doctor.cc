@@ -223,6 +223,19 @@ int RunDoctor(const std::vector<std::string>& args, DoctorContext& ctx) {
     size_t logins = 0;
     for (const auto& [k, v] : ctx.store().List()) logins += !IsRegistrySecretsKey(k);
     report.Ok("secret store: " + description + "; it answers (" + std::to_string(logins) + " stored logins)");
+    std::vector<std::string> idle;
+    if (ctx.idle_logins) {
+      for (const auto& [k, v] : ctx.idle_logins()) {
+        if (!IsRegistrySecretsKey(k)) idle.push_back(k);
+      }
+    }
+    if (!idle.empty()) {
+      std::string names;
+      for (const std::string& k : idle) names += (names.empty() ? "" : ", ") + k;
+      report.Note(std::to_string(idle.size()) + (idle.size() == 1 ? " login is" : " logins are") +
+                  " in the file store, which auto mode no longer writes to: " + names +
+                  " (get still finds them and erase removes them; log in again to move one to the Secret Service)");
+    }
   } catch (const Error& e) {
     report.Problem(std::string("secret store: ") + e.what(),
                    e.kind() == Error::Kind::kUnavailable

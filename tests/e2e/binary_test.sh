@@ -299,7 +299,60 @@ RC=0
 OUT=$(store_json ghcr.io me planted-secret-b | dbus-run-session --config-file="$WORK/bus.conf" -- "$BIN" store 2>"$WORK/bus.err") || RC=$?
 check_eq "auto with a bus but no Secret Service: falls back to the file store" "0//yes" "$RC/$OUT/$([ -e "$DATA" ] && echo yes || echo no)"
 RC=0
+OUT=$(printf ghcr.io | dbus-run-session --config-file="$WORK/bus.conf" -- "$BIN" erase 2>"$WORK/bus.err") || RC=$?
+case "$RC/$OUT" in "1/erased from the file store, but the Secret Service, which may also hold this login, cannot be reached ("*"or set SSM_STORE=file to erase from the file store only") pass "auto erase with a bus but no Secret Service: erased from the file store, says the service may hold it too" ;; *) fail "auto erase with a bus but no Secret Service says the service may hold it" "$RC/$OUT" ;; esac
+check_eq "... in one line" 1 "$(lines "$OUT")"
+RC=0
+OUT=$(printf ghcr.io | SSM_STORE=file dbus-run-session --config-file="$WORK/bus.conf" -- "$BIN" get 2>"$WORK/bus.err") || RC=$?
+check_eq "... and the file store no longer holds it" "1/credentials not found in native keychain" "$RC/$OUT"
+RC=0
 OUT=$(printf ghcr.io | SSM_STORE=secretservice dbus-run-session --config-file="$WORK/bus.conf" -- "$BIN" get 2>"$WORK/bus.err") || RC=$?
 case "$RC/$OUT" in 1/"Secret Service: "*) pass "SSM_STORE=secretservice with no service: one clear line ($OUT)" ;; *) fail "SSM_STORE=secretservice with no service: one clear line" "$RC/$OUT" ;; esac
+
+# ---------------------------------------------------------------- auto mode sees both stores
+# A login saved where no session bus was (the file store) is found, listed and
+# erased by commands that run with a real Secret Service; an erase that cannot
+# reach a store that may hold the login fails in one line.
+fresh_home layered
+run store "$(store_json ghcr.io me planted-secret-layered)"
+check_eq "auto with no bus: the login goes to the file store" "0/yes" "$RC/$([ -e "$DATA" ] && echo yes || echo no)"
+cat >"$WORK/layered.sh" <<'SH'
+BIN=$1 OUTDIR=$2
+# $1: name; the rest: command. Records stdout, exit status and stderr.
+rec() { local name=$1; shift; RC=0; "$@" >"$OUTDIR/$name.out" 2>"$OUTDIR/$name.err" || RC=$?; echo "$RC" >"$OUTDIR/$name.rc"; }
+rec doctor "$BIN" doctor
+rec get1 sh -c 'printf ghcr.io | "$0" get' "$BIN"
+rec list1 sh -c '"$0" list </dev/null' "$BIN"
+rec store2 sh -c 'printf "{\"ServerURL\":\"quay.io\",\"Username\":\"q\",\"Secret\":\"planted-secret-q\"}" | "$0" store' "$BIN"
+rec erase1 sh -c 'printf ghcr.io | "$0" erase' "$BIN"
+rec get2 sh -c 'printf ghcr.io | "$0" get' "$BIN"
+rec filestore sh -c 'printf ghcr.io | SSM_STORE=file "$0" get' "$BIN"
+rec quayfile sh -c 'printf quay.io | SSM_STORE=file "$0" get' "$BIN"
+SH
+bash "$here/../support/with-keyring.sh" bash "$WORK/layered.sh" "$BIN" "$WORK" >"$WORK/layered.log" 2>&1
+r() { printf '%s/%s' "$(cat "$WORK/$1.rc" 2>/dev/null)" "$(cat "$WORK/$1.out" 2>/dev/null)"; }
+case $(r doctor) in *"[note]    1 login is in the file store, which auto mode no longer writes to: ghcr.io"*) pass "doctor names the login left in the file store" ;; *) fail "doctor names the login left in the file store" "$(r doctor) $(cat "$WORK/layered.log")" ;; esac
+check_eq "with a Secret Service running, get still finds the file store's login" '0/{"ServerURL":"ghcr.io","Username":"me","Secret":"planted-secret-layered"}' "$(r get1)"
+check_eq "... list shows it" '0/{"ghcr.io":"me"}' "$(r list1)"
+check_eq "a new login goes to the Secret Service, not the file store" "0//1/credentials not found in native keychain" "$(r store2)/$(r quayfile)"
+check_eq "erase (docker logout) succeeds" "0/" "$(r erase1)"
+check_eq "... and get no longer answers" "1/credentials not found in native keychain" "$(r get2)"
+check_eq "... because the file store no longer holds it" "1/credentials not found in native keychain" "$(r filestore)"
+
+run store "$(store_json lscr.io me planted-secret-damaged)"
+/usr/bin/python3 - "$DATA" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[30] ^= 1
+open(p, "wb").write(bytes(b))
+PY
+cat >"$WORK/layered2.sh" <<'SH'
+BIN=$1 OUTDIR=$2
+RC=0; printf lscr.io | "$BIN" erase >"$OUTDIR/erase3.out" 2>&1 || RC=$?; echo "$RC" >"$OUTDIR/erase3.rc"
+SH
+bash "$here/../support/with-keyring.sh" bash "$WORK/layered2.sh" "$BIN" "$WORK" >"$WORK/layered.log" 2>&1
+case $(r erase3) in "1/cannot erase from the file store, which may also hold this login: the file store $DATA failed its integrity check"*) pass "erase with an unreadable file store fails" ;; *) fail "erase with an unreadable file store fails" "$(r erase3) $(cat "$WORK/layered.log")" ;; esac
+check_eq "... in one line" 1 "$(wc -l <"$WORK/erase3.out")"
 
 tap_summary
