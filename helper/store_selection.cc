@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/module_abi.h"
 #include "common/paths.h"
 #include "store/caching_store.h"
 #include "store/layered_store.h"
@@ -113,7 +114,8 @@ std::string StoreStamp(StoreChoice choice) {
   if (choice != StoreChoice::kSecretService) {
     std::string dir = DataDir();
     const char* key = std::getenv("SSM_FILE_STORE_KEY");
-    stamp += "|file=" + dir + "|" + StatStamp(dir) + "|" + StatStamp(dir + "/credentials.enc") + "|" + StatStamp(dir + "/credentials.key") +
+    stamp += "|file=" + dir + "|" + StatStamp(dir) + "|" + StatStamp(dir + "/credentials.enc") + "|" + StatStamp(dir + "/credentials.key") + "|" +
+             StatStamp(dir + "/credentials.gen") +
              "|envkey=" + std::to_string(std::hash<std::string>()(key != nullptr ? key : ""));
   }
   return stamp;
@@ -133,6 +135,12 @@ long CacheTtl(StoreChoice choice) {
 }
 
 }  // namespace
+
+std::string RotateFileStoreKey() {
+  OpenFile();
+  nlohmann::json answer = CallModule("ssm-store-file.so", {{"op", "rotate_key"}});
+  return DataDir() + "/credentials.key (generation " + std::to_string(answer.value("generation", 0ull)) + ")";
+}
 
 std::map<std::string, std::string> IdleStoreLogins(StoreChoice choice) {
   if (choice != StoreChoice::kAuto || !SessionBusConfigured() || !FileStoreExists()) return {};

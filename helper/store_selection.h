@@ -25,6 +25,10 @@ const char* StoreChoiceName(StoreChoice choice);
 // by a stamp of both stores' files, so a change to either one shows at once.
 std::unique_ptr<SecretStore> OpenStore(StoreChoice choice);
 
+// `store-key rotate`: a new random key for the file store, its data
+// re-encrypted (store/file_store.h). Returns what changed, for the user.
+std::string RotateFileStoreKey();
+
 // The logins (key: user) of the store auto mode no longer writes to: the file
 // store's while a Secret Service answers. Empty otherwise. For doctor.
 std::map<std::string, std::string> IdleStoreLogins(StoreChoice choice);

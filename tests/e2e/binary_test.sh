@@ -244,6 +244,34 @@ case "$RC/$OUT" in 1/*"integrity check"*) pass "another SSM_FILE_STORE_KEY canno
 RC=0; OUT=$(printf ghcr.io | SSM_FILE_STORE_KEY=short "$BIN" get) || RC=$?
 check_eq "a malformed SSM_FILE_STORE_KEY is one clear line" "1/the file store key in SSM_FILE_STORE_KEY is not the base64 of 32 bytes" "$RC/$OUT"
 
+# ---------------------------------------------------------------- rollback and key rotation
+fresh_home rollback
+run store "$(store_json ghcr.io me planted-secret-rb)"
+cp -p "$DATA" "$WORK/old.enc"
+run store "$(store_json quay.io q planted-secret-q)"
+run erase ghcr.io
+cp -p "$DATA" "$WORK/current.enc"
+cp -p "$WORK/old.enc" "$DATA"
+run get ghcr.io
+case "$RC/$OUT" in "1/refusing $DATA: credentials.enc is older than its key (restored from a backup?)"*) pass "a restored old copy of credentials.enc is refused: the erased login does not come back" ;; *) fail "a restored old copy of credentials.enc is refused" "$RC/$OUT" ;; esac
+check_eq "... in one line" 1 "$(lines "$OUT")"
+run store "$(store_json lscr.io l x)"
+check_eq "... writes are refused too, the file left as it is" "1/$(sum "$WORK/old.enc")" "$RC/$(sum "$DATA")"
+cp -p "$WORK/current.enc" "$DATA"
+key_before=$(sum "$STORE_DIR/credentials.key")
+RC=0; OUT=$("$BIN" store-key rotate 2>&1) || RC=$?
+case "$RC/$OUT" in "0/the file store key was replaced and the data re-encrypted: $STORE_DIR/credentials.key (generation "*")") pass "store-key rotate ($OUT)" ;; *) fail "store-key rotate" "$RC/$OUT" ;; esac
+check_eq "... a new key file, 0600" "yes/600" "$([ "$key_before" != "$(sum "$STORE_DIR/credentials.key")" ] && echo yes || echo no)/$(stat -c %a "$STORE_DIR/credentials.key")"
+run get quay.io
+check_eq "... the data still reads" '0/{"ServerURL":"quay.io","Username":"q","Secret":"planted-secret-q"}' "$RC/$OUT"
+cp -p "$WORK/current.enc" "$DATA"
+run get quay.io
+case "$RC/$OUT" in "1/refusing $DATA: credentials.enc is older than its key"*) pass "... the copy taken before the rotation no longer opens" ;; *) fail "... the copy taken before the rotation no longer opens" "$RC/$OUT" ;; esac
+RC=0; OUT=$(SSM_FILE_STORE_KEY=$(head -c 32 /dev/urandom | base64) "$BIN" store-key rotate 2>&1) || RC=$?
+case "$RC/$OUT" in "1/docker-credential-ssm: the file store key comes from SSM_FILE_STORE_KEY"*) pass "store-key rotate with SSM_FILE_STORE_KEY says why not" ;; *) fail "store-key rotate with SSM_FILE_STORE_KEY says why not" "$RC/$OUT" ;; esac
+RC=0; OUT=$("$BIN" store-key spin 2>&1) || RC=$?
+check_eq "store-key with a wrong argument: usage, exit 2" "2/Usage: docker-credential-ssm store-key rotate" "$RC/$OUT"
+
 # ---------------------------------------------------------------- store selection
 fresh_home selection
 RC=0; OUT=$(printf ghcr.io | SSM_STORE=secretservice "$BIN" get 2>&1) || RC=$?
