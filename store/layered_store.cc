@@ -68,14 +68,11 @@ bool LayeredStore::Erase(const std::string& key) {
   if (!erased) {
     if (!file_exists_()) return false;  // nothing to erase, and no file store to create
     bool from_file = File().Erase(key);
-    {
-      // The Secret Service may hold this login too: it was saved there while
-      // it ran. Saying "done" would leave it behind.
-      throw Error::Unavailable(std::string(from_file ? "erased from the file store, but the" : "the") +
-                               " Secret Service, which may also hold this login, cannot be reached (" + *unavailable_ +
-                               "); start it and erase again, or set SSM_STORE=file to erase from the file store only");
-    }
-    return from_file;
+    // The Secret Service may hold this login too (saved while it ran):
+    // saying "done" would leave it behind.
+    throw Error::Unavailable(std::string(from_file ? "erased from the file store, but the" : "the") +
+                             " Secret Service, which may also hold this login, cannot be reached (" + *unavailable_ +
+                             "); start it and erase again, or set SSM_STORE=file to erase from the file store only");
   }
   if (!file_exists_()) return *erased;
   try {
