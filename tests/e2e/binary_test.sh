@@ -2,8 +2,11 @@
 # binary_test.sh /path/to/docker-credential-ssm
 # Drives the built binary over real pipes: the command line, bad input that must
 # change nothing, the encrypted file store under 50 concurrent writers and under
-# kill -9 mid-write, store selection with and without a D-Bus session, and
-# secret hygiene (no planted secret in stderr or any file in plaintext).
+# kill -9 mid-write, store selection with and without a D-Bus session, a
+# config file others could change, an old copy of the data file put back, key
+# rotation, auto mode reading and erasing in both stores (with a real
+# gnome-keyring, tests/support/with-keyring.sh), and secret hygiene (no
+# planted secret in stderr or any file in plaintext).
 set -uo pipefail
 BIN=$(readlink -f "${1:?usage: binary_test.sh /path/to/docker-credential-ssm}")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
