@@ -52,6 +52,20 @@ void CheckPrivate(const struct stat& st, const std::string& path, bool is_dir) {
   }
 }
 
+// For files others must not change (ReadTrustedFile): root's are fine too.
+void CheckTrusted(const struct stat& st, const std::string& path, bool is_dir) {
+  if (st.st_uid != geteuid() && st.st_uid != 0) {
+    throw Error::Denied("refusing to use " + path + ": it belongs to another user (uid " +
+                        std::to_string(st.st_uid) + "), who could change it (run: chown " +
+                        std::to_string(geteuid()) + " " + path + ")");
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    throw Error::Denied("refusing to use " + path + ": its mode " + Octal(st.st_mode) +
+                        " lets other users change " + (is_dir ? "what is in it" : "it") + " (run: chmod go-w " + path +
+                        ")");
+  }
+}
+
 void WriteAll(int fd, const char* data, size_t size, const std::string& path) {
   while (size > 0) {
     ssize_t n = write(fd, data, size);
@@ -67,6 +81,7 @@ void WriteAll(int fd, const char* data, size_t size, const std::string& path) {
 enum class Rules {
   kPrivate,  // ours, 0600 or stricter, no link, in a folder only we can write
   kText,     // any regular file, no link
+  kTrusted,  // no link, ours or root's, neither it nor its folder writable by others
   kValue,    // a regular file after links, ours or root's, not writable by others
 };
 
@@ -102,15 +117,14 @@ std::optional<S> ReadBounded(const std::string& path, size_t max_bytes, Rules ru
                           (rules == Rules::kValue ? " (after following links)" : ""));
   }
   if (rules == Rules::kPrivate) CheckPrivate(st, path, false);
-  if (rules == Rules::kValue) {
-    if (st.st_uid != geteuid() && st.st_uid != 0) {
-      throw Error::Denied("refusing to use " + path + ": it belongs to another user (uid " +
-                          std::to_string(st.st_uid) + ")");
-    }
-    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-      throw Error::Denied("refusing to use " + path + ": its mode " + Octal(st.st_mode) +
-                          " lets other users write to it (run: chmod go-w " + path + ")");
-    }
+  if (rules == Rules::kValue) CheckTrusted(st, path, false);
+  if (rules == Rules::kTrusted) {
+    CheckTrusted(st, path, false);
+    // The folder too: whoever can write to it can replace the file.
+    std::string dir = DirName(path);
+    struct stat dst;
+    if (stat(dir.c_str(), &dst) != 0) throw Error::Failure("cannot stat " + dir + ": " + ErrnoText(errno));
+    CheckTrusted(dst, dir, true);
   }
   if (static_cast<unsigned long long>(st.st_size) > max_bytes) {
     throw Error::BadInput(path + " is larger than " + std::to_string(max_bytes) + " bytes");
@@ -191,6 +205,10 @@ std::optional<SecretString> ReadValueFile(const std::string& path, size_t max_by
 
 std::optional<std::string> ReadTextFile(const std::string& path, size_t max_bytes) {
   return ReadBounded<std::string>(path, max_bytes, Rules::kText);
+}
+
+std::optional<std::string> ReadTrustedFile(const std::string& path, size_t max_bytes) {
+  return ReadBounded<std::string>(path, max_bytes, Rules::kTrusted);
 }
 
 void WriteFileAtomic(const std::string& path, const std::string& data) {

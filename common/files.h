@@ -32,6 +32,13 @@ std::optional<SecretString> ReadValueFile(const std::string& path, size_t max_by
 // An ordinary file (a config): regular, not a link.
 std::optional<std::string> ReadTextFile(const std::string& path, size_t max_bytes);
 
+// Reads a file whose content decides where secrets go (the helper's own
+// config.json): as ReadTextFile, but refuses the file and its folder when
+// another user could have changed them: writable by group or others, or owned
+// by a user other than this one or root. The Error (kDenied) is one line
+// naming the file and the command that fixes it.
+std::optional<std::string> ReadTrustedFile(const std::string& path, size_t max_bytes);
+
 // Replaces path with data, mode 0600: written to a temporary file in the same
 // folder, flushed to disk, then renamed over path, so that a crash at any point
 // leaves either the old or the new content, never a mix.

@@ -43,6 +43,7 @@ void PrintHelp(std::ostream& out, const std::string& program) {
       << "       " << program << " configure|unconfigure docker|podman [--dry-run]\n"
       << "       " << program << " doctor\n"
       << "       " << program << " cache clear\n"
+      << "       " << program << " store-key rotate\n"
       << "\n"
       << "A Docker credential helper: docker, podman, buildah and skopeo run it to store and\n"
       << "fetch registry credentials. Name it in ~/.docker/config.json (\"credsStore\": \"ssm\" or\n"
@@ -290,6 +291,7 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
       std::string how = std::getenv("SSM_STORE") != nullptr ? "SSM_STORE" : session.config().store.empty() ? "default" : "config file";
       return "the " + session.store().Name() + " store (" + StoreChoiceName(choice) + ", from " + how + ")";
     };
+    ctx.idle_logins = [&]() { return IdleStoreLogins(ChooseStore(session.config())); };
     ctx.config_path = ConfigPath();
     ctx.environment = environ;
     ctx.provider_context = [&]() { return SystemProviderContext(session.token_cache()); };
@@ -306,6 +308,24 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
     ctx.err = &err;
     ctx.prompt = PromptSecret;
     return RunRegistryCommand(CommandArgs(argc, argv, 2), ctx);
+  }
+  if (argc >= 2 && std::string(argv[1]) == "store-key") {
+    // store-key rotate: the file store's key replaced, its data re-encrypted.
+    std::vector<std::string> args = CommandArgs(argc, argv, 2);
+    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+      out << "Usage: " << program << " store-key rotate\n\n"
+          << "Replaces the file store's key (credentials.key) by a new random one and re-encrypts\n"
+          << "credentials.enc with it; a crash at any moment leaves the store readable. Copies of the\n"
+          << "data file taken before no longer open. Not with SSM_FILE_STORE_KEY (rotate it where it is kept).\n";
+      return 0;
+    }
+    if (args.size() != 1 || args[0] != "rotate") {
+      err << "Usage: " << program << " store-key rotate\n";
+      return 2;
+    }
+    std::string done = RotateFileStoreKey();
+    out << "the file store key was replaced and the data re-encrypted: " << done << "\n";
+    return 0;
   }
   if (argc >= 2 && std::string(argv[1]) == "cache") {
     // cache clear: forget every cached answer and token of this user.

@@ -37,16 +37,29 @@ nlohmann::ordered_json ReadDocument(const std::string& path, bool* exists) {
   return doc;
 }
 
-void Write(const std::string& path, const nlohmann::ordered_json& doc, bool existed) {
+constexpr const char* kCredentialFields[] = {"auth", "password", "identitytoken", "registrytoken"};
+
+// Writes doc to path; the previous file (before) is kept beside it as .bak,
+// as it was when it held no plaintext credential, else without them. Returns
+// the number of credential fields left out of the backup.
+int Write(const std::string& path, const nlohmann::ordered_json& doc, const nlohmann::ordered_json& before,
+          bool existed) {
   std::string dir = DirName(path);
   struct stat st;
   if (stat(dir.c_str(), &st) != 0) EnsurePrivateDir(dir);
+  int left_out = 0;
   if (existed) {
-    // The previous file, kept beside it.
-    std::optional<std::string> old = ReadTextFile(path, kMaxConfigBytes);
-    if (old) WriteFileAtomic(path + ".bak", *old);
+    left_out = CountPlaintextCredentials(before);
+    if (left_out == 0) {
+      std::optional<std::string> old = ReadTextFile(path, kMaxConfigBytes);
+      if (old) WriteFileAtomic(path + ".bak", *old);
+    } else {
+      nlohmann::ordered_json backup = WithoutPlaintextCredentials(before);
+      WriteFileAtomic(path + ".bak", backup.dump(1, '\t') + "\n");
+    }
   }
   WriteFileAtomic(path, doc.dump(1, '\t') + "\n");
+  return left_out;
 }
 
 // The key each client uses for a server: docker's Hub key is its v1 URL,
@@ -109,6 +122,28 @@ nlohmann::ordered_json Unconfigure(nlohmann::ordered_json doc) {
   return doc;
 }
 
+int CountPlaintextCredentials(const nlohmann::ordered_json& doc) {
+  int count = 0;
+  if (!doc.is_object() || !doc.contains("auths") || !doc["auths"].is_object()) return 0;
+  for (const auto& [server, entry] : doc["auths"].items()) {
+    if (!entry.is_object()) continue;
+    for (const char* field : kCredentialFields) {
+      auto it = entry.find(field);
+      count += it != entry.end() && !(it->is_string() && it->get_ref<const std::string&>().empty());
+    }
+  }
+  return count;
+}
+
+nlohmann::ordered_json WithoutPlaintextCredentials(nlohmann::ordered_json doc) {
+  if (!doc.is_object() || !doc.contains("auths") || !doc["auths"].is_object()) return doc;
+  for (auto& [server, entry] : doc["auths"].items()) {
+    if (!entry.is_object()) continue;
+    for (const char* field : kCredentialFields) entry.erase(field);
+  }
+  return doc;
+}
+
 int RunConfigureCommand(bool undo, const std::vector<std::string>& all, ClientConfigContext& ctx) {
   const char* command = undo ? "unconfigure" : "configure";
   try {
@@ -124,7 +159,8 @@ int RunConfigureCommand(bool undo, const std::vector<std::string>& all, ClientCo
                << "           $REGISTRY_AUTH_FILE; for docker.io, the configured registries and --registry hosts\n"
                << "  --dry-run  show the new file, change nothing\n"
                << "  --file     the file to change instead of the default one\n\n"
-               << "Every other key of the file is kept; the old file is kept as <file>.bak.\n"
+               << "Every other key of the file is kept; the old file is kept as <file>.bak, without the\n"
+               << "plaintext credentials of its \"auths\" (auth, password, identitytoken).\n"
                << "Examples:\n  docker-credential-ssm " << command << " docker --dry-run\n"
                << "  docker-credential-ssm " << command << " podman --registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com\n";
       return all.empty() ? 2 : 0;
@@ -167,9 +203,18 @@ int RunConfigureCommand(bool undo, const std::vector<std::string>& all, ClientCo
                  << after.dump(1, '\t') << "\n";
         continue;
       }
-      Write(path, after, existed);
-      *ctx.out << path << ": " << (undo ? "no longer uses" : "now uses") << " docker-credential-ssm"
-               << (existed ? " (previous file kept as " + path + ".bak)" : "") << "\n";
+      int left_out = Write(path, after, before, existed);
+      *ctx.out << path << ": " << (undo ? "no longer uses" : "now uses") << " docker-credential-ssm";
+      if (existed) {
+        *ctx.out << " (previous file kept as " << path << ".bak"
+                 << (left_out > 0 ? ", without its " + std::to_string(left_out) + " plaintext credential(s)" : "")
+                 << ")";
+      }
+      if (!undo && CountPlaintextCredentials(after) > 0) {
+        *ctx.out << "; it still holds plaintext credentials under \"auths\": log out and in again to move them "
+                    "into the helper";
+      }
+      *ctx.out << "\n";
     }
     return 0;
   } catch (const Error& e) {

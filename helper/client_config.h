@@ -1,7 +1,9 @@
 // `configure docker|podman` and `unconfigure`: naming this helper in the
 // clients' own configuration files. The change is a merge: every other key of
 // the file keeps its value and order; the file is replaced atomically and the
-// previous one kept as <file>.bak; --dry-run shows the change instead.
+// previous one kept as <file>.bak, with the plaintext credentials of its
+// "auths" (auth, password, identitytoken, registrytoken) left out, so the
+// backup never holds a secret; --dry-run shows the change instead.
 #pragma once
 
 #include <iosfwd>
@@ -31,5 +33,12 @@ nlohmann::ordered_json ConfigureDocker(nlohmann::ordered_json doc, const std::ve
                                        bool cred_store);
 nlohmann::ordered_json ConfigurePodman(nlohmann::ordered_json doc, const std::vector<std::string>& hosts);
 nlohmann::ordered_json Unconfigure(nlohmann::ordered_json doc);
+
+// The number of plaintext credential fields (auth, password, identitytoken,
+// registrytoken) under "auths" of a client's file.
+int CountPlaintextCredentials(const nlohmann::ordered_json& doc);
+// doc with those fields removed (the entries themselves stay, as docker
+// leaves them when a helper holds the login).
+nlohmann::ordered_json WithoutPlaintextCredentials(nlohmann::ordered_json doc);
 
 }  // namespace ssm

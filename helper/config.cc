@@ -14,7 +14,7 @@ Config LoadConfig() { return LoadConfigFrom(ConfigPath()); }
 Config LoadConfigFrom(const std::string& path) {
   Config config;
   config.path = path;
-  std::optional<std::string> text = ReadTextFile(path, 1u << 20);
+  std::optional<std::string> text = ReadTrustedFile(path, 1u << 20);
   if (!text) return config;
   config.exists = true;
   if (JsonTooDeep(*text)) {

@@ -1,6 +1,9 @@
 // The helper's own settings file, $XDG_CONFIG_HOME/docker-credential-ssm/config.json.
 // It holds no secrets. A missing file means defaults; a broken one is an error
 // that names the file, so a typo never silently changes where secrets go.
+// Its content decides where secrets are sent (url, endpoint, authorityurl,
+// cacert), so a file or folder another user could change (group/world
+// writable, owned by someone other than this user or root) is refused.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -160,6 +160,34 @@ void CheckCache(Report& report) {
             (problem.empty() ? "" : "; not in XDG_RUNTIME_DIR: " + problem));
 }
 
+// Plaintext credentials in a client's file (client: "docker" or "podman"),
+// and in the .bak beside it (written by older versions of configure).
+void CheckPlaintext(Report& report, const std::string& path, const std::string& client) {
+  for (bool backup : {false, true}) {
+    std::string file = backup ? path + ".bak" : path;
+    std::optional<std::string> text;
+    try {
+      text = ReadTextFile(file, 4u << 20);
+    } catch (const Error&) {
+      continue;  // reported above for the file itself; a backup we cannot read is not ours
+    }
+    if (!text) continue;
+    nlohmann::ordered_json doc =
+        JsonTooDeep(*text) ? nlohmann::ordered_json(nlohmann::ordered_json::value_t::discarded)
+                           : nlohmann::ordered_json::parse(*text, nullptr, false);
+    int count = doc.is_discarded() ? 0 : CountPlaintextCredentials(doc);
+    if (count == 0) continue;
+    std::string what = file + " holds " + std::to_string(count) + " plaintext credential(s) under \"auths\"";
+    if (backup) {
+      report.Problem(what + " (a backup)", "delete it (rm " + file + ") once you no longer need it");
+    } else {
+      report.Problem(what, client + " logout and " + client +
+                               " login again with the helper configured (docker-credential-ssm configure " + client +
+                               "), or remove them from \"auths\"");
+    }
+  }
+}
+
 void CheckClients(Report& report) {
   bool any = false;
   std::string docker = DockerConfigPath();
@@ -187,14 +215,6 @@ void CheckClients(Report& report) {
       } else {
         report.Note(docker + ": docker does not use this helper (docker-credential-ssm configure docker)");
       }
-      int plaintext = 0;
-      if (doc.contains("auths") && doc["auths"].is_object()) {
-        for (auto& [k, v] : doc["auths"].items()) plaintext += v.is_object() && v.contains("auth");
-      }
-      if (plaintext > 0) {
-        report.Problem(docker + " still holds " + std::to_string(plaintext) + " login(s) in plaintext (auths)",
-                       "docker logout and docker login again with the helper configured, or remove them from auths");
-      }
     }
   } else {
     report.Note(docker + " does not exist: docker does not use this helper (docker-credential-ssm configure docker)");
@@ -216,6 +236,8 @@ void CheckClients(Report& report) {
       report.Ok(path + ": podman, buildah and skopeo use this helper for " + std::to_string(helpers) + " registries");
     }
   }
+  CheckPlaintext(report, docker, "docker");
+  for (const std::string& path : PodmanAuthPaths()) CheckPlaintext(report, path, "podman");
   if (!any) {
     report.Problem("neither docker nor podman is configured to use this helper",
                    "docker-credential-ssm configure docker, or docker-credential-ssm configure podman");
@@ -245,13 +267,28 @@ int RunDoctor(const std::vector<std::string>& args, DoctorContext& ctx) {
     config = LoadConfigFrom(ctx.config_path);
     report.Ok("config file " + ctx.config_path + (config.exists ? ": valid" : ": none (defaults)"));
   } catch (const Error& e) {
-    report.Problem(e.what(), "fix the JSON in that file (see man docker-credential-ssm.conf)");
+    report.Problem(e.what(), e.kind() == Error::Kind::kDenied
+                                 ? "make it yours and not writable by others, as the message says"
+                                 : "fix the JSON in that file (see man docker-credential-ssm.conf)");
   }
   try {
     std::string description = ctx.store_description();
     size_t logins = 0;
     for (const auto& [k, v] : ctx.store().List()) logins += !IsRegistrySecretsKey(k);
     report.Ok("secret store: " + description + "; it answers (" + std::to_string(logins) + " stored logins)");
+    std::vector<std::string> idle;
+    if (ctx.idle_logins) {
+      for (const auto& [k, v] : ctx.idle_logins()) {
+        if (!IsRegistrySecretsKey(k)) idle.push_back(k);
+      }
+    }
+    if (!idle.empty()) {
+      std::string names;
+      for (const std::string& k : idle) names += (names.empty() ? "" : ", ") + k;
+      report.Note(std::to_string(idle.size()) + (idle.size() == 1 ? " login is" : " logins are") +
+                  " in the file store, which auto mode no longer writes to: " + names +
+                  " (get still finds them and erase removes them; log in again to move one to the Secret Service)");
+    }
   } catch (const Error& e) {
     report.Problem(std::string("secret store: ") + e.what(),
                    e.kind() == Error::Kind::kUnavailable

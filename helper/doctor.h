@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct DoctorContext {
   std::ostream* out = nullptr;
   std::function<SecretStore&()> store;
   std::function<std::string()> store_description;  // which store and why
+  // Logins (key: user) in the store auto mode no longer writes to (the file
+  // store while a Secret Service answers); may be empty or unset.
+  std::function<std::map<std::string, std::string>()> idle_logins;
   std::string config_path;
   char** environment = nullptr;
   std::function<ProviderContext()> provider_context;

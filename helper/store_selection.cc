@@ -10,8 +10,10 @@
 #include "common/error.h"
 #include "common/file_cache.h"
 #include "common/log.h"
+#include "common/module_abi.h"
 #include "common/paths.h"
 #include "store/caching_store.h"
+#include "store/layered_store.h"
 #include "store/store_module.h"
 
 namespace ssm {
@@ -41,50 +43,16 @@ std::unique_ptr<SecretStore> OpenSecretService() {
   return OpenModuleStore("ssm-store-secretservice.so", StoreOptions{});
 }
 
-// Tries the Secret Service; when the first thing asked of it finds no service,
-// moves to the file store for good. Once the service has answered, its errors
-// are errors: writing elsewhere mid-command would scatter a user's logins.
-class AutoStore : public SecretStore {
- public:
-  explicit AutoStore(std::unique_ptr<SecretStore> primary) : current_(std::move(primary)) {}
+bool FileStoreExists() {
+  struct stat st;
+  return stat((DataDir() + "/credentials.enc").c_str(), &st) == 0;
+}
 
-  std::string Name() const override { return current_->Name(); }
-  std::optional<Credential> Get(const std::string& key) override {
-    return Call([&](SecretStore& s) { return s.Get(key); });
-  }
-  void Put(const std::string& key, const Credential& c) override {
-    Call([&](SecretStore& s) {
-      s.Put(key, c);
-      return 0;
-    });
-  }
-  bool Erase(const std::string& key) override {
-    return Call([&](SecretStore& s) { return s.Erase(key); });
-  }
-  std::map<std::string, std::string> List() override {
-    return Call([&](SecretStore& s) { return s.List(); });
-  }
-
- private:
-  template <typename F>
-  auto Call(F f) -> decltype(f(std::declval<SecretStore&>())) {
-    if (answered_) return f(*current_);
-    try {
-      auto result = f(*current_);
-      answered_ = true;
-      return result;
-    } catch (const Error& e) {
-      if (e.kind() != Error::Kind::kUnavailable) throw;
-      SSM_DEBUG(std::string("store: ") + e.what() + "; using the file store");
-      current_ = OpenFile();
-      answered_ = true;
-      return f(*current_);
-    }
-  }
-
-  std::unique_ptr<SecretStore> current_;
-  bool answered_ = false;
-};
+// auto with a session bus: the Secret Service, and the file store beside it
+// (see store/layered_store.h).
+std::unique_ptr<LayeredStore> OpenLayered() {
+  return std::make_unique<LayeredStore>(OpenSecretService, OpenFile, FileStoreExists);
+}
 
 }  // namespace
 
@@ -120,13 +88,7 @@ std::unique_ptr<SecretStore> OpenUncached(StoreChoice choice) {
     SSM_DEBUG("store: no D-Bus session bus; using the file store");
     return OpenFile();
   }
-  try {
-    return std::make_unique<AutoStore>(OpenSecretService());
-  } catch (const Error& e) {
-    if (e.kind() != Error::Kind::kUnavailable) throw;
-    SSM_DEBUG(std::string("store: ") + e.what() + "; using the file store");
-    return OpenFile();
-  }
+  return OpenLayered();
 }
 
 std::string StatStamp(const std::string& path) {
@@ -153,7 +115,8 @@ std::string StoreStamp(StoreChoice choice) {
   if (choice != StoreChoice::kSecretService) {
     std::string dir = DataDir();
     const char* key = std::getenv("SSM_FILE_STORE_KEY");
-    stamp += "|file=" + dir + "|" + StatStamp(dir) + "|" + StatStamp(dir + "/credentials.enc") + "|" + StatStamp(dir + "/credentials.key") +
+    stamp += "|file=" + dir + "|" + StatStamp(dir) + "|" + StatStamp(dir + "/credentials.enc") + "|" + StatStamp(dir + "/credentials.key") + "|" +
+             StatStamp(dir + "/credentials.gen") +
              "|envkey=" + std::to_string(std::hash<std::string>()(key != nullptr ? key : ""));
   }
   return stamp;
@@ -168,6 +131,17 @@ long CacheTtl(const CacheSettings& settings, StoreChoice choice) {
 }
 
 }  // namespace
+
+std::string RotateFileStoreKey() {
+  OpenFile();
+  nlohmann::json answer = CallModule("ssm-store-file.so", {{"op", "rotate_key"}});
+  return DataDir() + "/credentials.key (generation " + std::to_string(answer.value("generation", 0ull)) + ")";
+}
+
+std::map<std::string, std::string> IdleStoreLogins(StoreChoice choice) {
+  if (choice != StoreChoice::kAuto || !SessionBusConfigured() || !FileStoreExists()) return {};
+  return OpenLayered()->ListIdle();
+}
 
 std::unique_ptr<SecretStore> OpenStore(StoreChoice choice) {
   CacheSettings settings = CacheSettings::FromEnvironment();

@@ -4,6 +4,7 @@
 // stores live in modules loaded on demand (see store/store_module.h).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -17,8 +18,19 @@ enum class StoreChoice { kAuto, kSecretService, kFile };
 StoreChoice ChooseStore(const Config& config);
 const char* StoreChoiceName(StoreChoice choice);
 
-// Opens the chosen store. With kAuto, the Secret Service is tried first; if it
-// is unavailable at open or at the first operation, the file store takes over.
+// Opens the chosen store. With kAuto and a session bus, the Secret Service is
+// written to when it answers (else the file store), and get, list and erase see
+// the file store too when its data file exists (store/layered_store.h); with no
+// bus, the file store alone. Cached answers (store/caching_store.h) are keyed
+// by a stamp of both stores' files, so a change to either one shows at once.
 std::unique_ptr<SecretStore> OpenStore(StoreChoice choice);
+
+// `store-key rotate`: a new random key for the file store, its data
+// re-encrypted (store/file_store.h). Returns what changed, for the user.
+std::string RotateFileStoreKey();
+
+// The logins (key: user) of the store auto mode no longer writes to: the file
+// store's while a Secret Service answers. Empty otherwise. For doctor.
+std::map<std::string, std::string> IdleStoreLogins(StoreChoice choice);
 
 }  // namespace ssm

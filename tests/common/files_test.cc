@@ -101,6 +101,46 @@ TEST_CASE("ReadValueFile follows Kubernetes-style links to a checked regular fil
   }
   SECTION("a target others can write to is refused") {
     REQUIRE(chmod((dir + "/..2026_x/token").c_str(), 0666) == 0);
-    CHECK_THROWS_WITH(ssm::ReadValueFile(dir + "/token", 100), Catch::Contains("lets other users write to it"));
+    CHECK_THROWS_WITH(ssm::ReadValueFile(dir + "/token", 100), Catch::Contains("lets other users change it"));
   }
+}
+
+TEST_CASE("ReadTrustedFile refuses a file or folder others can change; root's are fine", "[files]") {
+  TempDir tmp;
+  std::string dir = tmp.path() + "/conf";
+  ssm::EnsurePrivateDir(dir);
+  std::string path = dir + "/config.json";
+  ssm::WriteFileAtomic(path, "{}");
+  REQUIRE(chmod(path.c_str(), 0644) == 0);  // readable by others is fine: it holds no secret
+  CHECK(*ssm::ReadTrustedFile(path, 100) == "{}");
+  CHECK_FALSE(ssm::ReadTrustedFile(dir + "/absent", 100));
+  auto refusal = [&](const std::string& file) -> std::string {
+    try {
+      ssm::ReadTrustedFile(file, 100);
+    } catch (const ssm::Error& e) {
+      CHECK(e.kind() == ssm::Error::Kind::kDenied);
+      return e.what();
+    }
+    return "accepted";
+  };
+  REQUIRE(chmod(path.c_str(), 0666) == 0);
+  CHECK(refusal(path) == "refusing to use " + path + ": its mode 0666 lets other users change it (run: chmod go-w " + path + ")");
+  REQUIRE(chmod(path.c_str(), 0620) == 0);
+  CHECK(refusal(path).find("chmod go-w " + path) != std::string::npos);
+  REQUIRE(chmod(path.c_str(), 0600) == 0);
+  REQUIRE(chmod(dir.c_str(), 0777) == 0);
+  CHECK(refusal(path) == "refusing to use " + dir + ": its mode 0777 lets other users change what is in it (run: chmod go-w " + dir + ")");
+  REQUIRE(chmod(dir.c_str(), 0700) == 0);
+  if (geteuid() == 0) {
+    // root owns what it reads here, so another owner is tested with chown.
+    REQUIRE(chown(path.c_str(), 65534, 65534) == 0);
+    CHECK(refusal(path).find("it belongs to another user (uid 65534)") != std::string::npos);
+    REQUIRE(chown(path.c_str(), 0, 0) == 0);
+    REQUIRE(chown(dir.c_str(), 65534, 65534) == 0);
+    CHECK(refusal(path).find(dir + ": it belongs to another user (uid 65534)") != std::string::npos);
+    REQUIRE(chown(dir.c_str(), 0, 0) == 0);
+  } else {
+    REQUIRE(chown(path.c_str(), 0, static_cast<gid_t>(-1)) != 0);  // cannot hand it away: skip
+  }
+  CHECK(*ssm::ReadTrustedFile(path, 100) == "{}");
 }

@@ -2,8 +2,11 @@
 # binary_test.sh /path/to/docker-credential-ssm
 # Drives the built binary over real pipes: the command line, bad input that must
 # change nothing, the encrypted file store under 50 concurrent writers and under
-# kill -9 mid-write, store selection with and without a D-Bus session, and
-# secret hygiene (no planted secret in stderr or any file in plaintext).
+# kill -9 mid-write, store selection with and without a D-Bus session, a
+# config file others could change, an old copy of the data file put back, key
+# rotation, auto mode reading and erasing in both stores (with a real
+# gnome-keyring, tests/support/with-keyring.sh), and secret hygiene (no
+# planted secret in stderr or any file in plaintext).
 set -uo pipefail
 BIN=$(readlink -f "${1:?usage: binary_test.sh /path/to/docker-credential-ssm}")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -248,6 +251,34 @@ case "$RC/$OUT" in 1/*"integrity check"*) pass "another SSM_FILE_STORE_KEY canno
 RC=0; OUT=$(printf ghcr.io | SSM_FILE_STORE_KEY=short "$BIN" get) || RC=$?
 check_eq "a malformed SSM_FILE_STORE_KEY is one clear line" "1/the file store key in SSM_FILE_STORE_KEY is not the base64 of 32 bytes" "$RC/$OUT"
 
+# ---------------------------------------------------------------- rollback and key rotation
+fresh_home rollback
+run store "$(store_json ghcr.io me planted-secret-rb)"
+cp -p "$DATA" "$WORK/old.enc"
+run store "$(store_json quay.io q planted-secret-q)"
+run erase ghcr.io
+cp -p "$DATA" "$WORK/current.enc"
+cp -p "$WORK/old.enc" "$DATA"
+run get ghcr.io
+case "$RC/$OUT" in "1/refusing $DATA: credentials.enc is older than its key (restored from a backup?)"*) pass "a restored old copy of credentials.enc is refused: the erased login does not come back" ;; *) fail "a restored old copy of credentials.enc is refused" "$RC/$OUT" ;; esac
+check_eq "... in one line" 1 "$(lines "$OUT")"
+run store "$(store_json lscr.io l x)"
+check_eq "... writes are refused too, the file left as it is" "1/$(sum "$WORK/old.enc")" "$RC/$(sum "$DATA")"
+cp -p "$WORK/current.enc" "$DATA"
+key_before=$(sum "$STORE_DIR/credentials.key")
+RC=0; OUT=$("$BIN" store-key rotate 2>&1) || RC=$?
+case "$RC/$OUT" in "0/the file store key was replaced and the data re-encrypted: $STORE_DIR/credentials.key (generation "*")") pass "store-key rotate ($OUT)" ;; *) fail "store-key rotate" "$RC/$OUT" ;; esac
+check_eq "... a new key file, 0600" "yes/600" "$([ "$key_before" != "$(sum "$STORE_DIR/credentials.key")" ] && echo yes || echo no)/$(stat -c %a "$STORE_DIR/credentials.key")"
+run get quay.io
+check_eq "... the data still reads" '0/{"ServerURL":"quay.io","Username":"q","Secret":"planted-secret-q"}' "$RC/$OUT"
+cp -p "$WORK/current.enc" "$DATA"
+run get quay.io
+case "$RC/$OUT" in "1/refusing $DATA: credentials.enc is older than its key"*) pass "... the copy taken before the rotation no longer opens" ;; *) fail "... the copy taken before the rotation no longer opens" "$RC/$OUT" ;; esac
+RC=0; OUT=$(SSM_FILE_STORE_KEY=$(head -c 32 /dev/urandom | base64) "$BIN" store-key rotate 2>&1) || RC=$?
+case "$RC/$OUT" in "1/docker-credential-ssm: the file store key comes from SSM_FILE_STORE_KEY"*) pass "store-key rotate with SSM_FILE_STORE_KEY says why not" ;; *) fail "store-key rotate with SSM_FILE_STORE_KEY says why not" "$RC/$OUT" ;; esac
+RC=0; OUT=$("$BIN" store-key spin 2>&1) || RC=$?
+check_eq "store-key with a wrong argument: usage, exit 2" "2/Usage: docker-credential-ssm store-key rotate" "$RC/$OUT"
+
 # ---------------------------------------------------------------- store selection
 fresh_home selection
 RC=0; OUT=$(printf ghcr.io | SSM_STORE=secretservice "$BIN" get 2>&1) || RC=$?
@@ -265,6 +296,30 @@ check_eq "config file nested too deeply: one line, exit 1" "1/1/the config file 
 printf '{"store": "file"}' >"$HOME/.config/docker-credential-ssm/config.json"
 run store "$(store_json ghcr.io me x)"
 check_eq "config store=file is used" "0/yes" "$RC/$([ -e "$DATA" ] && echo yes || echo no)"
+# The config decides where secrets go (url, endpoint, authorityurl): one
+# another user could change is refused, with the fix.
+CONF="$HOME/.config/docker-credential-ssm/config.json"
+chmod 666 "$CONF"
+RC=0; OUT=$(printf ghcr.io | "$BIN" get 2>&1) || RC=$?
+check_eq "a world-writable config file is refused in one line" "1/refusing to use $CONF: its mode 0666 lets other users change it (run: chmod go-w $CONF)" "$RC/$OUT"
+chmod 644 "$CONF"
+chmod 777 "$(dirname "$CONF")"
+RC=0; OUT=$(printf ghcr.io | "$BIN" get 2>&1) || RC=$?
+check_eq "a config folder others can write to is refused" "1/refusing to use $(dirname "$CONF"): its mode 0777 lets other users change what is in it (run: chmod go-w $(dirname "$CONF"))" "$RC/$OUT"
+chmod 700 "$(dirname "$CONF")"
+if [ "$(id -u)" = 0 ]; then
+	chown 65534 "$CONF"
+	RC=0; OUT=$(printf ghcr.io | "$BIN" get 2>&1) || RC=$?
+	case "$RC/$OUT" in "1/refusing to use $CONF: it belongs to another user (uid 65534)"*) pass "a config file owned by another user is refused" ;; *) fail "a config file owned by another user is refused" "$RC/$OUT" ;; esac
+	check_eq "... in one line" 1 "$(lines "$OUT")"
+	RC=0; OUT=$("$BIN" registry list 2>&1) || RC=$?
+	case "$RC/$OUT" in "1/docker-credential-ssm: refusing to use $CONF"*) pass "registry list refuses it too" ;; *) fail "registry list refuses it too" "$RC/$OUT" ;; esac
+	chown 0 "$CONF"
+else
+	skip "a config file owned by another user is refused" "needs root (chown)"
+fi
+run get ghcr.io
+check_eq "a config file of this user, 0644, is used" '0/{"ServerURL":"ghcr.io","Username":"me","Secret":"x"}' "$RC/$OUT"
 
 # ---------------------------------------------------------------- FIFOs are refused, not waited on
 fresh_home fifo
@@ -310,6 +365,13 @@ RC=0
 OUT=$(store_json ghcr.io me planted-secret-b | dbus-run-session --config-file="$WORK/bus.conf" -- "$BIN" store 2>"$WORK/bus.err") || RC=$?
 check_eq "auto with a bus but no Secret Service: falls back to the file store" "0//yes" "$RC/$OUT/$([ -e "$DATA" ] && echo yes || echo no)"
 RC=0
+OUT=$(printf ghcr.io | dbus-run-session --config-file="$WORK/bus.conf" -- "$BIN" erase 2>"$WORK/bus.err") || RC=$?
+case "$RC/$OUT" in "1/erased from the file store, but the Secret Service, which may also hold this login, cannot be reached ("*"or set SSM_STORE=file to erase from the file store only") pass "auto erase with a bus but no Secret Service: erased from the file store, says the service may hold it too" ;; *) fail "auto erase with a bus but no Secret Service says the service may hold it" "$RC/$OUT" ;; esac
+check_eq "... in one line" 1 "$(lines "$OUT")"
+RC=0
+OUT=$(printf ghcr.io | SSM_STORE=file dbus-run-session --config-file="$WORK/bus.conf" -- "$BIN" get 2>"$WORK/bus.err") || RC=$?
+check_eq "... and the file store no longer holds it" "1/credentials not found in native keychain" "$RC/$OUT"
+RC=0
 OUT=$(printf ghcr.io | SSM_STORE=secretservice dbus-run-session --config-file="$WORK/bus.conf" -- "$BIN" get 2>"$WORK/bus.err") || RC=$?
 case "$RC/$OUT" in 1/"Secret Service: "*) pass "SSM_STORE=secretservice with no service: one clear line ($OUT)" ;; *) fail "SSM_STORE=secretservice with no service: one clear line" "$RC/$OUT" ;; esac
 
@@ -344,5 +406,50 @@ check_eq "a world-writable XDG_RUNTIME_DIR holds no cache" "" "$(ls -A "$CACHE_D
 RC=0; OUT=$(SSM_CACHE=maybe "$BIN" get <<<nl.example 2>&1) || RC=$?
 check_eq "a bad SSM_CACHE is one clear line" "1/SSM_CACHE must be off or on" "$RC/$OUT"
 unset XDG_RUNTIME_DIR SSM_STORE
+# ---------------------------------------------------------------- auto mode sees both stores
+# A login saved where no session bus was (the file store) is found, listed and
+# erased by commands that run with a real Secret Service; an erase that cannot
+# reach a store that may hold the login fails in one line.
+fresh_home layered
+run store "$(store_json ghcr.io me planted-secret-layered)"
+check_eq "auto with no bus: the login goes to the file store" "0/yes" "$RC/$([ -e "$DATA" ] && echo yes || echo no)"
+cat >"$WORK/layered.sh" <<'SH'
+BIN=$1 OUTDIR=$2
+# $1: name; the rest: command. Records stdout, exit status and stderr.
+rec() { local name=$1; shift; RC=0; "$@" >"$OUTDIR/$name.out" 2>"$OUTDIR/$name.err" || RC=$?; echo "$RC" >"$OUTDIR/$name.rc"; }
+rec doctor "$BIN" doctor
+rec get1 sh -c 'printf ghcr.io | "$0" get' "$BIN"
+rec list1 sh -c '"$0" list </dev/null' "$BIN"
+rec store2 sh -c 'printf "{\"ServerURL\":\"quay.io\",\"Username\":\"q\",\"Secret\":\"planted-secret-q\"}" | "$0" store' "$BIN"
+rec erase1 sh -c 'printf ghcr.io | "$0" erase' "$BIN"
+rec get2 sh -c 'printf ghcr.io | "$0" get' "$BIN"
+rec filestore sh -c 'printf ghcr.io | SSM_STORE=file "$0" get' "$BIN"
+rec quayfile sh -c 'printf quay.io | SSM_STORE=file "$0" get' "$BIN"
+SH
+bash "$here/../support/with-keyring.sh" bash "$WORK/layered.sh" "$BIN" "$WORK" >"$WORK/layered.log" 2>&1
+r() { printf '%s/%s' "$(cat "$WORK/$1.rc" 2>/dev/null)" "$(cat "$WORK/$1.out" 2>/dev/null)"; }
+case $(r doctor) in *"[note]    1 login is in the file store, which auto mode no longer writes to: ghcr.io"*) pass "doctor names the login left in the file store" ;; *) fail "doctor names the login left in the file store" "$(r doctor) $(cat "$WORK/layered.log")" ;; esac
+check_eq "with a Secret Service running, get still finds the file store's login" '0/{"ServerURL":"ghcr.io","Username":"me","Secret":"planted-secret-layered"}' "$(r get1)"
+check_eq "... list shows it" '0/{"ghcr.io":"me"}' "$(r list1)"
+check_eq "a new login goes to the Secret Service, not the file store" "0//1/credentials not found in native keychain" "$(r store2)/$(r quayfile)"
+check_eq "erase (docker logout) succeeds" "0/" "$(r erase1)"
+check_eq "... and get no longer answers" "1/credentials not found in native keychain" "$(r get2)"
+check_eq "... because the file store no longer holds it" "1/credentials not found in native keychain" "$(r filestore)"
+
+run store "$(store_json lscr.io me planted-secret-damaged)"
+/usr/bin/python3 - "$DATA" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[30] ^= 1
+open(p, "wb").write(bytes(b))
+PY
+cat >"$WORK/layered2.sh" <<'SH'
+BIN=$1 OUTDIR=$2
+RC=0; printf lscr.io | "$BIN" erase >"$OUTDIR/erase3.out" 2>&1 || RC=$?; echo "$RC" >"$OUTDIR/erase3.rc"
+SH
+bash "$here/../support/with-keyring.sh" bash "$WORK/layered2.sh" "$BIN" "$WORK" >"$WORK/layered.log" 2>&1
+case $(r erase3) in "1/cannot erase from the file store, which may also hold this login: the file store $DATA failed its integrity check"*) pass "erase with an unreadable file store fails" ;; *) fail "erase with an unreadable file store fails" "$(r erase3) $(cat "$WORK/layered.log")" ;; esac
+check_eq "... in one line" 1 "$(wc -l <"$WORK/erase3.out")"
 
 tap_summary

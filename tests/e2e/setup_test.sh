@@ -28,10 +28,13 @@ strip() { jq -S 'del(.credsStore) | if .credHelpers then .credHelpers |= with_en
 out=$("$BIN" configure docker --dry-run)
 check_eq "--dry-run changes nothing" "$(cat "$WORK/docker.orig")" "$(cat "$HOME/.docker/config.json")"
 case $out in *'"credsStore": "ssm"'*) pass "--dry-run shows the change" ;; *) fail "--dry-run shows the change" "$out" ;; esac
-check "configure docker" "$BIN" configure docker
+out=$("$BIN" configure docker)
+case $out in *"(previous file kept as $HOME/.docker/config.json.bak, without its 1 plaintext credential(s)); it still holds plaintext credentials"*) pass "configure docker says what the backup leaves out and what is still plaintext" ;; *) fail "configure docker says what the backup leaves out" "$out" ;; esac
 check_eq "credsStore is ssm" ssm "$(jq -r .credsStore "$HOME/.docker/config.json")"
 check_eq "every other key keeps its value" "$(jq -S . "$WORK/docker.orig")" "$(strip "$HOME/.docker/config.json")"
-check_eq "the previous file is kept as .bak" "$(cat "$WORK/docker.orig")" "$(cat "$HOME/.docker/config.json.bak")"
+check_eq "the previous file is kept as .bak, without its plaintext credentials" \
+	"$(jq -S 'del(.auths[].auth)' "$WORK/docker.orig")" "$(jq -S . "$HOME/.docker/config.json.bak")"
+if grep -q dTpw "$HOME/.docker/config.json.bak"; then fail "no plaintext credential in the .bak"; else pass "no plaintext credential in the .bak"; fi
 check_eq "the file is 0600" 600 "$(stat -c %a "$HOME/.docker/config.json")"
 out=$("$BIN" configure docker)
 case $out in *"unchanged"*) pass "configuring twice changes nothing" ;; *) fail "configuring twice changes nothing" "$out" ;; esac
@@ -48,6 +51,7 @@ check_eq "podman: docker.io, the configured and the stored hosts; others kept" \
 	'{"quay.io":"secretservice","docker.io":"ssm","registry.lab:5000":"ssm","stored.example:443":"ssm"}' "$helpers"
 check_eq "podman: auths untouched" '{"x.example":{"auth":"eDp5"}}' "$(jq -c .auths "$HOME/.config/containers/auth.json")"
 check "unconfigure podman" "$BIN" unconfigure podman
+if grep -q eDp5 "$HOME/.config/containers/auth.json.bak"; then fail "podman: no plaintext credential in the .bak"; else pass "podman: no plaintext credential in the .bak"; fi
 check_eq "podman file back to its meaning" "$(jq -S . "$WORK/podman.orig")" "$(jq -S . "$HOME/.config/containers/auth.json")"
 
 echo '{"credsStore": "ssm",' >"$HOME/.docker/config.json"
@@ -65,6 +69,19 @@ check_eq "... and left as it was" '{"detachKeys": "ctrl-e,e"}' "$(cat "$HOME/.do
 
 # ---------------------------------------------------------------- doctor
 "$BIN" configure docker >/dev/null
+# Plaintext credentials: in docker's file, podman's, and a .bak an older
+# configure wrote; one problem line each, naming the file.
+cp "$HOME/.docker/config.json" "$WORK/docker.good"
+jq '.auths = {"p.example": {"username": "u", "password": "planted"}}' "$WORK/docker.good" >"$HOME/.docker/config.json"
+echo '{"auths": {"old.example": {"auth": "dTpw"}}}' >"$HOME/.docker/config.json.bak"
+RC=0; out=$("$BIN" doctor 2>&1) || RC=$?
+case "$RC/$out" in 1/*"[problem] $HOME/.docker/config.json holds 1 plaintext credential(s) under \"auths\""*"fix: docker logout and docker login again"*) pass "doctor finds a plaintext password in docker's config.json" ;; *) fail "doctor finds a plaintext password in docker's config.json" "$RC/$out" ;; esac
+case $out in *"[problem] $HOME/.docker/config.json.bak holds 1 plaintext credential(s) under \"auths\" (a backup)"*"fix: delete it (rm $HOME/.docker/config.json.bak)"*) pass "doctor finds plaintext in docker's old .bak" ;; *) fail "doctor finds plaintext in docker's old .bak" "$out" ;; esac
+case $out in *"[problem] $HOME/.config/containers/auth.json holds 1 plaintext credential(s)"*"fix: podman logout and podman login again"*) pass "doctor finds plaintext in podman's auth.json" ;; *) fail "doctor finds plaintext in podman's auth.json" "$out" ;; esac
+case $out in *"planted"*|*"dTpw"*|*"eDp5"*) fail "doctor prints no secret" "$out" ;; *) pass "doctor prints no secret" ;; esac
+cp "$WORK/docker.good" "$HOME/.docker/config.json"
+rm "$HOME/.docker/config.json.bak"
+jq 'del(.auths)' "$WORK/podman.orig" >"$HOME/.config/containers/auth.json"
 RC=0; out=$("$BIN" doctor 2>&1) || RC=$?
 case "$RC/$out" in 0/*"all is well"*) pass "doctor on a healthy setup: all is well" ;; *) fail "doctor on a healthy setup" "$RC/$out" ;; esac
 case $out in *"[ok]      custom/lab (registry.lab:5000): variables complete"*) pass "doctor lists the configured registry" ;; *) fail "doctor lists the configured registry" "$out" ;; esac

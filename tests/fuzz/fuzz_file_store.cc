@@ -6,8 +6,10 @@
 //   even: the rest is written as credentials.enc as it is (header, nonce, tag
 //         and size checks; a seed that is a real file reaches the JSON inside)
 //   odd:  the rest is the plaintext, encrypted here with the fixed key in the
-//         store's format (SSMCRED1 | nonce | AES-256-GCM | tag), so the fuzzer
-//         reaches the parsing of the decrypted document
+//         store's format 1 (SSMCRED1 | nonce | AES-256-GCM | tag; still read,
+//         as generation 0, under the one-line key file here), so the fuzzer
+//         reaches the parsing of the decrypted document. Format 2's header
+//         (SSMCRED2 | generation) is reached through the raw mode.
 //
 // Invariants: only ssm::Error comes out; every key List shows, Get finds with
 // the same user name.

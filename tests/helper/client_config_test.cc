@@ -33,3 +33,16 @@ TEST_CASE("unconfigure leaves other helpers and credsStore values alone", "[clie
   json doc = json::parse(R"({"credsStore":"desktop","credHelpers":{"a":"ssm","b":"ecr-login"}})");
   CHECK(ssm::Unconfigure(doc) == json::parse(R"({"credsStore":"desktop","credHelpers":{"b":"ecr-login"}})"));
 }
+
+TEST_CASE("plaintext credentials in auths are counted and left out of backups", "[client_config]") {
+  json doc = json::parse(R"({"auths":{"a.example":{"auth":"dTpw","email":"e"},"b.example":{"identitytoken":"t"},
+                            "c.example":{"username":"u","password":"p"},"d.example":{},"e.example":{"auth":""}},
+                            "credsStore":"ssm"})");
+  CHECK(ssm::CountPlaintextCredentials(doc) == 3);
+  json clean = ssm::WithoutPlaintextCredentials(doc);
+  CHECK(clean == json::parse(R"({"auths":{"a.example":{"email":"e"},"b.example":{},"c.example":{"username":"u"},
+                                "d.example":{},"e.example":{}},"credsStore":"ssm"})"));
+  CHECK(ssm::CountPlaintextCredentials(clean) == 0);
+  CHECK(ssm::CountPlaintextCredentials(json::parse(R"({"auths":[1],"x":{"auth":"y"}})")) == 0);
+  CHECK(ssm::CountPlaintextCredentials(json::parse("[]")) == 0);
+}

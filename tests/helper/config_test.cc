@@ -1,5 +1,7 @@
 #include "helper/config.h"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 
 #include "common/error.h"
@@ -30,4 +32,19 @@ TEST_CASE("a missing config file means defaults; a broken one is an error naming
       CHECK(e.kind() == ssm::Error::Kind::kBadInput);
     }
   }
+}
+
+TEST_CASE("a config file others can change is refused: it decides where secrets go", "[config]") {
+  ssm::test::TempDir tmp;
+  std::string path = tmp.path() + "/config.json";
+  ssm::test::WriteAll(path, R"({"registries":{"acr":{"clientid":"c","authorityurl":"https://evil.example"}}})");
+  REQUIRE(chmod(path.c_str(), 0666) == 0);
+  try {
+    ssm::LoadConfigFrom(path);
+    FAIL("accepted");
+  } catch (const ssm::Error& e) {
+    CHECK(std::string(e.what()) == "refusing to use " + path + ": its mode 0666 lets other users change it (run: chmod go-w " + path + ")");
+  }
+  REQUIRE(chmod(path.c_str(), 0644) == 0);
+  CHECK(ssm::LoadConfigFrom(path).exists);
 }
