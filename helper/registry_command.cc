@@ -302,46 +302,29 @@ int List(std::vector<std::string> args, CommandContext& ctx, Config& config) {
                       {"identity", identity},
                       {"status", status}});
     }
+    if (any) continue;
+    // Not configured: anonymous by default, or served with a cloud identity
+    // (ECR); either way, say which identity would answer.
     RegistryConfig empty;
     empty.provider = p->Name();
-    std::string implicit, implicit_status;
+    std::string identity, status = p->AnonymousByDefault() ? "anonymous (default)" : "unconfigured";
     try {
-      implicit = any || p->AnonymousByDefault() ? "" : p->IdentitySource(empty);
-      implicit_status = "unconfigured; credentials: " + implicit;
-    } catch (const Error& e) {
-      implicit = "-";
-      implicit_status = std::string("unconfigured; invalid: ") + e.what();
-    }
-    if (!implicit.empty()) {
-      // Served with no configuration, with a cloud identity (ECR).
-      rows.push_back({{"registry", p->Name()},
-                      {"provider", p->Name()},
-                      {"name", ""},
-                      {"hosts", p->HostsDescription(empty)},
-                      {"variables", nlohmann::json::array()},
-                      {"sources", nlohmann::json::array()},
-                      {"anonymous", false},
-                      {"identity", implicit},
-                      {"status", implicit_status}});
-    }
-    if (!any && p->AnonymousByDefault()) {
-      std::string identity, status = "anonymous (default)";
-      try {
-        identity = p->IdentitySource(empty);
-      } catch (const Error& e) {
-        status += "; invalid: " + std::string(e.what());
-      }
+      identity = p->IdentitySource(empty);
       if (!identity.empty()) status += "; credentials: " + identity;
-      rows.push_back({{"registry", p->Name()},
-                      {"provider", p->Name()},
-                      {"name", ""},
-                      {"hosts", p->HostsDescription(empty)},
-                      {"variables", nlohmann::json::array()},
-                      {"sources", nlohmann::json::array()},
-                      {"anonymous", true},
-                      {"identity", identity},
-                      {"status", status}});
+    } catch (const Error& e) {
+      identity = "-";
+      status += std::string("; invalid: ") + e.what();
     }
+    if (!p->AnonymousByDefault() && identity.empty()) continue;
+    rows.push_back({{"registry", p->Name()},
+                    {"provider", p->Name()},
+                    {"name", ""},
+                    {"hosts", p->HostsDescription(empty)},
+                    {"variables", nlohmann::json::array()},
+                    {"sources", nlohmann::json::array()},
+                    {"anonymous", p->AnonymousByDefault()},
+                    {"identity", identity},
+                    {"status", status}});
   }
   if (json) {
     *ctx.out << rows.dump(2) << "\n";

@@ -2,13 +2,13 @@
 // container and SSO requests, the answers' parsing, and each source failing.
 #include "providers/aws/aws_chain.h"
 
-#include <strings.h>
 
 #include <catch2/catch.hpp>
 #include <functional>
 #include <map>
 
 #include "common/error.h"
+#include "support/http_fakes.h"
 #include "common/time_text.h"
 #include "providers/crypto/digest.h"
 
@@ -16,15 +16,6 @@ namespace {
 
 using Kind = ssm::AwsBaseSource::Kind;
 constexpr int64_t kNow = 1764590400;  // 2025-12-01T12:00:00Z
-
-std::string Header(const ssm::HttpRequest& r, const std::string& name) {
-  for (const std::string& h : r.headers) {
-    if (h.size() > name.size() && strncasecmp(h.c_str(), name.c_str(), name.size()) == 0 && h[name.size()] == ':') {
-      return h.substr(name.size() + 2);
-    }
-  }
-  return "";
-}
 
 // Answers by "METHOD URL" in the order given, the last one again and again
 // until another is given; records every request. An answer with status 0
@@ -85,29 +76,6 @@ std::string StsAnswer(const std::string& action, const std::string& id, const st
 std::string MetadataAnswer(const std::string& id, const std::string& secret, const std::string& token) {
   return "{\"Code\":\"Success\",\"Type\":\"AWS-HMAC\",\"AccessKeyId\":\"" + id + "\",\"SecretAccessKey\":\"" + secret +
          "\",\"Token\":\"" + token + "\",\"Expiration\":\"2025-12-01T18:00:00Z\"}";
-}
-
-std::map<std::string, std::string> Form(const std::string& body) {
-  std::map<std::string, std::string> out;
-  size_t i = 0;
-  while (i < body.size()) {
-    size_t amp = body.find('&', i);
-    std::string part = body.substr(i, amp == std::string::npos ? std::string::npos : amp - i);
-    size_t eq = part.find('=');
-    std::string value = part.substr(eq + 1), decoded;
-    for (size_t k = 0; k < value.size(); ++k) {
-      if (value[k] == '%' && k + 2 < value.size() + 0 + 1) {
-        decoded.push_back(static_cast<char>(std::stoi(value.substr(k + 1, 2), nullptr, 16)));
-        k += 2;
-      } else {
-        decoded.push_back(value[k]);
-      }
-    }
-    out[part.substr(0, eq)] = decoded;
-    if (amp == std::string::npos) break;
-    i = amp + 1;
-  }
-  return out;
 }
 
 struct Fixture {
@@ -187,32 +155,32 @@ TEST_CASE("aws chain: roles assumed in order, each signed with the keys before i
 
   REQUIRE(f.http.sent.size() == 2);
   const ssm::HttpRequest& first = f.http.sent[0];
-  auto form = Form(first.body.str());
+  auto form = ssm::test::FormFields(first.body.str());
   CHECK(form["Action"] == "AssumeRole");
   CHECK(form["Version"] == "2011-06-15");
   CHECK(form["RoleArn"] == "arn:aws:iam::111111111111:role/middle");
   CHECK(form["RoleSessionName"] == "mid");
   CHECK(form["ExternalId"] == "ext-1");
   CHECK(form["DurationSeconds"] == "3600");
-  CHECK(Header(first, "Authorization").rfind("AWS4-HMAC-SHA256 Credential=AKIDBASE/20251201/eu-west-1/sts/aws4_request", 0) == 0);
-  CHECK(Header(first, "X-Amz-Security-Token") == "basetoken");
+  CHECK(ssm::test::HeaderValue(first, "Authorization").rfind("AWS4-HMAC-SHA256 Credential=AKIDBASE/20251201/eu-west-1/sts/aws4_request", 0) == 0);
+  CHECK(ssm::test::HeaderValue(first, "X-Amz-Security-Token") == "basetoken");
   // The signature covers exactly what is sent.
   ssm::SigV4Request sig;
   sig.method = "POST";
   sig.path = "/";
-  sig.headers = {{"Content-Type", Header(first, "Content-Type")}, {"Host", "sts.eu-west-1.amazonaws.com"}};
+  sig.headers = {{"Content-Type", ssm::test::HeaderValue(first, "Content-Type")}, {"Host", "sts.eu-west-1.amazonaws.com"}};
   sig.body = first.body.str();
   ssm::SigV4Options options;
   options.region = "eu-west-1";
   options.service = "sts";
   options.now = kNow;
-  CHECK(Header(first, "Authorization") == ssm::SignV4(sig, plan.base.keys, options).authorization);
+  CHECK(ssm::test::HeaderValue(first, "Authorization") == ssm::SignV4(sig, plan.base.keys, options).authorization);
 
   const ssm::HttpRequest& second = f.http.sent[1];
-  CHECK(Form(second.body.str()).count("ExternalId") == 0);
-  CHECK(Form(second.body.str()).count("DurationSeconds") == 0);
-  CHECK(Header(second, "Authorization").find("Credential=ASIAMIDDLE/") != std::string::npos);
-  CHECK(Header(second, "X-Amz-Security-Token") == "midtoken");
+  CHECK(ssm::test::FormFields(second.body.str()).count("ExternalId") == 0);
+  CHECK(ssm::test::FormFields(second.body.str()).count("DurationSeconds") == 0);
+  CHECK(ssm::test::HeaderValue(second, "Authorization").find("Credential=ASIAMIDDLE/") != std::string::npos);
+  CHECK(ssm::test::HeaderValue(second, "X-Amz-Security-Token") == "midtoken");
 }
 
 TEST_CASE("aws chain: STS refusals are one line with the service's code, never a secret", "[aws_chain]") {
@@ -252,12 +220,12 @@ TEST_CASE("aws chain: web identity is an unsigned AssumeRoleWithWebIdentity with
   REQUIRE(creds);
   CHECK(creds->keys.access_key_id == "ASIAWEB");
   REQUIRE(f.http.sent.size() == 1);
-  auto form = Form(f.http.sent[0].body.str());
+  auto form = ssm::test::FormFields(f.http.sent[0].body.str());
   CHECK(form["Action"] == "AssumeRoleWithWebIdentity");
   CHECK(form["RoleArn"] == "arn:aws:iam::111122223333:role/irsa");
   CHECK(form["RoleSessionName"] == "pod");
   CHECK(form["WebIdentityToken"] == "eyJhbGciOi.header.sig");
-  CHECK(Header(f.http.sent[0], "Authorization").empty());
+  CHECK(ssm::test::HeaderValue(f.http.sent[0], "Authorization").empty());
 
   // The file is read at each use; a missing one is one line naming it.
   f.files.clear();
@@ -283,11 +251,11 @@ TEST_CASE("aws chain: IMDSv2 token, role list, role credentials", "[aws_chain]")
   CHECK(creds->expires_at == kNow + 6 * 3600);
   CHECK(creds->keys.source == "instance role web-role via IMDSv2");
   REQUIRE(f.http.sent.size() == 3);
-  CHECK(Header(f.http.sent[0], "X-aws-ec2-metadata-token-ttl-seconds") == "21600");
+  CHECK(ssm::test::HeaderValue(f.http.sent[0], "X-aws-ec2-metadata-token-ttl-seconds") == "21600");
   CHECK(f.http.sent[0].allow_http);
   CHECK(f.http.sent[0].total_timeout_ms <= 1000);
-  CHECK(Header(f.http.sent[1], "X-aws-ec2-metadata-token") == "imdstoken");
-  CHECK(Header(f.http.sent[2], "X-aws-ec2-metadata-token") == "imdstoken");
+  CHECK(ssm::test::HeaderValue(f.http.sent[1], "X-aws-ec2-metadata-token") == "imdstoken");
+  CHECK(ssm::test::HeaderValue(f.http.sent[2], "X-aws-ec2-metadata-token") == "imdstoken");
 }
 
 TEST_CASE("aws chain: IMDS v1 fallback, 401 retry, absence and failures", "[aws_chain]") {
@@ -299,7 +267,7 @@ TEST_CASE("aws chain: IMDS v1 fallback, 401 retry, absence and failures", "[aws_
     auto creds = f.Run(ImdsPlan());
     REQUIRE(creds);
     CHECK(creds->keys.source == "instance role r1 via IMDSv1");
-    CHECK(Header(f.http.sent[1], "X-aws-ec2-metadata-token").empty());
+    CHECK(ssm::test::HeaderValue(f.http.sent[1], "X-aws-ec2-metadata-token").empty());
   }
   SECTION("405 with IMDSv1 switched off: one line") {
     Fixture f;
@@ -335,7 +303,7 @@ TEST_CASE("aws chain: IMDS v1 fallback, 401 retry, absence and failures", "[aws_
     f.http.On("GET " + kRoles, 200, "r");
     f.http.On("GET " + kRoles + "r", 200, MetadataAnswer("ASIA401", "s", "t"));
     CHECK(f.Run(ImdsPlan())->keys.access_key_id == "ASIA401");
-    CHECK(Header(f.http.sent[3], "X-aws-ec2-metadata-token") == "new");
+    CHECK(ssm::test::HeaderValue(f.http.sent[3], "X-aws-ec2-metadata-token") == "new");
   }
   SECTION("present but broken: 500, no role, 400 on the token, garbage") {
     Fixture f;
@@ -370,11 +338,11 @@ TEST_CASE("aws chain: container credentials with the token file re-read", "[aws_
   f.http.On("GET " + plan.base.container_url, 200, MetadataAnswer("ASIAPOD", "podsecret", "podsession"));
   f.http.On("GET " + plan.base.container_url, 200, MetadataAnswer("ASIAPOD2", "podsecret", "podsession"));
   CHECK(f.Run(plan)->keys.access_key_id == "ASIAPOD");
-  CHECK(Header(f.http.sent[0], "Authorization") == "podtoken1");
+  CHECK(ssm::test::HeaderValue(f.http.sent[0], "Authorization") == "podtoken1");
   CHECK(f.http.sent[0].allow_http);
   f.files[plan.base.container_token_file] = "podtoken2\n";
   CHECK(f.Run(plan)->keys.access_key_id == "ASIAPOD2");
-  CHECK(Header(f.http.sent[1], "Authorization") == "podtoken2");
+  CHECK(ssm::test::HeaderValue(f.http.sent[1], "Authorization") == "podtoken2");
 
   f.files[plan.base.container_token_file] = "a\nb";
   CHECK(f.Refusal(plan).find("line break") != std::string::npos);
@@ -440,7 +408,7 @@ TEST_CASE("aws chain: IAM Identity Center from the token `aws sso login` cached"
   REQUIRE(creds);
   CHECK(creds->keys.access_key_id == "ASIASSO");
   CHECK(creds->expires_at == kNow + 3600);
-  CHECK(Header(f.http.sent[0], "x-amz-sso_bearer_token") == "ssotoken");
+  CHECK(ssm::test::HeaderValue(f.http.sent[0], "x-amz-sso_bearer_token") == "ssotoken");
 
   f.http.On(portal, 401, "{\"message\":\"Session token not found or invalid\"}");
   CHECK(f.Refusal(plan).find("refused the cached login (HTTP 401)") != std::string::npos);

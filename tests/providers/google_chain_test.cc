@@ -2,13 +2,12 @@
 // exact grants, the STS exchange, impersonation and the metadata server.
 #include "providers/google/google_chain.h"
 
-#include <strings.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
 
 #include "common/error.h"
+#include "support/http_fakes.h"
 #include "providers/ecr_provider.h"
 #include "providers/google/google_identity.h"
 #include "providers/provider_table.h"
@@ -17,38 +16,6 @@
 namespace {
 
 constexpr int64_t kNow = 1764590400;  // 2025-12-01T12:00:00Z
-
-std::string Header(const ssm::HttpRequest& r, const std::string& name) {
-  for (const std::string& h : r.headers) {
-    if (h.size() > name.size() && strncasecmp(h.c_str(), name.c_str(), name.size()) == 0 && h[name.size()] == ':') {
-      return h.substr(name.size() + 2);
-    }
-  }
-  return "";
-}
-
-std::map<std::string, std::string> Form(const std::string& body) {
-  std::map<std::string, std::string> out;
-  size_t i = 0;
-  while (i < body.size()) {
-    size_t amp = body.find('&', i);
-    std::string part = body.substr(i, amp == std::string::npos ? std::string::npos : amp - i);
-    size_t eq = part.find('=');
-    std::string value = part.substr(eq + 1), decoded;
-    for (size_t k = 0; k < value.size(); ++k) {
-      if (value[k] == '%' && k + 2 < value.size()) {
-        decoded.push_back(static_cast<char>(std::stoi(value.substr(k + 1, 2), nullptr, 16)));
-        k += 2;
-      } else {
-        decoded.push_back(value[k]);
-      }
-    }
-    out[part.substr(0, eq)] = decoded;
-    if (amp == std::string::npos) break;
-    i = amp + 1;
-  }
-  return out;
-}
 
 struct Answer {
   long status;
@@ -123,7 +90,7 @@ TEST_CASE("google: authorized_user is the refresh-token grant", "[google]") {
   CHECK(token->username == "oauth2accesstoken");
   CHECK(token->secret.str() == "ya29.user");
   CHECK(token->expires_at == kNow + 3599);
-  auto form = Form(f.http.sent[0].body.str());
+  auto form = ssm::test::FormFields(f.http.sent[0].body.str());
   CHECK(form["grant_type"] == "refresh_token");
   CHECK(form["client_id"] == "cid.apps");
   CHECK(form["client_secret"] == "csecret");
@@ -158,14 +125,14 @@ TEST_CASE("google: workload identity federation from a file, then impersonation"
   CHECK(token->secret.str() == "ya29.impersonated");
   CHECK(token->expires_at == kNow + 3600);
   REQUIRE(f.http.sent.size() == 2);
-  auto form = Form(f.http.sent[0].body.str());
+  auto form = ssm::test::FormFields(f.http.sent[0].body.str());
   CHECK(form["grant_type"] == "urn:ietf:params:oauth:grant-type:token-exchange");
   CHECK(form["requested_token_type"] == "urn:ietf:params:oauth:token-type:access_token");
   CHECK(form["audience"] == adc["audience"]);
   CHECK(form["scope"] == "https://www.googleapis.com/auth/cloud-platform");
   CHECK(form["subject_token_type"] == "urn:ietf:params:oauth:token-type:jwt");
   CHECK(form["subject_token"] == "eyJ.subject.jwt");
-  CHECK(Header(f.http.sent[1], "Authorization") == "Bearer ya29.federated");
+  CHECK(ssm::test::HeaderValue(f.http.sent[1], "Authorization") == "Bearer ya29.federated");
   auto body = nlohmann::json::parse(f.http.sent[1].body.str());
   CHECK(body["scope"][0] == "https://www.googleapis.com/auth/cloud-platform");
   CHECK(body["lifetime"] == "3600s");
@@ -196,8 +163,8 @@ TEST_CASE("google: a url subject token with headers and a json format", "[google
       200, R"({"access_token":"azure.jwt"})", {}};
   f.http.answers[kStsUrl] = {200, kAccessToken, {}};
   REQUIRE(f.Run(FilePlan(adc)));
-  CHECK(Header(f.http.sent[0], "Metadata") == "True");
-  CHECK(Form(f.http.sent[1].body.str())["subject_token"] == "azure.jwt");
+  CHECK(ssm::test::HeaderValue(f.http.sent[0], "Metadata") == "True");
+  CHECK(ssm::test::FormFields(f.http.sent[1].body.str())["subject_token"] == "azure.jwt");
 
   adc["credential_source"]["headers"] = {{"Bad\r\nName", "x"}};
   CHECK(f.Refusal(FilePlan(adc)).find("line break") != std::string::npos);
@@ -227,8 +194,8 @@ TEST_CASE("google: impersonated_service_account and impersonate on top", "[googl
   CHECK(token->secret.str() == "ya29.b");
   CHECK(token->expires_at == kNow + 1800);
   REQUIRE(f.http.sent.size() == 3);
-  CHECK(Header(f.http.sent[1], "Authorization") == "Bearer ya29.user");
-  CHECK(Header(f.http.sent[2], "Authorization") == "Bearer ya29.a");
+  CHECK(ssm::test::HeaderValue(f.http.sent[1], "Authorization") == "Bearer ya29.user");
+  CHECK(ssm::test::HeaderValue(f.http.sent[2], "Authorization") == "Bearer ya29.a");
   f.http.answers["POST https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/"
                  "b%40p.iam.gserviceaccount.com:generateAccessToken"] = {
       403, R"({"error":{"code":403,"message":"Permission 'iam.serviceAccounts.getAccessToken' denied","status":"PERMISSION_DENIED"}})", {}};
@@ -252,7 +219,7 @@ TEST_CASE("google: the metadata server, its flavor, scopes and absence", "[googl
   CHECK(token->secret.str() == "ya29.gce");
   REQUIRE(f.http.sent.size() == 3);
   for (const auto& r : f.http.sent) {
-    CHECK(Header(r, "Metadata-Flavor") == "Google");
+    CHECK(ssm::test::HeaderValue(r, "Metadata-Flavor") == "Google");
     CHECK(r.total_timeout_ms <= 1000);
     CHECK(r.attempts == 1);
   }

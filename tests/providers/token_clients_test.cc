@@ -9,6 +9,7 @@
 
 #include "common/base64.h"
 #include "common/error.h"
+#include "support/http_fakes.h"
 #include "common/utf8.h"
 #include "providers/crypto/digest.h"
 #include "providers/crypto/sigv4.h"
@@ -31,38 +32,6 @@ class RecordingHttp : public ssm::HttpClient {
     return r;
   }
 };
-
-std::string HeaderValue(const ssm::HttpRequest& r, const std::string& name) {
-  for (const std::string& h : r.headers) {
-    if (h.size() > name.size() && strncasecmp(h.c_str(), name.c_str(), name.size()) == 0 && h[name.size()] == ':') {
-      return h.substr(name.size() + 2);
-    }
-  }
-  return "";
-}
-
-std::map<std::string, std::string> Form(const std::string& body) {
-  std::map<std::string, std::string> out;
-  size_t i = 0;
-  while (i <= body.size()) {
-    size_t amp = body.find('&', i);
-    std::string part = body.substr(i, amp == std::string::npos ? std::string::npos : amp - i);
-    size_t eq = part.find('=');
-    std::string value = part.substr(eq + 1), decoded;
-    for (size_t k = 0; k < value.size(); ++k) {
-      if (value[k] == '%' && k + 2 < value.size() + 1) {
-        decoded.push_back(static_cast<char>(std::stoi(value.substr(k + 1, 2), nullptr, 16)));
-        k += 2;
-      } else {
-        decoded.push_back(value[k]);
-      }
-    }
-    out[part.substr(0, eq)] = decoded;
-    if (amp == std::string::npos) break;
-    i = amp + 1;
-  }
-  return out;
-}
 
 ssm::MintRequest EcrRequest() {
   ssm::MintRequest r;
@@ -98,21 +67,21 @@ TEST_CASE("ECR: GetAuthorizationToken is signed as AWS checks it", "[token_clien
   const ssm::HttpRequest& r = http.sent[0];
   CHECK(r.method == "POST");
   CHECK(r.url == "https://api.ecr.eu-west-1.amazonaws.com/");
-  CHECK(HeaderValue(r, "X-Amz-Target") == "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken");
-  CHECK(HeaderValue(r, "Content-Type") == "application/x-amz-json-1.1");
-  CHECK(HeaderValue(r, "Host") == "api.ecr.eu-west-1.amazonaws.com");
-  CHECK(HeaderValue(r, "X-Amz-Date") == "20150830T123600Z");
-  CHECK(HeaderValue(r, "X-Amz-Security-Token") == "session-token");
+  CHECK(ssm::test::HeaderValue(r, "X-Amz-Target") == "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken");
+  CHECK(ssm::test::HeaderValue(r, "Content-Type") == "application/x-amz-json-1.1");
+  CHECK(ssm::test::HeaderValue(r, "Host") == "api.ecr.eu-west-1.amazonaws.com");
+  CHECK(ssm::test::HeaderValue(r, "X-Amz-Date") == "20150830T123600Z");
+  CHECK(ssm::test::HeaderValue(r, "X-Amz-Security-Token") == "session-token");
   CHECK(nlohmann::json::parse(r.body.str()) == nlohmann::json{{"registryIds", {"123456789012"}}});
   // Recompute the signature the way the service does, from what was sent.
-  std::string auth = HeaderValue(r, "Authorization");
+  std::string auth = ssm::test::HeaderValue(r, "Authorization");
   CHECK(auth.rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/eu-west-1/ecr/aws4_request, "
                    "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=", 0) == 0);
   ssm::SigV4Request check;
   check.method = "POST";
   check.path = "/";
   check.body = r.body.str();
-  for (const char* h : {"Content-Type", "Host", "X-Amz-Target"}) check.headers.emplace_back(h, HeaderValue(r, h));
+  for (const char* h : {"Content-Type", "Host", "X-Amz-Target"}) check.headers.emplace_back(h, ssm::test::HeaderValue(r, h));
   ssm::AwsCredentials creds = EcrRequest().aws;
   ssm::SigV4Options o;
   o.region = "eu-west-1";
@@ -133,8 +102,8 @@ TEST_CASE("ECR Public: its target, service and answer shape", "[token_clients]")
   req.endpoint = "https://api.ecr-public.us-east-1.amazonaws.com";
   ssm::MintedToken t = ssm::MintToken(req, http);
   CHECK(t.secret.str() == "pub");
-  CHECK(HeaderValue(http.sent[0], "X-Amz-Target") == "SpencerFrontendService.GetAuthorizationToken");
-  CHECK(HeaderValue(http.sent[0], "Authorization").find("/us-east-1/ecr-public/aws4_request") != std::string::npos);
+  CHECK(ssm::test::HeaderValue(http.sent[0], "X-Amz-Target") == "SpencerFrontendService.GetAuthorizationToken");
+  CHECK(ssm::test::HeaderValue(http.sent[0], "Authorization").find("/us-east-1/ecr-public/aws4_request") != std::string::npos);
   CHECK(http.sent[0].body.str() == "{}");
 }
 
@@ -214,8 +183,8 @@ TEST_CASE("GCR: the JWT bearer grant carries an RS256 JWT the service account's 
 
   const ssm::HttpRequest& r = http.sent[0];
   CHECK(r.url == "https://oauth2.googleapis.com/token");
-  CHECK(HeaderValue(r, "Content-Type") == "application/x-www-form-urlencoded");
-  auto form = Form(r.body.str());
+  CHECK(ssm::test::HeaderValue(r, "Content-Type") == "application/x-www-form-urlencoded");
+  auto form = ssm::test::FormFields(r.body.str());
   CHECK(form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer");
   std::string jwt = form["assertion"];
   size_t d1 = jwt.find('.'), d2 = jwt.rfind('.');
@@ -276,13 +245,13 @@ TEST_CASE("ACR: client credentials at Azure AD, then the exchange at the registr
   CHECK(t.expires_at == 1'700'010'800);
   REQUIRE(http.sent.size() == 2);
   CHECK(http.sent[0].url == "https://login.microsoftonline.com/tenant-1/oauth2/v2.0/token");
-  auto aad = Form(http.sent[0].body.str());
+  auto aad = ssm::test::FormFields(http.sent[0].body.str());
   CHECK(aad == std::map<std::string, std::string>{{"grant_type", "client_credentials"},
                                                   {"client_id", "client-1"},
                                                   {"client_secret", "s&cret=1"},
                                                   {"scope", "https://management.azure.com/.default"}});
   CHECK(http.sent[1].url == "https://contoso.azurecr.io/oauth2/exchange");
-  auto exchange = Form(http.sent[1].body.str());
+  auto exchange = ssm::test::FormFields(http.sent[1].body.str());
   CHECK(exchange == std::map<std::string, std::string>{{"grant_type", "access_token"},
                                                        {"service", "contoso.azurecr.io"},
                                                        {"tenant", "tenant-1"},
