@@ -120,6 +120,16 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
       return FromCache(*cached);
     }
   }
+  // Credentials derived for another token of the same identity, still good.
+  std::string identity_key = request->identity_key.empty() ? "" : "identity|" + request->identity_key;
+  if (!identity_key.empty() && context.cache != nullptr) {
+    std::optional<CachedToken> identity = context.cache->Get(identity_key);
+    if (identity && now < identity->RefreshAt() && !identity->secret.empty()) {
+      SSM_DEBUG(request->what + ": " + server.key + ": derived credentials from the cache, valid until " +
+                When(identity->expires_at));
+      request->identity = identity->secret;
+    }
+  }
   MintedToken minted;
   try {
     SSM_DEBUG(request->what + ": " + server.key + ": minting a token at " + RedactUrl(request->endpoint));
@@ -130,6 +140,15 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
       return FromCache(*cached);
     }
     throw;
+  }
+  if (!minted.identity.empty() && !identity_key.empty() && context.cache != nullptr &&
+      minted.identity_expires_at > now) {
+    CachedToken identity;
+    identity.username = "identity";
+    identity.secret = minted.identity;
+    identity.issued_at = now;
+    identity.expires_at = minted.identity_expires_at;
+    context.cache->Put(identity_key, identity, now);
   }
   if (minted.none()) {
     // Remembered for a while, so a machine with no identity answers at once.

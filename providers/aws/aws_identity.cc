@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "common/fingerprint.h"
 #include "common/log.h"
 #include "common/paths.h"
 #include "common/text.h"
@@ -115,6 +116,11 @@ bool PrepareAwsIdentity(const RegistryConfig& c, const std::string& region, cons
   settings.sso_endpoint = AwsEndpointOverride("AWS_ENDPOINT_URL_SSO");
   settings.home = HomeOrEmpty();
   settings.process_timeout_ms = ProcessTimeoutMs();
+  // One identity whatever the registry's region: the plan without the
+  // services' addresses names the derived credentials in the cache.
+  nlohmann::json identity = AwsChainToJson(plan, AwsChainSettings{});
+  r->identity_key = "aws|" + Fingerprint(identity.dump());
+  WipeJson(identity);
   nlohmann::json chain = AwsChainToJson(plan, settings);
   r->aws_chain = SecretString(chain.dump());
   WipeJson(chain);

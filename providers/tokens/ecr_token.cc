@@ -28,9 +28,39 @@ constexpr int64_t kEcrTokenLifetime = 12 * 3600;
   throw Error::Failure(what + ": GetAuthorizationToken answered 200 but " + why);
 }
 
-// The keys to sign with: the request's own, or those the AWS chain gives;
-// nullopt when the chain finds no identity on this machine.
-std::optional<AwsCredentials> SigningKeys(const MintRequest& request, HttpClient& http) {
+// Derived credentials as they travel to the caller's cache and back.
+SecretString EncodeIdentity(const AwsSessionCredentials& c) {
+  WipedJson doc(nlohmann::json{{"access_key_id", c.keys.access_key_id},
+                               {"secret_access_key", c.keys.secret_access_key.str()},
+                               {"session_token", c.keys.session_token.str()},
+                               {"source", c.keys.source},
+                               {"expires_at", c.expires_at}});
+  return SecretString(doc.value.dump());
+}
+
+std::optional<AwsCredentials> DecodeIdentity(const SecretString& text, int64_t* expires_at) {
+  WipedJson doc(ParseJsonOrDiscarded(text.str()));
+  if (!doc.value.is_object()) return std::nullopt;
+  AwsCredentials keys;
+  auto field = [&](const char* name) {
+    auto it = doc.value.find(name);
+    return it != doc.value.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  keys.access_key_id = field("access_key_id");
+  keys.secret_access_key = SecretString(field("secret_access_key"));
+  keys.session_token = SecretString(field("session_token"));
+  keys.source = field("source") + " (cached)";
+  auto expiry = doc.value.find("expires_at");
+  *expires_at = expiry != doc.value.end() && expiry->is_number_integer() ? expiry->get<int64_t>() : 0;
+  if (keys.access_key_id.empty() || keys.secret_access_key.empty()) return std::nullopt;
+  return keys;
+}
+
+// The keys to sign with: the request's own, those derived earlier (cached by
+// the caller), or those the AWS chain gives now (then also returned in
+// derived, for the caller to cache); nullopt when the chain finds no
+// identity on this machine.
+std::optional<AwsCredentials> SigningKeys(const MintRequest& request, HttpClient& http, MintedToken* derived) {
   if (request.aws_chain.empty()) {
     AwsCredentials keys;
     keys.access_key_id = request.aws.access_key_id;
@@ -38,6 +68,11 @@ std::optional<AwsCredentials> SigningKeys(const MintRequest& request, HttpClient
     keys.session_token = SecretString(request.aws.session_token.str());
     keys.source = request.aws.source;
     return keys;
+  }
+  if (!request.identity.empty()) {
+    if (std::optional<AwsCredentials> cached = DecodeIdentity(request.identity, &derived->identity_expires_at)) {
+      return cached;
+    }
   }
   nlohmann::json chain = ParseJsonOrDiscarded(request.aws_chain.str());
   if (!chain.is_object()) throw Error::Failure(request.what + ": malformed AWS chain request");
@@ -62,6 +97,10 @@ std::optional<AwsCredentials> SigningKeys(const MintRequest& request, HttpClient
   context.what = request.what;
   std::optional<AwsSessionCredentials> creds = RunAwsChain(plan, context);
   if (!creds) return std::nullopt;
+  if (creds->expires_at > 0) {
+    derived->identity = EncodeIdentity(*creds);
+    derived->identity_expires_at = creds->expires_at;
+  }
   return std::move(creds->keys);
 }
 
@@ -107,7 +146,8 @@ MintedToken ParseEcrAnswer(const std::string& body, bool is_public, int64_t now,
 
 MintedToken MintEcrToken(const MintRequest& request, HttpClient& http) {
   bool is_public = request.kind == "ecrpublic";
-  std::optional<AwsCredentials> keys = SigningKeys(request, http);
+  MintedToken derived;
+  std::optional<AwsCredentials> keys = SigningKeys(request, http, &derived);
   if (!keys) return MintedToken{};  // no AWS identity here
   SigV4Request sig;
   sig.method = "POST";
@@ -150,7 +190,15 @@ MintedToken MintEcrToken(const MintRequest& request, HttpClient& http) {
     ThrowRemoteError(request, "GetAuthorizationToken at " + request.endpoint + " (keys from " + keys->source + ")",
                      response, hint);
   }
-  return ParseEcrAnswer(response.body.str(), is_public, request.now, request.what);
+  MintedToken token = ParseEcrAnswer(response.body.str(), is_public, request.now, request.what);
+  // A token minted with temporary credentials is not trusted to outlive them
+  // (re-minting is one request; a token refused mid-pull is a failed pull).
+  if (derived.identity_expires_at > 0 && derived.identity_expires_at < token.expires_at) {
+    token.expires_at = derived.identity_expires_at;
+  }
+  token.identity = std::move(derived.identity);
+  token.identity_expires_at = token.identity.empty() ? 0 : derived.identity_expires_at;
+  return token;
 }
 
 }  // namespace ssm

@@ -41,6 +41,14 @@ struct MintRequest {
   // (providers/google/google_identity.h), when not a plain service account key.
   SecretString google_chain;
 
+  // Credentials derived on the way to the token (an assumed role's keys, an
+  // instance role's): identity_key names them in the token cache, and a
+  // still-valid copy travels back in identity so that the module skips the
+  // services that gave them (one STS or metadata round trip per credential
+  // lifetime, shared by every registry of that identity).
+  std::string identity_key;
+  SecretString identity;
+
   // acr
   std::string tenant;
   std::string client_id;
@@ -54,6 +62,10 @@ struct MintedToken {
   std::string username;
   SecretString secret;
   int64_t expires_at = 0;
+  // The derived credentials the module used (for the caller to cache under
+  // MintRequest::identity_key until identity_expires_at), or empty.
+  SecretString identity;
+  int64_t identity_expires_at = 0;
   // Nothing to mint with here (no AWS identity on this machine): username
   // and secret empty. The caller answers "not found" and remembers it.
   bool none() const { return username.empty() && secret.empty(); }

@@ -20,6 +20,8 @@ nlohmann::json MintRequestToJson(const MintRequest& r) {
           {"aws_session_token", r.aws.session_token.str()},
           {"aws_source", r.aws.source},
           {"aws_chain", r.aws_chain.str()},
+          {"identity_key", r.identity_key},
+          {"identity", r.identity.str()},
           {"client_email", r.client_email},
           {"private_key", r.private_key.str()},
           {"private_key_id", r.private_key_id},
@@ -50,6 +52,8 @@ MintRequest MintRequestFromJson(const nlohmann::json& j) {
   r.aws.session_token = SecretString(j.value("aws_session_token", ""));
   r.aws.source = j.value("aws_source", "");
   r.aws_chain = SecretString(j.value("aws_chain", ""));
+  r.identity_key = j.value("identity_key", "");
+  r.identity = SecretString(j.value("identity", ""));
   r.client_email = j.value("client_email", "");
   r.private_key = SecretString(j.value("private_key", ""));
   r.private_key_id = j.value("private_key_id", "");
@@ -65,7 +69,11 @@ MintRequest MintRequestFromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json MintedTokenToJson(const MintedToken& t) {
-  return {{"username", t.username}, {"secret", t.secret.str()}, {"expires_at", t.expires_at}};
+  return {{"username", t.username},
+          {"secret", t.secret.str()},
+          {"expires_at", t.expires_at},
+          {"identity", t.identity.str()},
+          {"identity_expires_at", t.identity_expires_at}};
 }
 
 MintedToken MintedTokenFromJson(const nlohmann::json& j) {
@@ -73,6 +81,8 @@ MintedToken MintedTokenFromJson(const nlohmann::json& j) {
   t.username = j.value("username", "");
   t.secret = SecretString(j.value("secret", ""));
   t.expires_at = j.value("expires_at", int64_t{0});
+  t.identity = SecretString(j.value("identity", ""));
+  t.identity_expires_at = j.value("identity_expires_at", int64_t{0});
   return t;
 }
 

@@ -9,8 +9,9 @@
 
 #include "common/base64.h"
 #include "common/error.h"
-#include "support/http_fakes.h"
 #include "common/utf8.h"
+#include "providers/aws/aws_plan_codec.h"
+#include "support/http_fakes.h"
 #include "providers/crypto/digest.h"
 #include "providers/crypto/sigv4.h"
 #include "providers/http/http_client.h"
@@ -90,6 +91,48 @@ TEST_CASE("ECR: GetAuthorizationToken is signed as AWS checks it", "[token_clien
   CHECK(auth == ssm::SignV4(check, creds, o).authorization);
   // The secret key itself is never sent.
   for (const std::string& h : r.headers) CHECK(h.find("wJalrXUtnFEMI") == std::string::npos);
+}
+
+TEST_CASE("ECR with an AWS chain: derived credentials come back to be cached, and are used when given",
+          "[token_clients]") {
+  ssm::AwsChainPlan plan;
+  plan.base.kind = ssm::AwsBaseSource::Kind::kInstanceMetadata;
+  plan.base.imds_endpoint = "http://169.254.169.254";
+  plan.base.description = "instance metadata";
+  ssm::AwsChainSettings settings;
+  settings.sts_endpoint = "https://sts.eu-west-1.amazonaws.com";
+  settings.sts_region = "eu-west-1";
+  ssm::MintRequest r = EcrRequest();
+  r.aws = ssm::AwsCredentials();
+  r.aws_chain = ssm::SecretString(ssm::AwsChainToJson(plan, settings).dump());
+  const int64_t creds_expire = r.now + 3600;  // 2015-08-30T13:36:00Z
+  std::string ecr_answer = R"({"authorizationData":[{"authorizationToken":")" + ssm::Base64Encode("AWS:ecr-token") +
+                           R"(","expiresAt":)" + std::to_string(r.now + 43200) + "}]}";
+  RecordingHttp http;
+  http.answers = {{200, "imds-token"},
+                  {200, "role-a"},
+                  {200, R"({"Code":"Success","AccessKeyId":"ASIAROLE","SecretAccessKey":"role-secret","Token":"role-session",)"
+                        R"("Expiration":"2015-08-30T13:36:00Z"})"},
+                  {200, ecr_answer}};
+  ssm::MintedToken first = ssm::MintToken(r, http);
+  REQUIRE(http.sent.size() == 4);
+  CHECK(ssm::test::HeaderValue(http.sent[3], "Authorization").find("Credential=ASIAROLE/") != std::string::npos);
+  CHECK(ssm::test::HeaderValue(http.sent[3], "X-Amz-Security-Token") == "role-session");
+  CHECK(first.secret.str() == "ecr-token");
+  // The token is not trusted to outlive the credentials that minted it.
+  CHECK(first.expires_at == creds_expire);
+  CHECK(first.identity_expires_at == creds_expire);
+  REQUIRE_FALSE(first.identity.empty());
+
+  // Given back (from the caller's cache), the module asks no metadata service.
+  r.identity = first.identity;
+  RecordingHttp again;
+  again.answers = {{200, ecr_answer}};
+  ssm::MintedToken second = ssm::MintToken(r, again);
+  REQUIRE(again.sent.size() == 1);
+  CHECK(ssm::test::HeaderValue(again.sent[0], "Authorization").find("Credential=ASIAROLE/") != std::string::npos);
+  CHECK(second.expires_at == creds_expire);
+  CHECK(second.identity.empty());  // nothing new to cache
 }
 
 TEST_CASE("ECR Public: its target, service and answer shape", "[token_clients]") {

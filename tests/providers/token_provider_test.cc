@@ -274,6 +274,42 @@ TEST_CASE("ECR with no keys: the AWS chain runs in the network module; no identi
   CHECK(f.minted.size() == 2);
 }
 
+TEST_CASE("derived credentials are cached for their life and shared by the registries of one identity", "[tokens]") {
+  Fixture f;
+  NoAwsSources none;
+  ssm::test::ScopedEnv imds("AWS_EC2_METADATA_DISABLED", nullptr);
+  std::vector<std::string> identities_given;
+  f.context.mint = [&](const ssm::MintRequest& r) {
+    f.minted.push_back(r);
+    identities_given.push_back(r.identity.str());
+    ssm::MintedToken t;
+    t.username = "AWS";
+    t.secret = ssm::SecretString("token-" + r.region);
+    t.expires_at = f.clock + 3600;
+    if (r.identity.empty()) {
+      t.identity = ssm::SecretString("derived-keys-" + std::to_string(f.minted.size()));
+      t.identity_expires_at = f.clock + 3600;
+    }
+    return t;
+  };
+  ssm::RegistryConfig unconfigured;
+  unconfigured.provider = "ecr";
+  REQUIRE(f.Get(unconfigured, "123456789012.dkr.ecr.eu-west-1.amazonaws.com"));
+  REQUIRE(f.Get(unconfigured, "123456789012.dkr.ecr.us-east-2.amazonaws.com"));
+  REQUIRE(identities_given.size() == 2);
+  CHECK(identities_given[0].empty());
+  CHECK(identities_given[1] == "derived-keys-1");  // the second region reused them
+  CHECK(f.minted[0].identity_key == f.minted[1].identity_key);
+  CHECK_FALSE(f.minted[0].identity_key.empty());
+  // Past 80 % of their life they are not handed out any more.
+  f.clock += 3600 * 4 / 5 + 1;
+  REQUIRE(f.Get(unconfigured, "123456789012.dkr.ecr.ap-south-1.amazonaws.com"));
+  CHECK(identities_given[2].empty());
+  // Keys of a registry's own need nothing derived.
+  REQUIRE(f.Get(Ecr(), kHost));
+  CHECK(f.minted.back().identity_key.empty());
+}
+
 TEST_CASE("ECR per-registry identity: profile, rolearn and endpoint overrides", "[tokens]") {
   Fixture f;
   NoAwsSources none;
