@@ -339,6 +339,25 @@ expect_token "IMDSv2 alone: token"
 check_eq "... PUT token (TTL header), role list and credentials with the token; ECR signed with the instance keys" \
 	"PUT 200 -,GET 200 T,GET 200 T/$IMDS_AKID/" "$(imds_summary)/$(ecr_signers)/$(sts_summary)"
 
+# Twenty cold gets at once with the token cache on: one instance-credential request and one
+# token request between them (the mint lock), and all twenty answer the token.
+cache_clear
+mark
+pids=()
+for i in $(seq 1 20); do
+	(printf '%s' "$ECR_HOST" | env -i "${BASE_ENV[@]}" SSM_LOG= "$HELPER" get >"$W/par.$i.out" 2>>"$ALL_ERR") &
+	pids+=($!)
+done
+wait "${pids[@]}"  # not a bare wait: the stand-ins are children too
+ok=0
+for i in $(seq 1 20); do
+	[ "$(jq -r '.Username + " " + .Secret' "$W/par.$i.out" 2>/dev/null)" = "AWS $ECR_PW" ] && ok=$((ok + 1))
+	cat "$W/par.$i.out" >>"$W/helper-stdout.all"
+done
+check_eq "20 parallel cold gets via IMDS: all answer the token, one role-credential request, one ECR request" \
+	"20/1/1" "$ok/$(count_m 'select(.server == "imds" and .method == "GET" and (.path | test("security-credentials/.+")))')/$(count_s 'select(.endpoint == "ecr" and .outcome == "accepted")')"
+cache_clear
+
 for code in 405 404 403; do
 	md_config "{\"imds\": {\"mode\": \"v1only:$code\"}}"
 	mark
