@@ -105,7 +105,7 @@ std::optional<MintRequest> EcrProvider::Prepare(const RegistryConfig& c, const S
   r.kind = Name();
   r.what = c.Id();
   r.ca_pem = c.Get("cacert");
-  if (r.ca_pem.empty()) r.ca_pem = AwsCaBundle();
+  if (r.ca_pem.empty()) r.ca_file = AwsCaBundlePath();
   EcrHost host;
   if (public_) {
     host.region = "us-east-1";

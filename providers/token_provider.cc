@@ -55,7 +55,7 @@ Credential FromCache(const CachedToken& t) {
 std::string TokenCacheKey(const MintRequest& r, const std::string& server) {
   std::string material;
   for (const std::string* part :
-       {&r.kind, &r.what, &server, &r.endpoint, &r.ca_pem, &r.region, &r.registry_id, &r.aws.access_key_id,
+       {&r.kind, &r.what, &server, &r.endpoint, &r.ca_pem, &r.ca_file, &r.region, &r.registry_id, &r.aws.access_key_id,
         &r.aws.secret_access_key.str(), &r.aws.session_token.str(), &r.aws_chain.str(), &r.client_email, &r.private_key.str(), &r.google_chain.str(),
         &r.tenant, &r.client_id, &r.client_secret.str(), &r.registry, &r.exchange_url, &r.scope}) {
     material += *part;

@@ -51,16 +51,7 @@ long ProcessTimeoutMs() {
 
 }  // namespace
 
-std::string AwsCaBundle() {
-  std::string path = EnvOr("AWS_CA_BUNDLE");
-  if (path.empty()) return "";
-  std::optional<std::string> pem = ReadTextFile(path, 4u << 20);
-  if (!pem) throw Error::BadInput("AWS_CA_BUNDLE names " + path + ", which does not exist");
-  if (pem->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
-    throw Error::BadInput("AWS_CA_BUNDLE names " + path + ", which holds no PEM certificate");
-  }
-  return *pem;
-}
+std::string AwsCaBundlePath() { return EnvOr("AWS_CA_BUNDLE"); }
 
 std::string AwsEndpointOverride(const std::string& service_variable) {
   if (AsciiLower(EnvOr("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) == "true") return "";

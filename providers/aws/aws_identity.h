@@ -21,9 +21,10 @@ namespace ssm {
 bool PrepareAwsIdentity(const RegistryConfig& config, const std::string& region, const std::string& dns_suffix,
                         MintRequest* request);
 
-// The PEM text of AWS_CA_BUNDLE (the only CAs trusted for ECR, STS and SSO,
-// as in the SDKs), or "" when unset. Throws when it names an unreadable file.
-std::string AwsCaBundle();
+// AWS_CA_BUNDLE: the file of the only CAs trusted for ECR, STS and SSO, as in
+// the SDKs, or "". Read by the network module when it mints (MintRequest::
+// ca_file), so a cached token costs no read of it.
+std::string AwsCaBundlePath();
 
 // AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL, unless
 // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true; "" when none applies.

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/files.h"
 #include "common/secret_json.h"
 #include "common/utf8.h"
 #include "providers/http/http_client.h"
@@ -12,7 +13,30 @@
 
 namespace ssm {
 
-MintedToken MintToken(const MintRequest& request, HttpClient& http) {
+namespace {
+
+// The CA file named for the services (AWS_CA_BUNDLE), read here where it is
+// used rather than by every `get` that finds its token cached.
+std::string ReadCaFile(const std::string& path, const std::string& what) {
+  std::optional<std::string> pem = ReadTextFile(path, 4u << 20);
+  if (!pem) throw Error::BadInput(what + ": the CA file " + path + " (AWS_CA_BUNDLE) does not exist");
+  if (pem->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    throw Error::BadInput(what + ": the CA file " + path + " (AWS_CA_BUNDLE) holds no PEM certificate");
+  }
+  return *pem;
+}
+
+}  // namespace
+
+MintedToken MintToken(const MintRequest& request_in, HttpClient& http) {
+  const MintRequest* with_ca = &request_in;
+  MintRequest copy;
+  if (request_in.ca_pem.empty() && !request_in.ca_file.empty()) {
+    copy = request_in;
+    copy.ca_pem = ReadCaFile(request_in.ca_file, request_in.what);
+    with_ca = &copy;
+  }
+  const MintRequest& request = *with_ca;
   if (request.kind == "ecr" || request.kind == "ecrpublic") return MintEcrToken(request, http);
   if (request.kind == "gcr") return MintGoogleToken(request, http);
   if (request.kind == "acr") return MintAcrToken(request, http);

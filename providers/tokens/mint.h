@@ -19,6 +19,7 @@ struct MintRequest {
   std::string what;      // names the registry in messages: "ecr", "gcr/prod"
   std::string endpoint;  // the token endpoint (URL)
   std::string ca_pem;    // extra trust for the endpoint, when configured
+  std::string ca_file;   // else a CA file the module reads when it mints (AWS_CA_BUNDLE)
   int64_t now = 0;
   long connect_timeout_ms = 5000;
   long total_timeout_ms = 20000;

@@ -9,6 +9,7 @@ nlohmann::json MintRequestToJson(const MintRequest& r) {
           {"what", r.what},
           {"endpoint", r.endpoint},
           {"ca_pem", r.ca_pem},
+          {"ca_file", r.ca_file},
           {"now", r.now},
           {"connect_timeout_ms", r.connect_timeout_ms},
           {"total_timeout_ms", r.total_timeout_ms},
@@ -41,6 +42,7 @@ MintRequest MintRequestFromJson(const nlohmann::json& j) {
   r.what = j.value("what", "");
   r.endpoint = j.value("endpoint", "");
   r.ca_pem = j.value("ca_pem", "");
+  r.ca_file = j.value("ca_file", "");
   r.now = j.value("now", int64_t{0});
   r.connect_timeout_ms = j.value("connect_timeout_ms", 5000L);
   r.total_timeout_ms = j.value("total_timeout_ms", 20000L);

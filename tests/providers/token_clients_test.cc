@@ -12,6 +12,7 @@
 #include "common/utf8.h"
 #include "providers/aws/aws_plan_codec.h"
 #include "support/http_fakes.h"
+#include "support/temp_dir.h"
 #include "providers/crypto/digest.h"
 #include "providers/crypto/sigv4.h"
 #include "providers/http/http_client.h"
@@ -133,6 +134,23 @@ TEST_CASE("ECR with an AWS chain: derived credentials come back to be cached, an
   CHECK(ssm::test::HeaderValue(again.sent[0], "Authorization").find("Credential=ASIAROLE/") != std::string::npos);
   CHECK(second.expires_at == creds_expire);
   CHECK(second.identity.empty());  // nothing new to cache
+}
+
+TEST_CASE("a CA file named for the services is read when minting, one line when it is missing", "[token_clients]") {
+  ssm::MintRequest r = EcrRequest();
+  r.ca_file = "/nonexistent/aws-ca.pem";
+  RecordingHttp http;
+  CHECK_THROWS_WITH(ssm::MintToken(r, http),
+                    "ecr: the CA file /nonexistent/aws-ca.pem (AWS_CA_BUNDLE) does not exist");
+  CHECK(http.sent.empty());
+  ssm::test::TempDir tmp;
+  r.ca_file = tmp.path() + "/ca.pem";
+  ssm::test::WriteAll(r.ca_file, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  http.answers = {{500, "{}"}};
+  r.attempts = 1;
+  CHECK_THROWS(ssm::MintToken(r, http));
+  REQUIRE(http.sent.size() == 1);
+  CHECK(http.sent[0].ca_pem.find("MIIB") != std::string::npos);
 }
 
 TEST_CASE("ECR Public: its target, service and answer shape", "[token_clients]") {
