@@ -114,8 +114,10 @@ inner_main() {
 	} >"$W/hosts"
 	chmod 644 "$W/hosts"
 	mount --bind "$W/hosts" /etc/hosts || die "cannot bind-mount the private /etc/hosts"
-	[ "$(getent hosts "$ECR_API" | awk 'NR == 1 {print $1}')/$(getent hosts "$STS_API" | awk 'NR == 1 {print $1}')" = 127.0.0.1/127.0.0.1 ] ||
-		die "$ECR_API and $STS_API do not resolve to 127.0.0.1 in the namespace"
+	local h
+	for h in "$ECR_API" "$STS_API"; do
+		[ "$(getent hosts "$h" | awk 'NR == 1 {print $1}')" = 127.0.0.1 ] || die "$h does not resolve to 127.0.0.1 in the namespace"
+	done
 
 	# The stand-ins (ECR + STS over TLS, instance metadata over HTTP) under setpriv --pdeathsig:
 	# they cannot outlive this shell. They are started through
@@ -126,7 +128,7 @@ inner_main() {
 	# servers do not wait like that; the cold cases would mostly measure that wait. Nothing else
 	# of the stand-in changes. (_standin_edit runs STANDIN_PYTHON on a script from stdin: plain.)
 	cat >"$W/standin-boot.py" <<'PYEOF'
-import runpy, socket, socketserver, sys
+import os, runpy, socket, socketserver, sys
 _accept = socketserver.TCPServer.get_request
 def get_request(self):
     conn, addr = _accept(self)
@@ -134,6 +136,9 @@ def get_request(self):
     return conn, addr
 socketserver.TCPServer.get_request = get_request
 sys.argv = sys.argv[1:]
+# As if the script ran directly: its own folder first on the path (cloud_standin.py imports
+# aws_sts_standin.py from there).
+sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))
 runpy.run_path(sys.argv[0], run_name="__main__")
 PYEOF
 	cat >"$W/standin-python" <<SHEOF
@@ -176,8 +181,10 @@ msg = b64({"alg": "RS256", "typ": "JWT", "kid": "bench"}) + "." + b64(
     {"iss": iss, "sub": sub, "aud": "sts.amazonaws.com", "iat": now, "exp": now + 6 * 3600})
 sig = key.sign(msg.encode(), padding.PKCS1v15(), hashes.SHA256())
 with open(out, "w") as f:
-    f.write(msg + "." + base64.urlsafe_b64encode(sig).rstrip(b"=").decode() + "\n")
+    f.write(msg + "." + base64.urlsafe_b64encode(sig).rstrip(b"=").decode())
 PYEOF
+	# No newline at the end, as Kubernetes writes a projected token: aws-sdk-go-v2 (ecr-login)
+	# sends the file verbatim, and STS refuses a token with a newline as "not a valid JWT".
 	chmod 600 "$W/wi.jwt"
 	standin_config "$(jq -n --arg akid "$AWS_AKID" --arg secret "$AWS_SECRET" --arg pw "$ECR_PW" \
 		--arg imds "$IMDS_AKID" --arg imds_secret "$IMDS_SECRET" --arg imds_token "$IMDS_TOKEN" \
@@ -318,6 +325,7 @@ EOF
 			log "check ok: $1"
 		else
 			log "CHECK FAILED: $1: exit $RC, output: $(printf '%s' "$OUT" | head -c 200)"
+			log "(ecr-login's last error: $(grep 'level=error' "$ECR_LOG" 2>/dev/null | tail -n 1 | cut -c1-400))"
 			FAILED=1
 		fi
 	}
