@@ -601,6 +601,13 @@ EOF
 					[ "$per" -gt 0 ] || continue
 					done_of[$id]=$((${done_of[$id]:-0} + per))
 				fi
+				# A stand-in that died (killed from outside) would turn every cold run into a
+				# timeout: stop at once instead (the cases not run are reported as such).
+				if ! kill -0 "$STANDIN_PID" 2>/dev/null || ! kill -0 "$MD_PID" 2>/dev/null; then
+					log "case $id, round $round: a stand-in is gone (ECR + STS pid $STANDIN_PID, instance metadata pid $MD_PID): stopping"
+					bad[$id]=1
+					break 2
+				fi
 				if [ -n "$C_SETUP" ] && ! imds_state "$C_SETUP"; then
 					log "case $id, round $round: cannot set the instance metadata state $C_SETUP"
 					bad[$id]=1
