@@ -9,7 +9,8 @@
 #   --out FILE   where the Markdown results go (default: bench/results.md in full mode)
 #   --hook FILE  (profiling) run the bash script FILE inside the prepared environment after the
 #                checks, with OURS, PEER_SS, PEER_ECR, RUNNER and W set, instead of the cases
-#   (full mode: 100 runs after 5 warm-ups per case)
+#   (full mode: 100 runs after 5 warm-ups per case; the cases that take seconds per run, with
+#   no AWS identity, get fewer: see bench/README.md)
 #
 # What it does (root, Debian 12, loopback only):
 #  1. Builds the release binary (cmake preset `default`, targets docker-credential-ssm and its
@@ -19,13 +20,16 @@
 #  2. Re-runs itself in a throwaway network + mount namespace (`unshare --net --mount`) under
 #     `dbus-run-session` with a private bus that has no service directories (the config of
 #     tests/support/sandbox.sh). Inside: `lo` up; a private /etc/hosts (bind mount) mapping
-#     api.ecr.us-east-1.amazonaws.com to 127.0.0.1; a real gnome-keyring-daemon
-#     (tests/support/keyring.sh) sharing XDG_DATA_HOME with the helpers, as a desktop session
-#     does; the ECR stand-in (tests/support/cloud_standin.sh, verifies SigV4) on 127.0.0.1:443
-#     with that SAN; its test CA installed as update-ca-certificates would, in a copy of
-#     /etc/ssl/certs bind-mounted over the original (appended to ca-certificates.crt, read by Go's
-#     crypto/x509, and linked under its hash, read by our libcurl), so both ECR helpers use their
-#     default endpoint and the same AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
+#     api.ecr.us-east-1.amazonaws.com and sts.us-east-1.amazonaws.com to 127.0.0.1; a real
+#     gnome-keyring-daemon (tests/support/keyring.sh) sharing XDG_DATA_HOME with the helpers, as
+#     a desktop session does; the ECR + STS stand-in (tests/support/cloud_standin.sh, verifies
+#     SigV4 and RS256 web identity tokens of a test issuer) on 127.0.0.1:443 with those SANs; its
+#     test CA installed as update-ca-certificates would, in a copy of /etc/ssl/certs
+#     bind-mounted over the original (appended to ca-certificates.crt, read by Go's crypto/x509,
+#     and linked under its hash, read by our libcurl), so both ECR helpers use their default
+#     endpoints and the same AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; the instance metadata
+#     stand-in (tests/support/aws_metadata_standin.py, IMDSv2) on 169.254.169.254:80 on lo, for
+#     the cases without keys (answering, address removed, or silent: see imds_state).
 #  3. Checks once, untimed, that every helper answers what the case expects (same keyring item,
 #     user AWS + the stand-in's token, not-found answers, round trips leave nothing), then runs
 #     each case with build/bench-runner (fork/exec, no shell between timer and helper).
@@ -45,6 +49,8 @@ SELF="$BENCH_DIR/$(basename "${BASH_SOURCE[0]}")"
 
 ECR_HOST=123456789012.dkr.ecr.us-east-1.amazonaws.com
 ECR_API=api.ecr.us-east-1.amazonaws.com
+STS_API=sts.us-east-1.amazonaws.com
+IMDS_ADDR=169.254.169.254
 SS_SERVER=registry.bench.example:5000
 RT_SERVER=roundtrip.bench.example
 FILE_SERVER=files.bench.example
@@ -71,6 +77,7 @@ inner_main() {
 	PEER_ECR=$(command -v docker-credential-ecr-login)
 	TRUE_BIN=$(command -v true)
 	RESULTS="$W/results.jsonl"
+	QUICK=${BENCH_QUICK:-}
 	FAILED=0
 	echo "$$" >"$W/inner.pid"
 
@@ -81,7 +88,9 @@ inner_main() {
 	# shellcheck source=../tests/support/netns.sh
 	. "$SUPPORT_DIR/netns.sh"
 
+	MD_PID=
 	inner_cleanup() {
+		[ -z "$MD_PID" ] || { kill "$MD_PID" 2>/dev/null; wait "$MD_PID" 2>/dev/null; }
 		standin_stop
 		keyring_stop
 		# Anything else still in this network namespace (but the bus, which dbus-run-session
@@ -101,14 +110,17 @@ inner_main() {
 	fi
 	{
 		printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n'
-		printf '127.0.0.1\t%s\n' "$ECR_API"
+		printf '127.0.0.1\t%s\n' "$ECR_API" "$STS_API"
 	} >"$W/hosts"
 	chmod 644 "$W/hosts"
 	mount --bind "$W/hosts" /etc/hosts || die "cannot bind-mount the private /etc/hosts"
-	[ "$(getent hosts "$ECR_API" | awk 'NR == 1 {print $1}')" = 127.0.0.1 ] ||
-		die "$ECR_API does not resolve to 127.0.0.1 in the namespace"
+	local h
+	for h in "$ECR_API" "$STS_API"; do
+		[ "$(getent hosts "$h" | awk 'NR == 1 {print $1}')" = 127.0.0.1 ] || die "$h does not resolve to 127.0.0.1 in the namespace"
+	done
 
-	# The stand-in under setpriv --pdeathsig: it cannot outlive this shell. It is started through
+	# The stand-ins (ECR + STS over TLS, instance metadata over HTTP) under setpriv --pdeathsig:
+	# they cannot outlive this shell. They are started through
 	# a small boot file that sets TCP_NODELAY on every connection it accepts: without it, the
 	# stand-in's writes (TLS session tickets, response headers, body) are held back by Nagle until
 	# the client ACKs, which Linux's delayed ACK postpones by ~40 ms: +40 ms on every token
@@ -116,7 +128,7 @@ inner_main() {
 	# servers do not wait like that; the cold cases would mostly measure that wait. Nothing else
 	# of the stand-in changes. (_standin_edit runs STANDIN_PYTHON on a script from stdin: plain.)
 	cat >"$W/standin-boot.py" <<'PYEOF'
-import runpy, socket, socketserver, sys
+import os, runpy, socket, socketserver, sys
 _accept = socketserver.TCPServer.get_request
 def get_request(self):
     conn, addr = _accept(self)
@@ -124,25 +136,109 @@ def get_request(self):
     return conn, addr
 socketserver.TCPServer.get_request = get_request
 sys.argv = sys.argv[1:]
+# As if the script ran directly: its own folder first on the path (cloud_standin.py imports
+# aws_sts_standin.py from there).
+sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))
 runpy.run_path(sys.argv[0], run_name="__main__")
 PYEOF
 	cat >"$W/standin-python" <<SHEOF
 #!/bin/sh
 case "\${1##*/}" in
-cloud_standin.py) exec setpriv --pdeathsig TERM /usr/bin/python3 "$W/standin-boot.py" "\$@" ;;
+cloud_standin.py | aws_metadata_standin.py) exec setpriv --pdeathsig TERM /usr/bin/python3 "$W/standin-boot.py" "\$@" ;;
 *) exec /usr/bin/python3 "\$@" ;;
 esac
 SHEOF
 	chmod +x "$W/standin-python"
 	STANDIN_PYTHON="$W/standin-python"
-	standin_start "$W" --san "$ECR_API" --port 443 >/dev/null || die "the ECR stand-in did not start on 127.0.0.1:443"
+	standin_start "$W" --san "$ECR_API" --san "$STS_API" --port 443 >/dev/null ||
+		die "the ECR + STS stand-in did not start on 127.0.0.1:443"
 	AWS_AKID="AKIDBENCH$(openssl rand -hex 6 | tr a-f A-F)"
 	AWS_SECRET="bench-aws-secret-$(openssl rand -hex 12)"
 	ECR_PW="ecr-bench-$(openssl rand -hex 16)"
-	standin_config "$(jq -n --arg akid "$AWS_AKID" --arg secret "$AWS_SECRET" --arg pw "$ECR_PW" '{
-	  aws: {($akid): {secret: $secret}},
+	# The AWS identities (no keys in the environment): the instance role's keys that instance
+	# metadata hands out, and the web identity role's keys that STS hands out for a JWT of a
+	# test issuer (RS256, key made here).
+	IMDS_AKID="ASIABENCHIMDS$(openssl rand -hex 4 | tr a-f A-F)"
+	IMDS_SECRET="bench-imds-secret-$(openssl rand -hex 12)"
+	IMDS_TOKEN="bench-imds-session-$(openssl rand -hex 16)"
+	WI_AKID="ASIABENCHWI$(openssl rand -hex 4 | tr a-f A-F)"
+	WI_ROLE="arn:aws:iam::123456789012:role/bench-web-identity"
+	WI_SUB="system:serviceaccount:bench:puller"
+	WI_ISSUER="https://oidc.bench.example/id/$(openssl rand -hex 4)"
+	if ! openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/issuer.key" >/dev/null 2>&1 ||
+		! openssl pkey -in "$W/issuer.key" -pubout -out "$W/issuer.pub" >/dev/null 2>&1; then
+		die "cannot make the web identity issuer key"
+	fi
+	/usr/bin/python3 - "$W/wi.jwt" "$W/issuer.key" "$WI_ISSUER" "$WI_SUB" <<'PYEOF' || die "cannot make the web identity token"
+import base64, json, sys, time
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+out, key_path, iss, sub = sys.argv[1:]
+key = serialization.load_pem_private_key(open(key_path, "rb").read(), None)
+b64 = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+now = int(time.time())
+msg = b64({"alg": "RS256", "typ": "JWT", "kid": "bench"}) + "." + b64(
+    {"iss": iss, "sub": sub, "aud": "sts.amazonaws.com", "iat": now, "exp": now + 6 * 3600})
+sig = key.sign(msg.encode(), padding.PKCS1v15(), hashes.SHA256())
+with open(out, "w") as f:
+    f.write(msg + "." + base64.urlsafe_b64encode(sig).rstrip(b"=").decode())
+PYEOF
+	# No newline at the end, as Kubernetes writes a projected token: aws-sdk-go-v2 (ecr-login)
+	# sends the file verbatim, and STS refuses a token with a newline as "not a valid JWT".
+	chmod 600 "$W/wi.jwt"
+	standin_config "$(jq -n --arg akid "$AWS_AKID" --arg secret "$AWS_SECRET" --arg pw "$ECR_PW" \
+		--arg imds "$IMDS_AKID" --arg imds_secret "$IMDS_SECRET" --arg imds_token "$IMDS_TOKEN" \
+		--arg wi "$WI_AKID" --arg wi_secret "bench-wi-secret-$(openssl rand -hex 12)" \
+		--arg wi_token "bench-wi-session-$(openssl rand -hex 16)" --arg role "$WI_ROLE" --arg sub "$WI_SUB" \
+		--arg iss "$WI_ISSUER" --rawfile pub "$W/issuer.pub" '{
+	  aws: {($akid): {secret: $secret}, ($imds): {secret: $imds_secret, session_token: $imds_token},
+	        ($wi): {secret: $wi_secret, session_token: $wi_token}},
 	  ecr: {token_password: $pw, expires_in: 43200, account: "123456789012"},
+	  sts: {region: "us-east-1", oidc: {issuer: $iss, aud: "sts.amazonaws.com", public_key_pem: $pub},
+	        roles: {($role): {issue: $wi, subjects: [$sub]}}},
 	  mode: "ok"}')" || die "standin_config failed"
+
+	# Instance metadata (tests/support/aws_metadata_standin.py, IMDSv2) at its real address,
+	# 169.254.169.254:80 on lo. imds_state sets what a helper finds there, for a case:
+	#   ok      the stand-in answers (IMDSv2 token, role, the role's keys)
+	#   none    no such address in the namespace: connect() fails at once (ENETUNREACH), as on a
+	#           machine whose network has no route to it
+	#   silent  the stand-in accepts and reads each request but answers only after 60 s (the
+	#           helpers give up long before), as behind a firewall that lets nothing back
+	MD="$W/md"
+	mkdir -p "$MD"
+	md_write() { # MODE: the stand-in's config.json (re-read on every request), written atomically
+		jq -n --arg mode "$1" --arg ak "$IMDS_AKID" --arg sk "$IMDS_SECRET" --arg tok "$IMDS_TOKEN" \
+			'{imds: {mode: $mode, role: "bench-instance-role",
+			         credentials: {AccessKeyId: $ak, SecretAccessKey: $sk, Token: $tok}}}' >"$MD/config.json.tmp" &&
+			mv "$MD/config.json.tmp" "$MD/config.json"
+	}
+	IMDS_STATE=
+	imds_state() {
+		[ "$1" != "$IMDS_STATE" ] || return 0
+		case $1 in
+		ok | silent)
+			[[ $(ip -o addr show dev lo) == *" $IMDS_ADDR/"* ]] || ip addr add "$IMDS_ADDR/32" dev lo || return 1
+			md_write "$([ "$1" = ok ] && echo ok || echo slow:60)" || return 1
+			;;
+		none) [[ $(ip -o addr show dev lo) != *" $IMDS_ADDR/"* ]] || ip addr del "$IMDS_ADDR/32" dev lo || return 1 ;;
+		*) return 1 ;;
+		esac
+		IMDS_STATE=$1
+	}
+	imds_state ok || die "cannot set up $IMDS_ADDR on lo"
+	"$STANDIN_PYTHON" "$SUPPORT_DIR/aws_metadata_standin.py" --state "$MD" --listen "imds@$IMDS_ADDR:80" \
+		>>"$MD/server.log" 2>&1 &
+	MD_PID=$!
+	local i
+	for i in $(seq 1 50); do
+		[ -s "$MD/pid" ] && break
+		sleep 0.1
+	done
+	curl -fsS -o /dev/null --max-time 2 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' \
+		"http://$IMDS_ADDR/latest/api/token" || die "the instance metadata stand-in does not answer on $IMDS_ADDR:80"
+	: >"$MD/requests.log"
+	log "instance metadata stand-in: http://$IMDS_ADDR (pid $MD_PID)"
 
 	# The stand-in's CA installed system-wide as update-ca-certificates would: appended to the
 	# bundle and linked under its subject hash in the directory, in a copy of /etc/ssl/certs
@@ -229,6 +325,7 @@ EOF
 			log "check ok: $1"
 		else
 			log "CHECK FAILED: $1: exit $RC, output: $(printf '%s' "$OUT" | head -c 200)"
+			log "(ecr-login's last error: $(grep 'level=error' "$ECR_LOG" 2>/dev/null | tail -n 1 | cut -c1-400))"
 			FAILED=1
 		fi
 	}
@@ -315,6 +412,103 @@ EOF
 	run_helper "$W/in/rt-server" env SSM_STORE=file SSM_CACHE=off "$OURS" get
 	expect_not_found "after the round trips: ours (file) get $RT_SERVER: not found"
 
+	# 8.-10. AWS identities with no keys in the environment (the SDK chain): instance metadata,
+	# web identity, and no identity at all (the not-found answer for an unconfigured ECR host).
+	NOKEYS=(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY)
+	WI_ENV=(AWS_ROLE_ARN="$WI_ROLE" AWS_WEB_IDENTITY_TOKEN_FILE="$W/wi.jwt")
+	ecr_accepted() { standin_stats | jq -r '.ecr.accepted // 0'; }
+	ecr_signer() { standin_stats | jq -r '.ecr.last_reason // ""' | sed -n 's/^ok: signed by //p'; }
+	sts_accepted() { standin_stats | jq -r '.sts.accepted // 0'; }
+	md_count() { wc -l <"$MD/requests.log"; }
+	# peer_fresh_get INPUT CMD...: CMD (ecr-login get, perhaps after env) with ecr-login's cache
+	# removed first, retried once after the aws-sdk-go-v2 closed-connection race (see the ECR
+	# check above; PEER_RETRIED says so). peer_get INPUT [VAR=VALUE...]: the same with no keys.
+	peer_fresh_get() {
+		local input=$1 races
+		shift
+		rm -f "$HOME/.ecr/cache.json"
+		PEER_RETRIED=0
+		races=$(sdk_race_count)
+		run_helper "$input" "$@"
+		if [ "$RC" != 0 ] && [ "$(sdk_race_count)" -gt "$races" ]; then
+			log "note: docker-credential-ecr-login hit the aws-sdk-go-v2 closed-connection race; retrying once"
+			PEER_RETRIED=1
+			rm -f "$HOME/.ecr/cache.json"
+			run_helper "$input" "$@"
+		fi
+	}
+	peer_get() {
+		local input=$1
+		shift
+		peer_fresh_get "$input" "${NOKEYS[@]}" "$@" "$PEER_ECR" get
+	}
+	local n0 n1 s0 t0 ms state sts_want
+	for who in ours ecr-login; do
+		imds_state ok
+		"$OURS" cache clear >/dev/null
+		n0=$(md_count) s0=$(sts_accepted)
+		if [ "$who" = ours ]; then run_helper "$W/in/ecr-server" "${NOKEYS[@]}" "$OURS" get; else peer_get "$W/in/ecr-server"; fi
+		expect_login "$who get $ECR_HOST, no keys, instance metadata answering (cold)" AWS "$ECR_PW"
+		check_cmd "... minted with the instance role's keys, after IMDSv2 requests, without STS (signer $(ecr_signer), $(($(md_count) - n0)) IMDS requests)" \
+			test "$(ecr_signer)/$(($(md_count) > n0))/$(sts_accepted)" = "$IMDS_AKID/1/$s0"
+		imds_state none
+		"$OURS" cache clear >/dev/null
+		n0=$(md_count) s0=$(sts_accepted) sts_want=1
+		if [ "$who" = ours ]; then
+			run_helper "$W/in/ecr-server" "${NOKEYS[@]}" env "${WI_ENV[@]}" "$OURS" get
+		else
+			peer_get "$W/in/ecr-server" "${WI_ENV[@]}"
+			sts_want=$((1 + PEER_RETRIED))
+		fi
+		expect_login "$who get $ECR_HOST, no keys, AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (cold)" AWS "$ECR_PW"
+		check_cmd "... $sts_want AssumeRoleWithWebIdentity at $STS_API accepted, minted with the web identity role's keys, no IMDS request (signer $(ecr_signer))" \
+			test "$(ecr_signer)/$(($(sts_accepted) - s0))/$(md_count)" = "$WI_AKID/$sts_want/$n0"
+	done
+	# No identity: the address routed nowhere, then listening but silent.
+	imds_state none
+	"$OURS" cache clear >/dev/null
+	run_helper "$W/in/ecr-server" "${NOKEYS[@]}" "$OURS" get
+	expect_not_found "ours get $ECR_HOST, no AWS identity ($IMDS_ADDR routed nowhere): not found"
+	run_helper "$W/in/ecr-server" "${NOKEYS[@]}" "$OURS" get
+	expect_not_found "... again: not found (from its negative cache)"
+	imds_state silent
+	"$OURS" cache clear >/dev/null
+	n0=$(md_count)
+	t0=$(date +%s%N)
+	run_helper "$W/in/ecr-server" "${NOKEYS[@]}" "$OURS" get
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	expect_not_found "ours get $ECR_HOST, no AWS identity ($IMDS_ADDR listening, silent): not found in $ms ms"
+	n1=$(md_count)
+	check_cmd "... instance metadata was asked ($((n1 - n0)) requests arrived) and given up on within 3 s" \
+		test "$((n1 > n0))/$((ms < 3000))" = 1/1
+	run_helper "$W/in/ecr-server" "${NOKEYS[@]}" "$OURS" get
+	expect_not_found "... again: not found"
+	check_cmd "... from the negative cache: instance metadata not asked again" test "$(md_count)" = "$n1"
+	if [ -z "$QUICK" ]; then
+		# ecr-login has no negative cache: every get probes (about 12 s and 19 s here, README).
+		for state in none silent; do
+			imds_state "$state"
+			n0=$(md_count)
+			t0=$(date +%s%N)
+			peer_get "$W/in/ecr-server"
+			ms=$((($(date +%s%N) - t0) / 1000000))
+			expect_not_found "docker-credential-ecr-login get $ECR_HOST, no AWS identity (instance metadata: $state): not found in $ms ms"
+		done
+		check_cmd "... instance metadata was asked by ecr-login when listening ($(($(md_count) - n0)) requests)" test "$(md_count)" -gt "$n0"
+	else
+		log "--quick: docker-credential-ecr-login with no AWS identity not run (12-19 s per get, README)"
+	fi
+	imds_state ok
+	# The warm cases that follow need both helpers' cached token for the keys in the
+	# environment again.
+	"$OURS" cache clear >/dev/null
+	run_helper "$W/in/ecr-server" "$OURS" get
+	expect_login "ours get $ECR_HOST with the keys again (minted)" AWS "$ECR_PW"
+	peer_fresh_get "$W/in/ecr-server" "$PEER_ECR" get
+	expect_login "docker-credential-ecr-login get $ECR_HOST with the keys again (minted)" AWS "$ECR_PW"
+	CHECK_MINTS=$(ecr_accepted)
+	log "token requests during the checks: $CHECK_MINTS (instance metadata requests: $(md_count))"
+
 	if [ "$FAILED" != 0 ]; then
 		log "a check failed: not benchmarking (helpers' stderr: $(tail -n 5 "$W/helpers.err" | tr '\n' ' '))"
 		return 1
@@ -328,23 +522,40 @@ EOF
 	fi
 
 	# ----- the cases ----------------------------------------------------------------------------
-	# bench ID GROUP HELPER LABEL EXPECT INPUT [--prepare CMD] [--sdk-race] -- [VAR=VALUE...] CMD...
+	# bench ID GROUP HELPER LABEL EXPECT INPUT [--prepare CMD] [--sdk-race] [--setup STATE]
+	#       [--unset VAR]... [--few N] -- [VAR=VALUE...] CMD...
 	# registers a case; run_cases then runs them all in ROUNDS rounds, each round giving every
 	# case RUNS/ROUNDS timed runs after its warm-up (WARMUP runs in the first round, one in the
 	# others: the cold cases' `cache clear` empties every cache, and a warm case must find its
 	# own state again before it is timed), so that a slow spell of the machine falls on every
 	# case alike instead of on whichever case was running; the samples of the rounds are merged
-	# into one median per case.
+	# into one median per case. --prepare CMD runs (untimed, through sh) before every run;
+	# --setup STATE sets the instance metadata state (imds_state) before each round of the case;
+	# --unset VAR removes VAR from the helper's environment; --few N: a case that takes seconds
+	# per run gets N timed runs in all, no warm-up, spread over the first rounds (N = 0: not run,
+	# reported as such).
 	CASES=()
 	mkdir -p "$W/cases"
 	bench() {
 		local id=$1 group=$2 helper=$3 label=$4 expect=$5 input=$6
 		shift 6
-		local prepare=() envs=() sdk_race="" a
+		local prepare=() envs=() unsets=() sdk_race="" setup="" few="" a
 		while [ "$1" != -- ]; do
 			case $1 in
 			--prepare)
 				prepare=(--prepare "$2")
+				shift
+				;;
+			--setup)
+				setup=$2
+				shift
+				;;
+			--unset)
+				unsets+=(-u "$2")
+				shift
+				;;
+			--few)
+				few=$2
 				shift
 				;;
 			--sdk-race) sdk_race=1 ;;
@@ -360,30 +571,52 @@ EOF
 		{
 			printf 'C_ENVS=('
 			for a in "${envs[@]}"; do printf '%q ' "$a"; done
+			printf ')\nC_UNSETS=('
+			for a in "${unsets[@]}"; do printf '%q ' "$a"; done
 			printf ')\nC_OPTS=('
 			for a in --input "$input" --expect-exit "$expect" "${prepare[@]}"; do printf '%q ' "$a"; done
 			printf ')\nC_ARGS=('
 			for a in "$@"; do printf '%q ' "$a"; done
-			printf ')\nC_SDK=%q\nC_EXPECT=%q\n' "$sdk_race" "$expect"
+			printf ')\nC_SDK=%q\nC_EXPECT=%q\nC_SETUP=%q\nC_FEW=%q\n' "$sdk_race" "$expect" "$setup" "$few"
 		} >"$W/cases/$id.sh"
 		jq -nc --arg id "$id" --arg group "$group" --arg helper "$helper" --arg lab "$label" \
-			--arg envs "${envs[*]}" --argjson expect "$expect" \
-			'{"id": $id, "group": $group, "helper": $helper, "label": $lab, "env": $envs, "expect_exit": $expect}' \
+			--arg envs "${envs[*]}" --argjson expect "$expect" --arg few "$few" \
+			'{"id": $id, "group": $group, "helper": $helper, "label": $lab, "env": $envs, "expect_exit": $expect,
+			  "few": (if $few == "" then null else ($few | tonumber) end)}' \
 			>"$W/cases/$id.meta.json"
 	}
 	run_cases() {
-		local rounds=$ROUNDS per=$((RUNS / ROUNDS)) round id warm line rc t0 t1 race0 races failures
-		declare -A wall=() races_of=() bad=()
+		local rounds=$ROUNDS per round id warm line rc t0 t1 race0 races
+		declare -A wall=() races_of=() bad=() done_of=()
 		for ((round = 1; round <= rounds; round++)); do
 			for id in "${CASES[@]}"; do
 				# shellcheck disable=SC1090
 				source "$W/cases/$id.sh"
-				warm=1
+				per=$((RUNS / ROUNDS)) warm=1
 				[ "$round" != 1 ] || warm=$WARMUP
+				if [ -n "$C_FEW" ]; then
+					# ceil(N / ROUNDS) per round until N are done; no warm-up.
+					per=$(((C_FEW + ROUNDS - 1) / ROUNDS)) warm=0
+					[ "$per" -le $((C_FEW - ${done_of[$id]:-0})) ] || per=$((C_FEW - ${done_of[$id]:-0}))
+					[ "$per" -gt 0 ] || continue
+					done_of[$id]=$((${done_of[$id]:-0} + per))
+				fi
+				# A stand-in that died (killed from outside) would turn every cold run into a
+				# timeout: stop at once instead (the cases not run are reported as such).
+				if ! kill -0 "$STANDIN_PID" 2>/dev/null || ! kill -0 "$MD_PID" 2>/dev/null; then
+					log "case $id, round $round: a stand-in is gone (ECR + STS pid $STANDIN_PID, instance metadata pid $MD_PID): stopping"
+					bad[$id]=1
+					break 2
+				fi
+				if [ -n "$C_SETUP" ] && ! imds_state "$C_SETUP"; then
+					log "case $id, round $round: cannot set the instance metadata state $C_SETUP"
+					bad[$id]=1
+					continue
+				fi
 				race0=$(sdk_race_count)
 				rc=0
 				t0=$(date +%s.%N)
-				line=$(env "${C_ENVS[@]}" "$RUNNER" --runs "$per" --warmup "$warm" --samples "${C_OPTS[@]}" -- \
+				line=$(env "${C_UNSETS[@]}" "${C_ENVS[@]}" "$RUNNER" --runs "$per" --warmup "$warm" --samples "${C_OPTS[@]}" -- \
 					"${C_ARGS[@]}") || rc=$?
 				t1=$(date +%s.%N)
 				wall[$id]=$(awk -v w="${wall[$id]:-0}" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", w + b - a }')
@@ -399,41 +632,55 @@ EOF
 			done
 			log "round $round of $rounds done"
 		done
+		# One pass over every case (one Python, not one per case): merged statistics, the exit
+		# statuses judged, one line per case in RESULTS, a summary line per case on stderr.
+		: >"$W/cases/state.jsonl"
 		for id in "${CASES[@]}"; do
 			# shellcheck disable=SC1090
 			source "$W/cases/$id.sh"
-			if [ -n "${bad[$id]:-}" ] || [ ! -s "$W/cases/$id.chunks" ]; then
-				line='{"runs":0,"failures":-1}'
-				FAILED=1
-			else
-				line=$(/usr/bin/python3 - "$W/cases/$id.chunks" <<'PYEOF'
-import json, math, statistics, sys
-chunks = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-t = [x for c in chunks for x in c["times_ms"]]
-r = [x for c in chunks for x in c["rss_kb"]]
-mean = sum(t) / len(t)
-sd = math.sqrt(sum((x - mean) ** 2 for x in t) / (len(t) - 1)) if len(t) > 1 else 0.0
-print(json.dumps({"runs": len(t), "median_ms": round(statistics.median(t), 3), "mean_ms": round(mean, 3),
-                  "stddev_ms": round(sd, 3), "min_ms": min(t), "max_ms": max(t),
-                  "maxrss_kb": round(statistics.median(r)), "failures": sum(c["failures"] for c in chunks),
-                  "rounds": len(chunks)}))
-PYEOF
-				)
-				failures=$(printf '%s' "$line" | jq -r .failures)
-				if [ "$failures" != 0 ] && [ -n "$C_SDK" ] && [ "$failures" -le "${races_of[$id]:-0}" ]; then
-					log "case $id: $failures run(s) failed, each with the aws-sdk-go-v2 closed-connection race" \
-						"(a bug of the peer, logged in ecr-login.log; the token was minted): counted, not fatal"
-				elif [ "$failures" != 0 ]; then
-					log "case $id: $failures run(s) did not exit $C_EXPECT"
-					FAILED=1
-				fi
-			fi
-			printf '%s' "$line" | jq -c --slurpfile meta "$W/cases/$id.meta.json" \
-				--argjson races "${races_of[$id]:-0}" --argjson wall "${wall[$id]:-0}" \
-				'. + $meta[0] + {"wall_s": $wall, "sdk_race_failures": $races}' >>"$RESULTS"
-			log "$(printf '%-22s median %8.3f ms  rss %6s kB' "$id" \
-				"$(printf '%s' "$line" | jq -r '.median_ms // 0')" "$(printf '%s' "$line" | jq -r '.maxrss_kb // 0')")"
+			printf '{"id": "%s", "bad": %s, "not_run": %s, "sdk": %s, "races": %d, "wall_s": %s, "expect": %d}\n' \
+				"$id" "$([ -n "${bad[$id]:-}" ] && echo true || echo false)" \
+				"$([ "$C_FEW" = 0 ] && echo true || echo false)" "$([ -n "$C_SDK" ] && echo true || echo false)" \
+				"${races_of[$id]:-0}" "${wall[$id]:-0}" "$C_EXPECT" >>"$W/cases/state.jsonl"
 		done
+		/usr/bin/python3 - "$W/cases" "$RESULTS" <<'PYEOF' || FAILED=1
+import json, math, os, statistics, sys
+cases_dir, results = sys.argv[1:]
+failed = False
+with open(results, "a") as out:
+    for st in (json.loads(l) for l in open(os.path.join(cases_dir, "state.jsonl")) if l.strip()):
+        cid = st["id"]
+        chunks_path = os.path.join(cases_dir, cid + ".chunks")
+        if st["not_run"] and not st["bad"]:
+            line = {"runs": 0, "failures": 0, "not_run": True}
+        elif st["bad"] or not os.path.exists(chunks_path) or os.path.getsize(chunks_path) == 0:
+            line = {"runs": 0, "failures": -1}
+            failed = True
+        else:
+            chunks = [json.loads(l) for l in open(chunks_path) if l.strip()]
+            t = [x for c in chunks for x in c["times_ms"]]
+            r = [x for c in chunks for x in c["rss_kb"]]
+            mean = sum(t) / len(t)
+            sd = math.sqrt(sum((x - mean) ** 2 for x in t) / (len(t) - 1)) if len(t) > 1 else 0.0
+            line = {"runs": len(t), "median_ms": round(statistics.median(t), 3), "mean_ms": round(mean, 3),
+                    "stddev_ms": round(sd, 3), "min_ms": min(t), "max_ms": max(t),
+                    "maxrss_kb": round(statistics.median(r)), "failures": sum(c["failures"] for c in chunks),
+                    "rounds": len(chunks)}
+            n = line["failures"]
+            if n and st["sdk"] and n <= st["races"]:
+                print("# case %s: %d run(s) failed, each with the aws-sdk-go-v2 closed-connection race (a bug of the "
+                      "peer, logged in ecr-login.log; the token was minted): counted, not fatal" % (cid, n), file=sys.stderr)
+            elif n:
+                print("# case %s: %d run(s) did not exit %d" % (cid, n, st["expect"]), file=sys.stderr)
+                failed = True
+        meta = json.load(open(os.path.join(cases_dir, cid + ".meta.json")))
+        line.update(meta)
+        line.update({"wall_s": st["wall_s"], "sdk_race_failures": st["races"]})
+        out.write(json.dumps(line, separators=(",", ":")) + "\n")
+        print("# %-22s median %8.3f ms  rss %6s kB" % (cid, line.get("median_ms", 0), line.get("maxrss_kb", 0)),
+              file=sys.stderr)
+sys.exit(1 if failed else 0)
+PYEOF
 	}
 	: >"$RESULTS"
 	local clear_ours="$OURS cache clear >/dev/null" clear_ecr="rm -f '$HOME/.ecr/cache.json'"
@@ -451,6 +698,31 @@ PYEOF
 	bench ecr_warm_peer ecr_warm ecr-login "docker-credential-ecr-login get (cached token)" 0 "$W/in/ecr-server" \
 		-- "$PEER_ECR" get
 	bench ecr_warm_ours ecr_warm ours "ours get (cached token)" 0 "$W/in/ecr-server" -- "$OURS" get
+
+	# 8.-10. AWS identities, no keys in the environment (before the cold ECR cases, which leave the
+	# tokens of the environment's keys cached again for the warm cases of the next round).
+	local nokeys=(--unset AWS_ACCESS_KEY_ID --unset AWS_SECRET_ACCESS_KEY) few_peer=3 few_silent=10
+	[ -z "$QUICK" ] || few_peer=0 few_silent=0
+	bench imds_cold_peer imds_cold ecr-login "docker-credential-ecr-login get, instance metadata, ~/.ecr/cache.json removed first" 0 \
+		"$W/in/ecr-server" --setup ok "${nokeys[@]}" --prepare "$clear_ecr" --sdk-race -- "$PEER_ECR" get
+	bench imds_cold_ours imds_cold ours "ours get, instance metadata, \`cache clear\` first" 0 "$W/in/ecr-server" \
+		--setup ok "${nokeys[@]}" --prepare "$clear_ours" -- "$OURS" get
+	bench wi_cold_peer wi_cold ecr-login "docker-credential-ecr-login get, web identity, ~/.ecr/cache.json removed first" 0 \
+		"$W/in/ecr-server" --setup none "${nokeys[@]}" --prepare "$clear_ecr" --sdk-race \
+		-- AWS_ROLE_ARN="$WI_ROLE" AWS_WEB_IDENTITY_TOKEN_FILE="$W/wi.jwt" "$PEER_ECR" get
+	bench wi_cold_ours wi_cold ours "ours get, web identity, \`cache clear\` first" 0 "$W/in/ecr-server" \
+		--setup none "${nokeys[@]}" --prepare "$clear_ours" \
+		-- AWS_ROLE_ARN="$WI_ROLE" AWS_WEB_IDENTITY_TOKEN_FILE="$W/wi.jwt" "$OURS" get
+	bench noaws_first_peer noaws ecr-login "docker-credential-ecr-login get, no AWS identity ($IMDS_ADDR routed nowhere)" 1 \
+		"$W/in/ecr-server" --setup none "${nokeys[@]}" --prepare "$clear_ecr" --few "$few_peer" -- "$PEER_ECR" get
+	bench noaws_first_ours noaws ours "ours get, no AWS identity ($IMDS_ADDR routed nowhere), \`cache clear\` first" 1 \
+		"$W/in/ecr-server" --setup none "${nokeys[@]}" --prepare "$clear_ours" -- "$OURS" get
+	bench noaws_warm_ours noaws ours_warm "ours get, no AWS identity, remembered (negative cache)" 1 "$W/in/ecr-server" \
+		--setup none "${nokeys[@]}" -- "$OURS" get
+	bench noaws_silent_peer noaws_silent ecr-login "docker-credential-ecr-login get, no AWS identity ($IMDS_ADDR silent)" 1 \
+		"$W/in/ecr-server" --setup silent "${nokeys[@]}" --prepare "$clear_ecr" --few "$few_peer" -- "$PEER_ECR" get
+	bench noaws_silent_ours noaws_silent ours "ours get, no AWS identity ($IMDS_ADDR silent), \`cache clear\` first" 1 \
+		"$W/in/ecr-server" --setup silent "${nokeys[@]}" --prepare "$clear_ours" --few "$few_silent" -- "$OURS" get
 
 	# 3. The cold get that mints the token: caches cleared before every run.
 	bench ecr_cold_peer ecr_cold ecr-login "docker-credential-ecr-login get, ~/.ecr/cache.json removed first" 0 "$W/in/ecr-server" \
@@ -496,12 +768,12 @@ PYEOF
 	rejected=$(standin_stats | jq -r '.ecr.rejected // 0')
 	accepted=$(standin_stats | jq -r '.ecr.accepted // 0')
 	check_cmd "the stand-in rejected no token request ($rejected)" test "$rejected" = 0
-	# 2 mints in the checks, then one per run (warm-ups included) of the four cold cases and none
-	# for the rest;
-	# up to 3 more are ecr-login's SDK retrying after its closed-connection race (README).
-	expected=$((2 + EXTRA_MINTS + 4 * (RUNS + WARMUP + ROUNDS - 1)))
-	check_cmd "every cold run minted once, no warm run minted ($accepted token requests, expected $expected, at most 3 more from ecr-login's retries)" \
-		test "$accepted" -ge "$expected" -a "$accepted" -le $((expected + 3))
+	# CHECK_MINTS in the checks, then one per run (warm-ups included) of the eight cold cases
+	# (four with the keys, two by instance metadata, two by web identity) and none for the rest;
+	# up to 6 more are ecr-login's SDK retrying after its closed-connection race (README).
+	expected=$((CHECK_MINTS + 8 * (RUNS + WARMUP + ROUNDS - 1)))
+	check_cmd "every cold run minted once, no warm run minted ($accepted token requests, expected $expected, at most 6 more from ecr-login's retries)" \
+		test "$accepted" -ge "$expected" -a "$accepted" -le $((expected + 6))
 	standin_stats >"$W/standin-stats.json" 2>/dev/null || true
 	return "$FAILED"
 }
@@ -616,7 +888,7 @@ log "running the cases in a private network + mount namespace (work dir $W) ..."
 BUSY0=$(cpu_busy)
 children_cpu "$W/times0"
 T0=$(date +%s)
-BENCH_STAGE=inner BENCH_HOOK=$HOOK BENCH_W=$W BENCH_RUNS=$RUNS BENCH_WARMUP=$WARMUP BENCH_ROUNDS=$ROUNDS \
+BENCH_STAGE=inner BENCH_QUICK=$QUICK BENCH_HOOK=$HOOK BENCH_W=$W BENCH_RUNS=$RUNS BENCH_WARMUP=$WARMUP BENCH_ROUNDS=$ROUNDS \
 	unshare --net --mount --propagation private -- \
 	env HOME="$W" XDG_RUNTIME_DIR="$W/bus" \
 	dbus-run-session --config-file="$W/bus/session.conf" -- bash "$SELF" &
@@ -689,6 +961,9 @@ def rss(i):
     r = by.get(i)
     return r["maxrss_kb"] if r and r.get("runs") and "maxrss_kb" in r else None
 
+def not_run(i):
+    return bool(by.get(i, {}).get("not_run"))
+
 def ratio(a, b):
     return a / b if a is not None and b not in (None, 0) else None
 
@@ -696,6 +971,7 @@ def f(x, fmt="%.2f"):
     return "n/a" if x is None else fmt % x
 
 floor = med("true")
+few = ", ".join("`%s` %d" % (r["id"], r["runs"]) for r in rows if r.get("few") is not None)
 L = []
 L.append("# docker-credential-ssm benchmark results")
 L.append("")
@@ -711,7 +987,8 @@ for k, v in [("date", m["date"]), ("CPU", m["cpu"]), ("cores", m["cores"]), ("ke
              ("amazon-ecr-credential-helper (docker-credential-ecr-login)", m["ecr"]),
              ("gnome-keyring / libsecret", "%s / %s" % (m["gnome_keyring"], m["libsecret"])),
              ("runs per case", "%d timed, in %d interleaved round(s) (every case once per round), after %d warm-up "
-              "run(s) in the first round and 1 in each later one" % (m["runs"], m["rounds"], m["warmup"])),
+              "run(s) in the first round and 1 in each later one" % (m["runs"], m["rounds"], m["warmup"]) +
+              ("; but the cases that take seconds per run, without warm-up: %s" % few if few else "")),
              ("time taken", "build %d s, cases %d s" % (m["build_s"], m["cases_s"])),
              ("load average (1, 5, 15 min)", m["load"]),
              ("CPU used by other processes while the cases ran", m["others"] +
@@ -720,10 +997,11 @@ for k, v in [("date", m["date"]), ("CPU", m["cpu"]), ("cores", m["cores"]), ("ke
 L.append("")
 
 # --- targets
-def target(name, value, limit, text, allowed):
+def target(name, value, limit, text, allowed, skipped=False):
     met = None if value is None else (value <= limit)
+    missing = "n/a (not run in this mode)" if skipped else "n/a (did not run)"
     return "| %s | %s | %s | %s | %s |" % (name, text, allowed, f(value, "%.3f"),
-                                           "n/a (did not run)" if met is None else ("met" if met else "**not met**"))
+                                           missing if met is None else ("met" if met else "**not met**"))
 
 def allowed_ms(factor, base):
     b = med(base)
@@ -745,8 +1023,18 @@ T.append(target("(4) not-found get ≤ 2× `true`", ratio(med("nf_ours"), floor)
                 "2.0, i.e. ours ≤ " + allowed_ms(2.0, "true")))
 T.append(target("(5) file store get ≤ 2× `true`", ratio(med("file_get_ours"), floor), 2.0, "ours / true, medians",
                 "2.0, i.e. ours ≤ " + allowed_ms(2.0, "true")))
+T.append(target("(8) cold ECR get via instance metadata no slower than docker-credential-ecr-login",
+                ratio(med("imds_cold_ours"), med("imds_cold_peer")), 1.0, "ours / ecr-login, medians",
+                "1.0, i.e. ours ≤ " + allowed_ms(1.0, "imds_cold_peer")))
+T.append(target("(9) cold ECR get via web identity no slower than docker-credential-ecr-login",
+                ratio(med("wi_cold_ours"), med("wi_cold_peer")), 1.0, "ours / ecr-login, medians",
+                "1.0, i.e. ours ≤ " + allowed_ms(1.0, "wi_cold_peer")))
 mem_pairs = [("ss_get_ours", "ss_get_peer"), ("nf_ours", "nf_peer_ss"), ("rt_ours_ss", "rt_peer_ss"),
-             ("ecr_warm_ours", "ecr_warm_peer"), ("ecr_cold_ours", "ecr_cold_peer"), ("nf_ours", "nf_peer_ecr")]
+             ("ecr_warm_ours", "ecr_warm_peer"), ("ecr_cold_ours", "ecr_cold_peer"), ("nf_ours", "nf_peer_ecr"),
+             ("imds_cold_ours", "imds_cold_peer"), ("wi_cold_ours", "wi_cold_peer"),
+             ("noaws_first_ours", "noaws_first_peer"), ("noaws_warm_ours", "noaws_first_peer")]
+# A peer case not run in this mode (--quick) has no pair; a case that failed to run makes it n/a.
+mem_pairs = [(a, b) for a, b in mem_pairs if not not_run(b)]
 mem_ratios = [ratio(rss(a), rss(b)) for a, b in mem_pairs]
 worst = None if any(x is None for x in mem_ratios) else max(mem_ratios)
 T.append(target("(mem) peak RSS ≤ 0.5× either peer's", worst, 0.5,
@@ -770,11 +1058,21 @@ pairs = [
     ("5. file store get", "file_get_ours_nocache", None),
     ("6. store + erase round trip", "rt_ours_ss", "rt_peer_ss"),
     ("6. store + erase round trip", "rt_ours_file", "rt_peer_ss"),
+    ("8. cold ECR get, instance metadata (no keys)", "imds_cold_ours", "imds_cold_peer"),
+    ("9. cold ECR get, web identity (no keys)", "wi_cold_ours", "wi_cold_peer"),
+    ("10. no AWS identity: not found, first", "noaws_first_ours", "noaws_first_peer"),
+    ("10. no AWS identity: not found, warm", "noaws_warm_ours", "noaws_first_peer"),
+    ("10. no AWS identity: not found, first, instance metadata silent", "noaws_silent_ours", "noaws_silent_peer"),
 ]
 def mib(kb):
     return None if kb is None else kb / 1024.0
 for name, o, p in pairs:
     ro, rp = by.get(o, {}), by.get(p, {}) if p else {}
+    if p and not_run(p):
+        C.append("| %s | %s | %s | %s | not run in this mode | – | %s | %s | – | – |" % (
+            name, ro.get("label", o), f(med(o), "%.3f"), rp.get("label", p), f(ratio(med(o), floor), "%.2f"),
+            f(mib(rss(o)), "%.1f")))
+        continue
     C.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
         name, ro.get("label", o), f(med(o), "%.3f"), rp.get("label", "(none; `true`: %s ms)" % f(floor, "%.3f")) if p else "(none; `true`: %s ms)" % f(floor, "%.3f"),
         f(med(p), "%.3f") if p else "–", f(ratio(med(o), med(p)), "%.3f") if p else "–",
@@ -786,6 +1084,9 @@ A = []
 A.append("| id | command | median ms | mean ms | stddev ms | min ms | max ms | peak RSS kB (median) | ÷ `true` | runs | runs with an unexpected exit |")
 A.append("|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
+    if r.get("not_run"):
+        A.append("| %s | %s | not run in this mode (seconds per run) | | | | | | | 0 | |" % (r["id"], r["label"]))
+        continue
     if not r.get("runs"):
         A.append("| %s | %s | did not run | | | | | | | | |" % (r["id"], r["label"]))
         continue
@@ -822,7 +1123,7 @@ print("")
 print("%-26s %-62s %10s %9s %8s" % ("id", "command", "median ms", "÷ true", "RSS MiB"))
 for r in rows:
     if not r.get("runs"):
-        print("%-26s %-62s %10s" % (r["id"], r["label"][:62], "FAILED"))
+        print("%-26s %-62s %10s" % (r["id"], r["label"][:62], "not run" if r.get("not_run") else "FAILED"))
         continue
     print("%-26s %-62s %10.3f %9s %8.1f" % (r["id"], r["label"][:62], r["median_ms"],
                                             f(ratio(r["median_ms"], floor), "%.2f"), r["maxrss_kb"] / 1024.0))
