@@ -22,3 +22,20 @@ inline std::string TrimBlanks(const std::string& s) {
 }
 
 }  // namespace ssm
+
+namespace ssm {
+
+// A value for a one-line message: quoted when it is a short word (letters,
+// digits, and _ . : - /), else a placeholder, so that neither a line break nor
+// a pasted secret ever reaches the message.
+inline std::string QuotedIfPlain(const std::string& v) {
+  if (v.empty() || v.size() > 48) return "(a value not shown)";
+  for (char c : v) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+              c == ':' || c == '-' || c == '/';
+    if (!ok) return "(a value not shown)";
+  }
+  return "\"" + v + "\"";
+}
+
+}  // namespace ssm

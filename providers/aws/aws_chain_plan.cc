@@ -218,7 +218,7 @@ class Planner {
     std::string mode = AsciiLower(Env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"));
     if (endpoint.empty()) {
       if (!mode.empty() && mode != "ipv4" && mode != "ipv6") {
-        throw Error::BadInput("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE must be IPv4 or IPv6, not \"" + mode + "\"");
+        throw Error::BadInput("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE must be IPv4 or IPv6, not " + QuotedIfPlain(mode));
       }
       endpoint = mode == "ipv6" ? "http://[fd00:ec2::254]" : "http://169.254.169.254";
     }
@@ -257,7 +257,7 @@ class Planner {
     std::string v = Get(s, "duration_seconds");
     if (v.empty()) return 0;
     if (v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos) {
-      throw Error::BadInput("profile " + profile + ": duration_seconds must be a number of seconds, not \"" + v + "\"");
+      throw Error::BadInput("profile " + profile + ": duration_seconds must be a number of seconds, not " + QuotedIfPlain(v));
     }
     int d = std::stoi(v);
     if (d < 900 || d > 43200) {
@@ -384,8 +384,8 @@ class Planner {
       MachineSource(base, ", credential_source of " + where, /*allow_container=*/false);
       return;
     }
-    throw Error::BadInput(where + ": credential_source must be Environment, Ec2InstanceMetadata or EcsContainer, not \"" +
-                          value + "\"");
+    throw Error::BadInput(where + ": credential_source must be Environment, Ec2InstanceMetadata or EcsContainer, not " +
+                          QuotedIfPlain(value));
   }
 
   void Sso(const Section& s, const std::string& where, AwsBaseSource* base) {

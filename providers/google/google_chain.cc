@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "common/error.h"
+#include "common/text.h"
 #include "common/secret_json.h"
 #include "common/log.h"
 #include "common/time_text.h"
@@ -79,8 +80,8 @@ class Chain {
       std::string url = RequireHttps(plan_, adc, "service_account_impersonation_url", nullptr);
       return Impersonate(url, base, "impersonation");
     }
-    Malformed(plan_, "has an unknown type \"" + type +
-                         "\" (service_account, authorized_user, external_account or impersonated_service_account)");
+    Malformed(plan_, "has an unknown type " + QuotedIfPlain(type) +
+                         " (service_account, authorized_user, external_account or impersonated_service_account)");
   }
 
   MintedToken ServiceAccount(const nlohmann::json& adc) {
@@ -301,7 +302,7 @@ SecretString SubjectTokenFrom(const std::string& text, const nlohmann::json& for
     if (t.empty()) throw Error::Failure(what + " is empty");
     return token;
   }
-  if (type != "json") throw Error::BadInput(what + ": format type must be text or json, not \"" + type + "\"");
+  if (type != "json") throw Error::BadInput(what + ": format type must be text or json, not " + QuotedIfPlain(type));
   std::string field = Text(format, "subject_token_field_name");
   if (field.empty()) throw Error::BadInput(what + ": format json needs subject_token_field_name");
   nlohmann::json doc = ParseJsonOrDiscarded(text);

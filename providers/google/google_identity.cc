@@ -97,8 +97,8 @@ void ValidateGoogleCredentials(const std::string& json, const std::string& what)
       throw Error::BadInput(what + " (impersonated_service_account) has no source_credentials");
     }
   } else {
-    throw Error::BadInput(what + " has an unknown type \"" + type +
-                          "\" (service_account, authorized_user, external_account or impersonated_service_account)");
+    throw Error::BadInput(what + " has an unknown type " + QuotedIfPlain(type) +
+                          " (service_account, authorized_user, external_account or impersonated_service_account)");
   }
   for (auto& [key, value] : doc.items()) {
     if (value.is_string()) Cleanse(value.get_ref<std::string&>());

@@ -489,6 +489,10 @@ TEST_CASE("GCR validation", "[tokens]") {
   // Found by tests/fuzz/fuzz_config: a field of another type made nlohmann's
   // value() throw type_error out of Validate instead of an ssm::Error.
   CHECK(refusal({}, {{"keyjson", R"({"type":1})"}}).find("gcr: keyjson has an unknown type") != std::string::npos);
+  // Found by fuzz_config: the type was quoted verbatim, line breaks (or a pasted key) included.
+  CHECK(refusal({}, {{"keyjson", R"({"type":"service_account KEY-----\nMIIE"})"}}) ==
+        "gcr: keyjson has an unknown type (a value not shown) (service_account, authorized_user, external_account or "
+        "impersonated_service_account)");
   CHECK(refusal({}, {{"keyjson", R"({"type":"service_account","client_email":"a@b","private_key":)"
                                  R"("-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----","token_uri":[]})"}}) ==
         "gcr: keyjson has a token_uri that is not a string");
