@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
+#include <string>
+#include <type_traits>
 
 #include "common/error.h"
 #include "common/fingerprint.h"
@@ -53,14 +55,22 @@ Credential FromCache(const CachedToken& t) {
 }  // namespace
 
 std::string TokenCacheKey(const MintRequest& r, const std::string& server) {
-  std::string material;
-  for (const std::string* part :
-       {&r.kind, &r.what, &server, &r.endpoint, &r.ca_pem, &r.ca_file, &r.region, &r.registry_id, &r.aws.access_key_id,
-        &r.aws.secret_access_key.str(), &r.aws.session_token.str(), &r.aws_chain.str(), &r.client_email, &r.private_key.str(), &r.google_chain.str(),
-        &r.tenant, &r.client_id, &r.client_secret.str(), &r.registry, &r.exchange_url, &r.scope}) {
-    material += *part;
+  std::string material = server;
+  material.push_back('\0');
+  ForEachMintField(r, [&](const char* name, const auto& field, MintFieldRole role) {
+    if (role != MintFieldRole::kKeyed) return;
+    using Field = std::decay_t<decltype(field)>;
+    material += name;
+    material.push_back('=');
+    if constexpr (std::is_same_v<Field, SecretString>) {
+      material += field.str();
+    } else if constexpr (std::is_same_v<Field, std::string>) {
+      material += field;
+    } else {
+      material += std::to_string(field);
+    }
     material.push_back('\0');
-  }
+  });
   // The server and the token's kind in clear, so a cached entry is bound to
   // them (common/cache.h); the rest (secrets included) as a fingerprint.
   std::string key = r.kind + "|" + server + "|" + Fingerprint(material);

@@ -59,6 +59,53 @@ struct MintRequest {
   std::string scope;         // the AAD scope
 };
 
+// Every field of a MintRequest, declared once here: the module codec
+// (mint_codec.h) carries each, and the token-cache key (token_provider.h)
+// fingerprints each kKeyed one. visit(name, field, role) is called in order;
+// Request is MintRequest or const MintRequest. A field added to MintRequest
+// and not listed here fails to compile the codec test (kMintRequestMembers).
+enum class MintFieldRole {
+  kKeyed,  // a different value can give a different token: part of the cache key
+  kHow,    // only how to ask (clock, timeouts) or what the answer carries back
+};
+inline constexpr int kMintRequestMembers = 26;  // top-level members of MintRequest
+
+template <class Request, class Visit>
+void ForEachMintField(Request& r, Visit&& visit) {
+  using R = MintFieldRole;
+  visit("kind", r.kind, R::kKeyed);
+  visit("what", r.what, R::kKeyed);
+  visit("endpoint", r.endpoint, R::kKeyed);
+  visit("ca_pem", r.ca_pem, R::kKeyed);
+  visit("ca_file", r.ca_file, R::kKeyed);
+  visit("now", r.now, R::kHow);
+  visit("connect_timeout_ms", r.connect_timeout_ms, R::kHow);
+  visit("total_timeout_ms", r.total_timeout_ms, R::kHow);
+  visit("attempts", r.attempts, R::kHow);
+  visit("region", r.region, R::kKeyed);
+  visit("registry_id", r.registry_id, R::kKeyed);
+  visit("aws_access_key_id", r.aws.access_key_id, R::kKeyed);
+  visit("aws_secret_access_key", r.aws.secret_access_key, R::kKeyed);
+  visit("aws_session_token", r.aws.session_token, R::kKeyed);
+  visit("aws_source", r.aws.source, R::kHow);
+  visit("aws_chain", r.aws_chain, R::kKeyed);
+  visit("client_email", r.client_email, R::kKeyed);
+  visit("private_key", r.private_key, R::kKeyed);
+  visit("private_key_id", r.private_key_id, R::kKeyed);
+  visit("audience", r.audience, R::kKeyed);
+  visit("google_chain", r.google_chain, R::kKeyed);
+  // The derived identity is found by identity_key; the token does not depend
+  // on which cached copy of it travels.
+  visit("identity_key", r.identity_key, R::kHow);
+  visit("identity", r.identity, R::kHow);
+  visit("tenant", r.tenant, R::kKeyed);
+  visit("client_id", r.client_id, R::kKeyed);
+  visit("client_secret", r.client_secret, R::kKeyed);
+  visit("registry", r.registry, R::kKeyed);
+  visit("exchange_url", r.exchange_url, R::kKeyed);
+  visit("scope", r.scope, R::kKeyed);
+}
+
 struct MintedToken {
   std::string username;
   SecretString secret;

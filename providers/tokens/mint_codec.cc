@@ -1,72 +1,34 @@
 #include "providers/tokens/mint_codec.h"
 
+#include <type_traits>
+
 #include "common/module_abi.h"
 
 namespace ssm {
 
 nlohmann::json MintRequestToJson(const MintRequest& r) {
-  return {{"kind", r.kind},
-          {"what", r.what},
-          {"endpoint", r.endpoint},
-          {"ca_pem", r.ca_pem},
-          {"ca_file", r.ca_file},
-          {"now", r.now},
-          {"connect_timeout_ms", r.connect_timeout_ms},
-          {"total_timeout_ms", r.total_timeout_ms},
-          {"attempts", r.attempts},
-          {"region", r.region},
-          {"registry_id", r.registry_id},
-          {"aws_access_key_id", r.aws.access_key_id},
-          {"aws_secret_access_key", r.aws.secret_access_key.str()},
-          {"aws_session_token", r.aws.session_token.str()},
-          {"aws_source", r.aws.source},
-          {"aws_chain", r.aws_chain.str()},
-          {"identity_key", r.identity_key},
-          {"identity", r.identity.str()},
-          {"client_email", r.client_email},
-          {"private_key", r.private_key.str()},
-          {"private_key_id", r.private_key_id},
-          {"audience", r.audience},
-          {"google_chain", r.google_chain.str()},
-          {"tenant", r.tenant},
-          {"client_id", r.client_id},
-          {"client_secret", r.client_secret.str()},
-          {"registry", r.registry},
-          {"exchange_url", r.exchange_url},
-          {"scope", r.scope}};
+  nlohmann::json j = nlohmann::json::object();
+  ForEachMintField(r, [&](const char* name, const auto& field, MintFieldRole) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(field)>, SecretString>) {
+      j[name] = field.str();
+    } else {
+      j[name] = field;
+    }
+  });
+  return j;
 }
 
+// A missing field keeps MintRequest's default.
 MintRequest MintRequestFromJson(const nlohmann::json& j) {
   MintRequest r;
-  r.kind = j.value("kind", "");
-  r.what = j.value("what", "");
-  r.endpoint = j.value("endpoint", "");
-  r.ca_pem = j.value("ca_pem", "");
-  r.ca_file = j.value("ca_file", "");
-  r.now = j.value("now", int64_t{0});
-  r.connect_timeout_ms = j.value("connect_timeout_ms", 5000L);
-  r.total_timeout_ms = j.value("total_timeout_ms", 20000L);
-  r.attempts = j.value("attempts", 3);
-  r.region = j.value("region", "");
-  r.registry_id = j.value("registry_id", "");
-  r.aws.access_key_id = j.value("aws_access_key_id", "");
-  r.aws.secret_access_key = SecretString(j.value("aws_secret_access_key", ""));
-  r.aws.session_token = SecretString(j.value("aws_session_token", ""));
-  r.aws.source = j.value("aws_source", "");
-  r.aws_chain = SecretString(j.value("aws_chain", ""));
-  r.identity_key = j.value("identity_key", "");
-  r.identity = SecretString(j.value("identity", ""));
-  r.client_email = j.value("client_email", "");
-  r.private_key = SecretString(j.value("private_key", ""));
-  r.private_key_id = j.value("private_key_id", "");
-  r.audience = j.value("audience", "");
-  r.google_chain = SecretString(j.value("google_chain", ""));
-  r.tenant = j.value("tenant", "");
-  r.client_id = j.value("client_id", "");
-  r.client_secret = SecretString(j.value("client_secret", ""));
-  r.registry = j.value("registry", "");
-  r.exchange_url = j.value("exchange_url", "");
-  r.scope = j.value("scope", "");
+  ForEachMintField(r, [&](const char* name, auto& field, MintFieldRole) {
+    using Field = std::decay_t<decltype(field)>;
+    if constexpr (std::is_same_v<Field, SecretString>) {
+      field = SecretString(j.value(name, std::string()));
+    } else {
+      field = j.value(name, field);
+    }
+  });
   return r;
 }
 
