@@ -70,7 +70,7 @@ void RequireTogether(const RegistryConfig& c, const char* a, const char* b) {
   if (c.Has(b) && !c.Has(a)) Refuse(c, std::string(b) + " needs " + a + " (set both or neither)");
 }
 
-void RequireAllOrNone(const RegistryConfig& c, std::initializer_list<const char*> variables) {
+void RequireAllOrNone(const RegistryConfig& c, const std::vector<const char*>& variables) {
   std::string all, missing;
   bool any = false;
   for (const char* v : variables) {
@@ -117,7 +117,7 @@ Credential DecodeAuth(const std::string& auth, const std::string& provider) {
   return MakeCredential(d.substr(0, colon), d.substr(colon + 1));
 }
 
-void ValidateAuth(const RegistryConfig& c, std::initializer_list<const char*> excluded) {
+void ValidateAuth(const RegistryConfig& c, const std::vector<const char*>& excluded) {
   if (!c.Has("auth")) return;
   for (const char* v : excluded) {
     if (c.Has(v)) Refuse(c, std::string("auth excludes ") + v + " (give auth alone, or login and password)");

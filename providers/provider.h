@@ -113,10 +113,10 @@ std::vector<VariableSpec> CommonVariables();
 // Shared rules, each throwing Error::BadInput "<provider>: ...":
 void RequireVariable(const RegistryConfig& c, const char* variable);
 void RequireTogether(const RegistryConfig& c, const char* a, const char* b);
-void RequireAllOrNone(const RegistryConfig& c, std::initializer_list<const char*> variables);
+void RequireAllOrNone(const RegistryConfig& c, const std::vector<const char*>& variables);
 void RequireUrl(const RegistryConfig& c, const char* variable);
 // `auth` excludes the listed variables and must be base64 of user:password.
-void ValidateAuth(const RegistryConfig& c, std::initializer_list<const char*> excluded);
+void ValidateAuth(const RegistryConfig& c, const std::vector<const char*>& excluded);
 // Decodes base64 "user:password": split at the FIRST colon, trailing NULs dropped.
 Credential DecodeAuth(const std::string& auth, const std::string& provider);
 // The server key of a URL variable (host[:port]).

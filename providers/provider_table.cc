@@ -1,32 +1,30 @@
 #include "providers/provider_table.h"
 
 #include "providers/acr_provider.h"
-#include "providers/custom_provider.h"
 #include "providers/ecr_provider.h"
 #include "providers/gcr_provider.h"
-#include "providers/gitea_provider.h"
-#include "providers/github_provider.h"
-#include "providers/gitlab_provider.h"
-#include "providers/hub_provider.h"
-#include "providers/quay_provider.h"
 
 namespace ssm {
 
+// The static providers, one file each in providers/static/.
+const Provider& HubProvider();
+const Provider& GhcrProvider();
+const Provider& LscrProvider();
+const Provider& QuayProvider();
+const Provider& GitlabProvider();
+const Provider& GiteaProvider();
+const Provider& ForgejoProvider();
+const Provider& CustomProvider();
+
 const std::vector<const Provider*>& ProviderTable() {
-  static const HubProvider hub;
-  static const GithubProvider ghcr("ghcr", "ghcr.io", "GitHub Container Registry", false);
-  static const GithubProvider lscr("lscr", "lscr.io", "LinuxServer Container Registry (GitHub credentials)", true);
-  static const QuayProvider quay;
   static const GcrProvider gcr;
   static const EcrProvider ecr(false);
   static const EcrProvider ecrpublic(true);
   static const AcrProvider acr;
-  static const GitlabProvider gitlab;
-  static const GiteaProvider gitea("gitea", "Gitea package registry");
-  static const GiteaProvider forgejo("forgejo", "Forgejo package registry");
-  static const CustomProvider custom;
-  static const std::vector<const Provider*> table = {&hub,    &ghcr,   &lscr,  &quay,    &gcr,
-                                                     &ecr,    &ecrpublic, &acr, &gitlab, &gitea, &forgejo, &custom};
+  // In this order in `registry list`, help texts and the completion.
+  static const std::vector<const Provider*> table = {
+      &HubProvider(), &GhcrProvider(), &LscrProvider(),   &QuayProvider(),  &gcr,           &ecr,
+      &ecrpublic,     &acr,            &GitlabProvider(), &GiteaProvider(), &ForgejoProvider(), &CustomProvider()};
   return table;
 }
 

@@ -1,0 +1,48 @@
+// The provider table: the documented providers, their variables, and rules
+// every provider keeps (messages never hold a secret); ACR's static half.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "providers/provider_fixture.h"
+
+using ssm_test::CredentialsFor;
+using ssm_test::Make;
+using ssm_test::Refusal;
+
+TEST_CASE("acr: a service principal, every ACR host or the one in url", "[providers]") {
+  auto a = CredentialsFor(Make("acr", {{"clientid", "00000000-1111"}, {"clientsecret", "s"}}), "contoso.azurecr.io");
+  CHECK(a->username == "00000000-1111");
+  CHECK(a->secret.str() == "s");
+  CHECK(Refusal(Make("acr", {{"clientsecret", "s"}})) == "acr: the variable clientid is required");
+  CHECK(Refusal(Make("acr", {{"clientid", "c"}})) == "acr: the variable clientsecret is required");
+  CHECK(Refusal(Make("acr", {{"clientid", "c"}, {"clientsecret", "s"}, {"url", "https://evil.example.com"}}))
+            .find("must be an Azure Container Registry") != std::string::npos);
+}
+
+TEST_CASE("messages never contain secret values", "[providers]") {
+  for (const auto& c : {Make("hub", {{"password", "SEKRET-1"}}), Make("custom", {{"url", "https://r"}, {"password", "SEKRET-1"}}),
+                        Make("hub", {{"auth", "SEKRET-1!"}})}) {
+    CHECK(Refusal(c).find("SEKRET") == std::string::npos);
+  }
+}
+
+TEST_CASE("the table lists the documented providers with their variables", "[providers]") {
+  std::string names;
+  for (const ssm::Provider* p : ssm::ProviderTable()) names += std::string(p->Name()) + " ";
+  CHECK(names == "hub ghcr lscr quay gcr ecr ecrpublic acr gitlab gitea forgejo custom ");
+  for (const ssm::Provider* p : ssm::ProviderTable()) {
+    INFO(p->Name());
+    CHECK(p->FindVariable("cacert"));
+    for (const char* secret : {"password", "token", "auth", "clientsecret", "secretaccesskey", "sessiontoken", "privatekey", "keyjson"}) {
+      auto v = p->FindVariable(secret);
+      if (v) CHECK(v->secret);
+    }
+  }
+  std::set<std::string> anonymous;
+  for (const ssm::Provider* p : ssm::ProviderTable()) {
+    if (p->AnonymousByDefault()) anonymous.insert(p->Name());
+  }
+  // PROVIDERS.md: hub, ghcr, gcr, ecr public and quay are anonymous by default.
+  CHECK(anonymous == std::set<std::string>{"hub", "ghcr", "quay", "gcr", "ecrpublic"});
+}
