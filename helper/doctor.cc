@@ -51,17 +51,20 @@ bool OnPath(const std::string& program) {
   return false;
 }
 
-// A server to mint for, for providers that serve host patterns.
-std::optional<std::string> ProbeServer(const ConfiguredRegistry& r) {
-  std::string name = r.provider->Name();
-  std::vector<std::string> hosts = r.provider->Hosts(r.config);
-  if (!hosts.empty()) return hosts.front();
-  if (name == "gcr") return std::string("gcr.io");
-  if (name == "ecr" && r.config.Has("account")) {
-    return r.config.Get("account") + ".dkr.ecr." + (r.config.Has("region") ? r.config.Get("region") : "us-east-1") +
-           ".amazonaws.com";
+// "docker.io, ghcr.io, ... and public.ecr.aws": the providers used
+// anonymously when nothing is configured, from the provider table.
+std::string AnonymousHosts() {
+  std::vector<std::string> hosts;
+  for (const Provider* p : ProviderTable()) {
+    if (!p->AnonymousByDefault()) continue;
+    std::optional<std::string> host = p->ProbeServer(RegistryConfig{});
+    if (host) hosts.push_back(*host == kDockerHubKey ? "docker.io" : *host);
   }
-  return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == hosts.size() ? " and " : ", ") + hosts[i];
+  }
+  return out;
 }
 
 void CheckRegistries(Report& report, DoctorContext& ctx, const Config& config) {
@@ -72,7 +75,7 @@ void CheckRegistries(Report& report, DoctorContext& ctx, const Config& config) {
     report.Problem(std::string("registry configuration: ") + e.what(), "correct the variable or entry it names");
     return;
   }
-  if (registries.empty()) report.Note("no registry configured: docker.io, ghcr.io, quay.io, gcr.io and public.ecr.aws are used anonymously");
+  if (registries.empty()) report.Note("no registry configured: " + AnonymousHosts() + " are used anonymously");
   // Providers that serve hosts with no configuration, with a cloud identity.
   for (const Provider* p : ProviderTable()) {
     bool configured = false;
@@ -107,7 +110,7 @@ void CheckRegistries(Report& report, DoctorContext& ctx, const Config& config) {
       report.Problem(id + where + ": " + e.what(), "fix the file or variable it names");
       continue;
     }
-    std::optional<std::string> probe = ProbeServer(r);
+    std::optional<std::string> probe = r.provider->ProbeServer(r.config);
     bool mints = r.provider->FindVariable("endpoint") || r.provider->FindVariable("tokenurl") ||
                  r.config.Has("tenantid");
     if (!mints) {

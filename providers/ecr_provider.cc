@@ -54,6 +54,12 @@ bool EcrProvider::Serves(const ServerKey& server, const RegistryConfig& c) const
   return !c.Has("account") || c.Get("account") == host.account;
 }
 
+std::optional<std::string> EcrProvider::ProbeServer(const RegistryConfig& c) const {
+  if (public_) return std::string("public.ecr.aws");
+  if (!c.Has("account")) return std::nullopt;
+  return c.Get("account") + ".dkr.ecr." + (c.Has("region") ? c.Get("region") : "us-east-1") + ".amazonaws.com";
+}
+
 std::vector<std::string> EcrProvider::Hosts(const RegistryConfig&) const {
   if (public_) return {"public.ecr.aws"};
   return {};

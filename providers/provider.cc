@@ -31,6 +31,12 @@ const std::string& RegistryConfig::Get(const std::string& variable) const {
 
 Provider::~Provider() = default;
 
+std::optional<std::string> Provider::ProbeServer(const RegistryConfig& c) const {
+  std::vector<std::string> hosts = Hosts(c);
+  if (hosts.empty()) return std::nullopt;
+  return hosts.front();
+}
+
 std::string Provider::HostsDescription(const RegistryConfig& c) const {
   std::string out;
   for (const std::string& h : Hosts(c)) out += (out.empty() ? "" : " ") + h;

@@ -91,6 +91,10 @@ class Provider {
   // The hosts for people to read (`registry list`): Hosts(), or the patterns
   // of a provider that serves many.
   virtual std::string HostsDescription(const RegistryConfig& config) const;
+  // One server this configuration serves, to try it (`doctor`, `registry
+  // test`): the first of Hosts(), or a typical host of the patterns it
+  // serves; nullopt when no single host can stand for them.
+  virtual std::optional<std::string> ProbeServer(const RegistryConfig& config) const;
   // Where the credentials come from when not from the configuration itself
   // (a cloud identity: "profile prod in ~/.aws/config, then role ..."), worked
   // out without the network, for doctor and registry list/test; "" when the
