@@ -416,6 +416,10 @@ int Test(std::vector<std::string> args, CommandContext& ctx, Config& config) {
 }  // namespace
 
 void PrintRegistryHelp(std::ostream& out) {
+  std::string anonymous;
+  for (const Provider* p : ProviderTable()) {
+    if (p->AnonymousByDefault()) anonymous += (anonymous.empty() ? "" : ", ") + std::string(p->Name());
+  }
   out << "Usage: docker-credential-ssm registry <command> ...\n"
       << "\n"
       << "  add <provider> [name] --<variable> <value>...   configure a registry (replaces its configuration)\n"
@@ -424,7 +428,7 @@ void PrintRegistryHelp(std::ostream& out) {
       << "        --<variable>            ask for the value on the terminal\n"
       << "  list [--json]                                   configured and default registries (no secret values)\n"
       << "  remove <provider> [name]                        forget a configured registry\n"
-      << "  reset <provider> [name]                         back to the default (anonymous for hub, ghcr, quay, gcr, ecrpublic)\n"
+      << "  reset <provider> [name]                         back to the default (anonymous for " << anonymous << ")\n"
       << "  test <provider> [name] [--host HOST]            check the credentials against the registry's /v2/\n"
       << "\n"
       << "Providers and their variables (* = secret, kept in the secret store; every provider also takes cacert):\n";

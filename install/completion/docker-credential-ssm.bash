@@ -7,7 +7,6 @@ _docker_credential_ssm() {
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	}
-	local providers="hub ghcr lscr quay gcr ecr ecrpublic acr gitlab gitea forgejo custom"
 	if [ "$cword" -eq 1 ]; then
 		mapfile -t COMPREPLY < <(compgen -W "store get erase list version registry configure unconfigure doctor cache store-key --help --version" -- "$cur")
 		return
@@ -17,6 +16,10 @@ _docker_credential_ssm() {
 		if [ "$cword" -eq 2 ]; then
 			mapfile -t COMPREPLY < <(compgen -W "add list remove reset test --help" -- "$cur")
 		elif [ "$cword" -eq 3 ]; then
+			# The provider table, as `registry --help` prints it.
+			local providers
+			providers=$(docker-credential-ssm registry --help 2>/dev/null |
+				awk '/^Providers and their variables/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print $1 }')
 			mapfile -t COMPREPLY < <(compgen -W "$providers" -- "$cur")
 		elif [ "${words[2]}" = add ] && [[ $cur == --* ]]; then
 			local vars
