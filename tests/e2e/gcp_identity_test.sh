@@ -24,7 +24,8 @@
 # inside the namespace.
 #
 # Checks: each ADC source alone gives the token (the metadata server by its default name, by
-# 169.254.169.254 when the name does not resolve, by GCE_METADATA_HOST, a named service account;
+# 169.254.169.254 when the name does not resolve, by GCE_METADATA_HOST, never through a proxy
+# named by http_proxy, a named service account;
 # GOOGLE_APPLICATION_CREDENTIALS with a service account key; gcloud's authorized_user file under
 # CLOUDSDK_CONFIG; gcloud's impersonated_service_account file under ~/.config/gcloud;
 # external_account with a file and with a url subject token, both with impersonation), with the
@@ -311,6 +312,14 @@ mark
 hget "$GCR_HOST" GCE_METADATA_HOST="$ALT_MD"
 expect_token "GCE_METADATA_HOST=$ALT_MD: token" "$MD_TOKEN"
 check_eq "... only $ALT_MD asked" "$ALT_MD token F 200,$ALT_MD scopes F 200" "$(md_calls)"
+
+# A proxy in the environment (here one that is not there): Google's metadata clients never
+# use one (through a proxy the metadata server would be another machine's, or refuse the
+# X-Forwarded-For a proxy adds).
+mark
+hget "$GCR_HOST" http_proxy=http://127.0.0.1:9 all_proxy=http://127.0.0.1:9 no_proxy=
+expect_token "http_proxy and all_proxy naming a proxy: the metadata server is still asked directly" "$MD_TOKEN"
+check_eq "... token and scopes at $MD_NAME" "$MD_NAME token F 200,$MD_NAME scopes F 200" "$(md_calls)"
 
 mark
 hget "$GCR_HOST" SSM_REGISTRY_GCR_SERVICEACCOUNT="$VM_EMAIL"
