@@ -51,6 +51,9 @@ ECR_HOST=123456789012.dkr.ecr.us-east-1.amazonaws.com
 ECR_API=api.ecr.us-east-1.amazonaws.com
 STS_API=sts.us-east-1.amazonaws.com
 IMDS_ADDR=169.254.169.254
+GCR_SERVER=gcr.io
+GCE_NAME=metadata.google.internal
+GCE_ADDR=169.254.169.253
 SS_SERVER=registry.bench.example:5000
 RT_SERVER=roundtrip.bench.example
 FILE_SERVER=files.bench.example
@@ -89,8 +92,10 @@ inner_main() {
 	. "$SUPPORT_DIR/netns.sh"
 
 	MD_PID=
+	GCE_PID=
 	inner_cleanup() {
 		[ -z "$MD_PID" ] || { kill "$MD_PID" 2>/dev/null; wait "$MD_PID" 2>/dev/null; }
+		[ -z "$GCE_PID" ] || { kill "$GCE_PID" 2>/dev/null; wait "$GCE_PID" 2>/dev/null; }
 		standin_stop
 		keyring_stop
 		# Anything else still in this network namespace (but the bus, which dbus-run-session
@@ -111,6 +116,7 @@ inner_main() {
 	{
 		printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n'
 		printf '127.0.0.1\t%s\n' "$ECR_API" "$STS_API"
+		printf '%s\t%s\n' "$GCE_ADDR" "$GCE_NAME"
 	} >"$W/hosts"
 	chmod 644 "$W/hosts"
 	mount --bind "$W/hosts" /etc/hosts || die "cannot bind-mount the private /etc/hosts"
@@ -144,7 +150,7 @@ PYEOF
 	cat >"$W/standin-python" <<SHEOF
 #!/bin/sh
 case "\${1##*/}" in
-cloud_standin.py | aws_metadata_standin.py) exec setpriv --pdeathsig TERM /usr/bin/python3 "$W/standin-boot.py" "\$@" ;;
+cloud_standin.py | aws_metadata_standin.py | gcp_standin.py) exec setpriv --pdeathsig TERM /usr/bin/python3 "$W/standin-boot.py" "\$@" ;;
 *) exec /usr/bin/python3 "\$@" ;;
 esac
 SHEOF
@@ -213,15 +219,24 @@ PYEOF
 			         credentials: {AccessKeyId: $ak, SecretAccessKey: $sk, Token: $tok}}}' >"$MD/config.json.tmp" &&
 			mv "$MD/config.json.tmp" "$MD/config.json"
 	}
+	# The GCE metadata server's address ($GCE_NAME in the private /etc/hosts) comes and goes with
+	# 169.254.169.254: "none" is a machine outside any cloud for both.
 	IMDS_STATE=
 	imds_state() {
 		[ "$1" != "$IMDS_STATE" ] || return 0
+		local a
 		case $1 in
 		ok | silent)
-			[[ $(ip -o addr show dev lo) == *" $IMDS_ADDR/"* ]] || ip addr add "$IMDS_ADDR/32" dev lo || return 1
+			for a in "$IMDS_ADDR" "$GCE_ADDR"; do
+				[[ $(ip -o addr show dev lo) == *" $a/"* ]] || ip addr add "$a/32" dev lo || return 1
+			done
 			md_write "$([ "$1" = ok ] && echo ok || echo slow:60)" || return 1
 			;;
-		none) [[ $(ip -o addr show dev lo) != *" $IMDS_ADDR/"* ]] || ip addr del "$IMDS_ADDR/32" dev lo || return 1 ;;
+		none)
+			for a in "$IMDS_ADDR" "$GCE_ADDR"; do
+				[[ $(ip -o addr show dev lo) != *" $a/"* ]] || ip addr del "$a/32" dev lo || return 1
+			done
+			;;
 		*) return 1 ;;
 		esac
 		IMDS_STATE=$1
@@ -239,6 +254,27 @@ PYEOF
 		"http://$IMDS_ADDR/latest/api/token" || die "the instance metadata stand-in does not answer on $IMDS_ADDR:80"
 	: >"$MD/requests.log"
 	log "instance metadata stand-in: http://$IMDS_ADDR (pid $MD_PID)"
+
+	# The GCE metadata server (tests/support/gcp_standin.py: Metadata-Flavor: Google) at
+	# http://$GCE_NAME, the first name Application Default Credentials ask (its own address, as
+	# 169.254.169.254:80 is the AWS stand-in's); its token is what gcr.io gets with no key.
+	GCE="$W/gce"
+	GCE_TOKEN="ya29.bench-gce-$(openssl rand -hex 16)"
+	mkdir -p "$GCE"
+	jq -n --arg t "$GCE_TOKEN" '{metadata: {mode: "ok", token: $t, email: "bench-vm@bench.iam.gserviceaccount.com",
+		scopes: ["https://www.googleapis.com/auth/cloud-platform"]}}' >"$GCE/config.json"
+	"$STANDIN_PYTHON" "$SUPPORT_DIR/gcp_standin.py" --state "$GCE" --listen "metadata@$GCE_ADDR:80" \
+		>>"$GCE/server.log" 2>&1 &
+	GCE_PID=$!
+	for i in $(seq 1 50); do
+		[ -s "$GCE/pid" ] && break
+		sleep 0.1
+	done
+	curl -fsS -o /dev/null --max-time 2 -H 'Metadata-Flavor: Google' \
+		"http://$GCE_NAME/computeMetadata/v1/instance/service-accounts/default/token" ||
+		die "the GCE metadata stand-in does not answer at http://$GCE_NAME ($GCE_ADDR:80)"
+	: >"$GCE/requests.log"
+	log "GCE metadata stand-in: http://$GCE_NAME ($GCE_ADDR, pid $GCE_PID)"
 
 	# The stand-in's CA installed system-wide as update-ca-certificates would: appended to the
 	# bundle and linked under its subject hash in the directory, in a copy of /etc/ssl/certs
@@ -275,6 +311,7 @@ PYEOF
 	printf '%s' "$PUBLIC_SERVER" >"$W/in/public-server"
 	printf '%s' "$FILE_SERVER" >"$W/in/file-server"
 	printf '%s' "$RT_SERVER" >"$W/in/rt-server"
+	printf '%s' "$GCR_SERVER" >"$W/in/gcr-server"
 	SS_USER=bench-user SS_SECRET="bench-secret-$(openssl rand -hex 12)"
 	jq -cn --arg s "$SS_SERVER" --arg u "$SS_USER" --arg p "$SS_SECRET" \
 		'{ServerURL: $s, Username: $u, Secret: $p}' >"$W/in/ss-cred"
@@ -498,6 +535,25 @@ EOF
 	else
 		log "--quick: docker-credential-ecr-login with no AWS identity not run (12-19 s per get, README)"
 	fi
+	# 11.-12. Google: gcr.io with no key, through the GCE metadata server, and with no Google
+	# identity at all (both metadata addresses routed nowhere). No peer: Debian has no
+	# docker-credential-gcr (README).
+	NOGOOGLE=(env -u GOOGLE_APPLICATION_CREDENTIALS -u CLOUDSDK_CONFIG -u GCE_METADATA_HOST -u NO_GCE_CHECK)
+	gce_count() { wc -l <"$GCE/requests.log"; }
+	imds_state ok
+	"$OURS" cache clear >/dev/null
+	n0=$(gce_count)
+	run_helper "$W/in/gcr-server" "${NOGOOGLE[@]}" "$OURS" get
+	expect_login "ours get $GCR_SERVER, no key, GCE metadata server answering (cold)" oauth2accesstoken "$GCE_TOKEN"
+	check_cmd "... token and scopes asked at http://$GCE_NAME with Metadata-Flavor: Google ($(($(gce_count) - n0)) requests)" \
+		test "$(tail -n "+$((n0 + 1))" "$GCE/requests.log" | jq -r '"\(.host) \(.flavor) \(.status)"' | sort -u)" = "$GCE_NAME true 200"
+	imds_state none
+	"$OURS" cache clear >/dev/null
+	run_helper "$W/in/gcr-server" "${NOGOOGLE[@]}" "$OURS" get
+	expect_not_found "ours get $GCR_SERVER, no Google identity ($GCE_NAME and $IMDS_ADDR routed nowhere): not found"
+	run_helper "$W/in/gcr-server" "${NOGOOGLE[@]}" "$OURS" get
+	expect_not_found "... again: not found (from its negative cache)"
+
 	imds_state ok
 	# The warm cases that follow need both helpers' cached token for the keys in the
 	# environment again.
@@ -603,8 +659,8 @@ EOF
 				fi
 				# A stand-in that died (killed from outside) would turn every cold run into a
 				# timeout: stop at once instead (the cases not run are reported as such).
-				if ! kill -0 "$STANDIN_PID" 2>/dev/null || ! kill -0 "$MD_PID" 2>/dev/null; then
-					log "case $id, round $round: a stand-in is gone (ECR + STS pid $STANDIN_PID, instance metadata pid $MD_PID): stopping"
+				if ! kill -0 "$STANDIN_PID" 2>/dev/null || ! kill -0 "$MD_PID" 2>/dev/null || ! kill -0 "$GCE_PID" 2>/dev/null; then
+					log "case $id, round $round: a stand-in is gone (ECR + STS pid $STANDIN_PID, instance metadata pid $MD_PID, GCE metadata pid $GCE_PID): stopping"
 					bad[$id]=1
 					break 2
 				fi
@@ -723,6 +779,15 @@ PYEOF
 		"$W/in/ecr-server" --setup silent "${nokeys[@]}" --prepare "$clear_ecr" --few "$few_peer" -- "$PEER_ECR" get
 	bench noaws_silent_ours noaws_silent ours "ours get, no AWS identity ($IMDS_ADDR silent), \`cache clear\` first" 1 \
 		"$W/in/ecr-server" --setup silent "${nokeys[@]}" --prepare "$clear_ours" --few "$few_silent" -- "$OURS" get
+
+	# 11.-12. gcr.io with no key: the GCE metadata server, and no Google identity at all.
+	local nogoogle=(--unset GOOGLE_APPLICATION_CREDENTIALS --unset CLOUDSDK_CONFIG --unset GCE_METADATA_HOST --unset NO_GCE_CHECK)
+	bench gce_cold_ours gce_cold ours "ours get $GCR_SERVER, GCE metadata server, \`cache clear\` first" 0 "$W/in/gcr-server" \
+		--setup ok "${nogoogle[@]}" --prepare "$clear_ours" -- "$OURS" get
+	bench nogoogle_first_ours nogoogle ours "ours get $GCR_SERVER, no Google identity ($GCE_NAME and $IMDS_ADDR routed nowhere), \`cache clear\` first" 1 \
+		"$W/in/gcr-server" --setup none "${nogoogle[@]}" --prepare "$clear_ours" -- "$OURS" get
+	bench nogoogle_warm_ours nogoogle ours_warm "ours get $GCR_SERVER, no Google identity, remembered (negative cache)" 1 "$W/in/gcr-server" \
+		--setup none "${nogoogle[@]}" -- "$OURS" get
 
 	# 3. The cold get that mints the token: caches cleared before every run.
 	bench ecr_cold_peer ecr_cold ecr-login "docker-credential-ecr-login get, ~/.ecr/cache.json removed first" 0 "$W/in/ecr-server" \
@@ -1063,6 +1128,9 @@ pairs = [
     ("10. no AWS identity: not found, first", "noaws_first_ours", "noaws_first_peer"),
     ("10. no AWS identity: not found, warm", "noaws_warm_ours", "noaws_first_peer"),
     ("10. no AWS identity: not found, first, instance metadata silent", "noaws_silent_ours", "noaws_silent_peer"),
+    ("11. cold GCR get, GCE metadata server (no key; no peer in Debian)", "gce_cold_ours", None),
+    ("12. no Google identity: not found, first (no peer in Debian)", "nogoogle_first_ours", None),
+    ("12. no Google identity: not found, warm (no peer in Debian)", "nogoogle_warm_ours", None),
 ]
 def mib(kb):
     return None if kb is None else kb / 1024.0

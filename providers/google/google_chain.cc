@@ -104,10 +104,10 @@ class Chain {
     std::string url = RequireHttps(plan_, adc, "token_uri", kDefaultTokenUri);
     SecretString body("grant_type=refresh_token&client_id=" + UrlEscape(client_id) + "&client_secret=" +
                       UrlEscape(client_secret.str()) + "&refresh_token=" + UrlEscape(refresh_token.str()));
-    SSM_DEBUG(request_.what + ": google: refresh-token grant at " + url);
+    SSM_DEBUG(request_.what + ": google: refresh-token grant at " + RedactUrl(url));
     HttpResponse response = http_.Send(FormPost(url, body.str(), request_));
     if (response.status != 200) {
-      ThrowRemoteError(request_, "the token endpoint " + url + " (user credentials of " +
+      ThrowRemoteError(request_, "the token endpoint " + RedactUrl(url) + " (user credentials of " +
                                      plan_.value("description", std::string("gcloud")) + ")",
                        response, response.status == 400 ? "; run `gcloud auth application-default login` again" : "");
     }
@@ -126,10 +126,11 @@ class Chain {
                       "&requested_token_type=" + UrlEscape("urn:ietf:params:oauth:token-type:access_token") +
                       "&audience=" + UrlEscape(audience) + "&scope=" + UrlEscape(kGoogleCloudPlatformScope) +
                       "&subject_token_type=" + UrlEscape(token_type) + "&subject_token=" + UrlEscape(subject.str()));
-    SSM_DEBUG(request_.what + ": google: token exchange at " + url);
+    SSM_DEBUG(request_.what + ": google: token exchange at " + RedactUrl(url));
     HttpResponse response = http_.Send(FormPost(url, body.str(), request_));
     if (response.status != 200) {
-      ThrowRemoteError(request_, "the STS token exchange at " + url + " (workload identity " + audience + ")", response);
+      ThrowRemoteError(request_, "the STS token exchange at " + RedactUrl(url) + " (workload identity " + audience + ")",
+                       response);
     }
     MintedToken federated = ParseGoogleTokenAnswer(response.body.str(), request_.now, request_.what);
     std::string impersonation = Text(adc, "service_account_impersonation_url");
@@ -192,9 +193,9 @@ class Chain {
     post.attempts = request_.attempts;
     post.headers = {"Content-Type: application/json", "Authorization: Bearer " + with.secret.str()};
     post.body = SecretString(nlohmann::json{{"scope", {kGoogleCloudPlatformScope}}, {"lifetime", "3600s"}}.dump());
-    SSM_DEBUG(request_.what + ": google: " + doing + " at " + url.substr(0, url.find('?')));
+    SSM_DEBUG(request_.what + ": google: " + doing + " at " + RedactUrl(url));
     HttpResponse response = http_.Send(post);
-    if (response.status != 200) ThrowRemoteError(request_, doing + " at " + url.substr(0, url.find('?')), response);
+    if (response.status != 200) ThrowRemoteError(request_, doing + " at " + RedactUrl(url), response);
     return ParseImpersonationAnswer(response.body.str(), request_.what);
   }
 
@@ -234,6 +235,7 @@ class Chain {
     get.what = request_.what;
     get.allow_http = true;
     get.headers = {"Metadata-Flavor: Google"};
+    get.no_proxy = true;  // as Google's own metadata clients: the proxy's machine is not this one
     get.connect_timeout_ms = kMetadataConnectMs;
     get.total_timeout_ms = kMetadataTotalMs;
     get.attempts = 1;

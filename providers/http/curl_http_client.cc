@@ -189,7 +189,9 @@ class CurlHttpClient : public HttpClient {
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "docker-credential-ssm");
-    // Proxies come from the usual variables (https_proxy, no_proxy), read by libcurl.
+    // Proxies come from the usual variables (https_proxy, no_proxy), read by libcurl;
+    // "" turns them off.
+    if (request.no_proxy) curl_easy_setopt(c, CURLOPT_PROXY, "");
     struct curl_blob ca;
     if (!request.ca_pem.empty()) {
       ca.data = const_cast<char*>(request.ca_pem.data());

@@ -20,6 +20,9 @@ struct HttpRequest {
   SecretString body;
   std::string ca_pem;        // when set, the only CAs trusted for this call
   bool allow_http = false;   // plain HTTP, only for registries configured with http://
+  bool no_proxy = false;     // never through a proxy, whatever http_proxy says: a metadata
+                             // server answers only the machine itself (a proxy elsewhere
+                             // would get its own machine's identity, or be refused)
   long connect_timeout_ms = 5000;
   long total_timeout_ms = 20000;
   int attempts = 1;          // retries (with backoff) on transport errors, 429 and 5xx

@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "common/log.h"
 #include "common/secret_json.h"
 #include "providers/crypto/jwt.h"
 #include "providers/google/google_chain.h"
@@ -63,7 +64,7 @@ MintedToken MintGoogleServiceAccountToken(const MintRequest& request, HttpClient
   std::string body = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" + jwt;
   HttpResponse response = http.Send(FormPost(request.endpoint, body, request));
   if (response.status != 200) {
-    ThrowRemoteError(request, "the token endpoint " + request.endpoint + " (service account " + request.client_email + ")",
+    ThrowRemoteError(request, "the token endpoint " + RedactUrl(request.endpoint) + " (service account " + request.client_email + ")",
                      response);
   }
   return ParseGoogleTokenAnswer(response.body.str(), request.now, request.what);

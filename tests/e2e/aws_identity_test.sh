@@ -41,33 +41,9 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SUPPORT_DIR=$(cd "$E2E_DIR/../support" && pwd)
 SELF="$E2E_DIR/$(basename "${BASH_SOURCE[0]}")"
 
-if [ $# -ne 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-	awk 'NR > 1 && /^# shellcheck/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$SELF" >&2
-	exit 2
-fi
-if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1 || ! command -v ip >/dev/null 2>&1; then
-	echo "not ok - aws_identity_test.sh needs root, unshare and ip (network + mount namespaces)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-
-export SANDBOX_NO_BUS=1
-# shellcheck source=../support/sandbox.sh
-. "$SUPPORT_DIR/sandbox.sh"
-sandbox_enter "$SELF" "$@"
-if [ -z "${AWS_E2E_NETNS:-}" ]; then
-	export AWS_E2E_NETNS=1
-	exec unshare --net --mount --propagation private -- bash "$SELF" "$@"
-fi
-
-# shellcheck source=../support/tap.sh
-. "$SUPPORT_DIR/tap.sh"
-# shellcheck source=../support/registry.sh
-. "$SUPPORT_DIR/registry.sh"
-# shellcheck source=../support/cloud_standin.sh
-. "$SUPPORT_DIR/cloud_standin.sh"
-# shellcheck source=../support/netns.sh
-. "$SUPPORT_DIR/netns.sh"
+# shellcheck source=../support/cloud_e2e.sh
+. "$SUPPORT_DIR/cloud_e2e.sh"
+cloud_e2e_enter "$SELF" "$@"
 
 SUFFIX=$1
 REGION=eu-west-1
@@ -76,12 +52,6 @@ ECR_API=api.ecr.$REGION.amazonaws.com
 STS_HOST=sts.$REGION.amazonaws.com
 IMG="$ECR_HOST/e2e/aws-hello:1"
 NOT_FOUND='credentials not found in native keychain'
-
-# Only this shell's own view: the helper runs with a clean environment (hget), the clients with
-# what is exported below.
-for v in $(compgen -e); do
-	case $v in SSM_* | AWS_* | REGISTRY_* | DOCKER_* | CONTAINERS_* | DBUS_SESSION_BUS_ADDRESS | SSL_CERT_* | CURL_CA_BUNDLE) unset "$v" ;; esac
-done
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/ssm-e2e-aws.XXXXXX")
 chmod 700 "$W"
@@ -132,18 +102,7 @@ WI_SUB="system:serviceaccount:ci:puller"
 # ---------------------------------------------------------------------------------------------
 # Namespace, addresses, /etc/hosts
 
-ip link set lo up
-ip addr add 169.254.169.254/32 dev lo
-ip addr add 169.254.170.2/32 dev lo
-if [ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" ] &&
-	[ "$(readlink /proc/self/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ] &&
-	[ "$(ip -o link show | awk -F': ' '{print $2}' | paste -sd,)" = lo ]; then
-	pass "private network (only lo, with 169.254.169.254 and 169.254.170.2) and mount namespaces"
-else
-	fail "private network and mount namespaces" "$(ip -o addr show)"
-	tap_summary
-	exit 1
-fi
+cloud_e2e_namespace 169.254.169.254 169.254.170.2
 {
 	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n'
 	printf '127.0.0.1\t%s\n' "$ECR_API" "$STS_HOST"
@@ -158,11 +117,7 @@ check_eq "private /etc/hosts: $ECR_API, $STS_HOST -> 127.0.0.1; $ECR_HOST -> 127
 # ---------------------------------------------------------------------------------------------
 # Stand-ins
 
-if command -v setpriv >/dev/null 2>&1; then
-	printf '#!/bin/sh\nexec setpriv --pdeathsig TERM /usr/bin/python3 "$@"\n' >"$W/standin-python"
-	chmod +x "$W/standin-python"
-	STANDIN_PYTHON="$W/standin-python"
-fi
+cloud_e2e_python "$W"
 if standin_start "$W" --port 443 --san "$ECR_API" --san "$STS_HOST" >/dev/null; then
 	pass "STS + ECR stand-in listens on 127.0.0.1:443 (TLS, names $ECR_API, $STS_HOST)"
 else
@@ -262,15 +217,8 @@ check_eq "STS stand-in: unsigned AssumeRole 403 MissingAuthenticationToken; a we
 rm -f "$W/imds-token" "$W/bad.jwt" "$W/x.key"
 : >"$MD/requests.log"
 
-HELPER=$(command -v "docker-credential-$SUFFIX" || true)
-if [ -z "$HELPER" ]; then
-	fail "docker-credential-$SUFFIX is on PATH"
-	tap_summary
-	exit 1
-fi
-HELPER=$(readlink -f "$HELPER")
-mkdir -p "$W"/{home,config,data,cache,run,tmp} "$W/home/.aws"
-chmod 700 "$W/run"
+cloud_e2e_helper "$SUFFIX" "$W"
+mkdir -p "$W/home/.aws"
 log "helper: $HELPER; workdir: $W"
 
 # ---------------------------------------------------------------------------------------------

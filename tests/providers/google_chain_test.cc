@@ -2,11 +2,17 @@
 // exact grants, the STS exchange, impersonation and the metadata server.
 #include "providers/google/google_chain.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "support/http_fakes.h"
 #include "providers/ecr_provider.h"
 #include "providers/google/google_identity.h"
@@ -75,6 +81,39 @@ struct Fixture {
 nlohmann::json FilePlan(const nlohmann::json& adc) {
   return {{"source", "file"}, {"description", "GOOGLE_APPLICATION_CREDENTIALS (/adc.json)"}, {"adc", adc}};
 }
+
+// Debug logging on and stderr into a file while alive; Text() reads it.
+class DebugStderr {
+ public:
+  explicit DebugStderr(const std::string& path) : path_(path) {
+    std::fflush(stderr);
+    saved_ = dup(2);
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 2);
+    close(fd);
+    ssm::SetLogLevel(ssm::LogLevel::kDebug);
+  }
+  ~DebugStderr() { Restore(); }
+  std::string Text() {
+    Restore();
+    std::ifstream in(path_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+ private:
+  void Restore() {
+    if (saved_ < 0) return;
+    ssm::SetLogLevel(ssm::LogLevel::kWarn);
+    std::fflush(stderr);
+    dup2(saved_, 2);
+    close(saved_);
+    saved_ = -1;
+  }
+  std::string path_;
+  int saved_ = -1;
+};
 
 const char* kStsUrl = "POST https://sts.googleapis.com/v1/token";
 const char* kAccessToken = R"({"access_token":"ya29.federated","expires_in":3599,"token_type":"Bearer"})";
@@ -222,6 +261,7 @@ TEST_CASE("google: the metadata server, its flavor, scopes and absence", "[googl
     CHECK(ssm::test::HeaderValue(r, "Metadata-Flavor") == "Google");
     CHECK(r.total_timeout_ms <= 1000);
     CHECK(r.attempts == 1);
+    CHECK(r.no_proxy);
   }
 
   SECTION("no scope that reads a registry: refused with a line saying so") {
@@ -288,4 +328,38 @@ TEST_CASE("google ADC order: keyjson, GOOGLE_APPLICATION_CREDENTIALS, gcloud's f
   ssm::test::ScopedEnv off("NO_GCE_CHECK", "true");
   ssm::MintRequest r;
   CHECK_FALSE(ssm::PrepareGoogleIdentity(c, &r));
+}
+
+TEST_CASE("google: a credentials file's URLs are redacted in debug lines and messages", "[google]") {
+  ssm::test::TempDir tmp;
+  Fixture f;
+  const std::string sts = "https://proxy-user:proxy-pw@sts.example.com/v1/token?key=sts-api-key";
+  const std::string oauth = "https://oauth-user:oauth-pw@oauth.example.com/token?key=oauth-api-key";
+  const std::string imp = "https://imp-user:imp-pw@iam.example.com/v1/sa:generateAccessToken?key=imp-api-key";
+  nlohmann::json adc = {{"type", "external_account"},
+                        {"audience", "//iam.googleapis.com/x"},
+                        {"subject_token_type", "urn:ietf:params:oauth:token-type:jwt"},
+                        {"token_url", sts},
+                        {"credential_source", {{"file", "/t"}}},
+                        {"service_account_impersonation_url", imp}};
+  nlohmann::json user = {{"type", "authorized_user"}, {"client_id", "c"}, {"client_secret", "s"},
+                         {"refresh_token", "r"},      {"token_uri", oauth}};
+  f.files["/t"] = "jwt";
+  f.http.answers["POST " + sts] = {200, kAccessToken, {}};
+  f.http.answers["POST " + imp] = {403, R"({"error":{"code":403,"status":"PERMISSION_DENIED"}})", {}};
+  f.http.answers["POST " + oauth] = {400, R"({"error":"invalid_grant"})", {}};
+  std::string messages;
+  DebugStderr capture(tmp.path() + "/stderr");
+  messages += f.Refusal(FilePlan(adc)) + "\n";
+  f.http.answers["POST " + sts] = {400, R"({"error":"invalid_grant"})", {}};
+  messages += f.Refusal(FilePlan(adc)) + "\n";
+  messages += f.Refusal(FilePlan(user)) + "\n";
+  std::string logged = capture.Text();
+  INFO(logged + messages);
+  CHECK(logged.find("token exchange at https://<redacted>@sts.example.com/v1/token?<redacted>") != std::string::npos);
+  CHECK(logged.find("refresh-token grant at https://<redacted>@oauth.example.com/token?<redacted>") != std::string::npos);
+  for (const char* secret : {"proxy-pw", "sts-api-key", "oauth-pw", "oauth-api-key", "imp-pw", "imp-api-key"}) {
+    CHECK(logged.find(secret) == std::string::npos);
+    CHECK(messages.find(secret) == std::string::npos);
+  }
 }

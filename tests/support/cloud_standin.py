@@ -21,7 +21,11 @@
 #   POST /  X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken   (ecr)
 #   POST /  X-Amz-Target: SpencerFrontendService.GetAuthorizationToken                 (ecr-public)
 #   POST /  form Action=AssumeRole|AssumeRoleWithWebIdentity   STS (aws_sts_standin.py) (sts)
-#   POST /token                          Google OAuth2 JWT bearer grant                (gcp)
+#   POST /token                          Google OAuth2 JWT bearer grant, and the refresh
+#                                        grant (gcp_standin.py)                        (gcp)
+#   POST /v1/token                       Google STS token exchange (gcp_standin.py)    (gcp-sts)
+#   POST /v1/projects/-/serviceAccounts/EMAIL:generateAccessToken
+#                                        IAM credentials (gcp_standin.py)              (gcp-iam)
 #   POST /<tenant>/oauth2/v2.0/token     Azure AD client credentials                   (azure)
 #   POST /oauth2/exchange                ACR AAD-token -> refresh-token exchange       (acr)
 #   GET  /_stats   counts per endpoint;  POST /_reset   clears counts and fail_first progress
@@ -35,11 +39,13 @@
 #    "gcp":   {"EMAIL": {"public_key_pem": "...", "private_key_id": null | "...",
 #                        "access_token": "ya29.x", "expires_in": 3599}},
 #    "gcp_aud": null | "URL" | ["URL", ...]     (accepted as JWT aud besides Google's)
+#    "gcp_users", "gcp_sts", "gcp_iam": {...}   (see gcp_standin.py)
 #    "azure": {"TENANT": {"client_id": "...", "client_secret": "...", "access_token": "aad-x",
 #                         "expires_in": 3599, "scopes": ["https://management.azure.com/.default"]}},
 #    "acr":   {"refresh_token": "acr-refresh-x", "service": null | "x.azurecr.io"},
 #    "mode":  "ok",                       (all token endpoints)
-#    "modes": {"ecr": "...", "ecr-public": "...", "sts": "...", "gcp": "...", "azure": "...", "acr": "..."},
+#    "modes": {"ecr": "...", "ecr-public": "...", "sts": "...", "gcp": "...", "gcp-sts": "...",
+#              "gcp-iam": "...", "azure": "...", "acr": "..."},
 #    "sts": {...}                         (roles and the OIDC issuer: see aws_sts_standin.py)
 #    "clock_offset": 0,                   (seconds added to the stand-in's clock: skew tests)
 #    "hang_max_seconds": 300}
@@ -77,6 +83,7 @@ import uuid
 # runpy from elsewhere, so the folder is put on the path explicitly.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import aws_sts_standin  # noqa: E402
+import gcp_standin  # noqa: E402
 
 AWS_ALGO = "AWS4-HMAC-SHA256"
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"
@@ -86,7 +93,7 @@ GOOGLE_AUD = "https://oauth2.googleapis.com/token"
 GOOGLE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 ARM_SCOPE = "https://management.azure.com/.default"
-ENDPOINTS = ("ecr", "ecr-public", "sts", "gcp", "azure", "acr", "other")
+ENDPOINTS = ("ecr", "ecr-public", "sts", "gcp", "gcp-sts", "gcp-iam", "azure", "acr", "other")
 TOKEN_ENDPOINTS = ENDPOINTS[:-1]
 MAX_BODY = 1 << 20
 SIGV4_SKEW = 15 * 60
@@ -602,6 +609,8 @@ WRONGSHAPE = {
                    {"authorizationData": {"authorizationToken": "%%%not-base64", "expiresAt": 1.7e9}}],
     "gcp": [{"foo": 1}, {"access_token": "", "expires_in": 3599, "token_type": "Bearer"},
             {"access_token": 5, "expires_in": "x"}, []],
+    "gcp-sts": [{"foo": 1}, {"access_token": "", "expires_in": 3599}, []],
+    "gcp-iam": [{"foo": 1}, {"accessToken": "x"}, {"accessToken": "x", "expireTime": "soon"}, []],
     "azure": [{"foo": 1}, {"token_type": "Bearer", "expires_in": 3599, "access_token": ""},
               {"access_token": 5}, []],
     "acr": [{"foo": 1}, {"refresh_token": ""}, {"refresh_token": 5}, []],
@@ -609,6 +618,8 @@ WRONGSHAPE = {
 
 
 def endpoint_kind(endpoint):
+    if endpoint in ("gcp-sts", "gcp-iam"):
+        return "gcp"
     return "aws" if endpoint in ("ecr", "ecr-public") else endpoint
 
 
@@ -911,6 +922,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             endpoint, handler = "ecr", self._aws
         elif path == "/token":
             endpoint, handler = "gcp", self._gcp
+        elif path == "/v1/token":
+            endpoint, handler = "gcp-sts", self._gcp_sts
+        elif gcp_standin.iam_account(path):
+            endpoint, handler = "gcp-iam", self._gcp_iam
         elif azure:
             endpoint, handler = "azure", self._azure
         elif path == "/oauth2/exchange":
@@ -1135,6 +1150,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         grant = _first(form, "grant_type")
         if grant is None:
             return google_reply(400, "invalid_request", "Missing required parameter: grant_type")
+        if grant == "refresh_token":
+            return self._gcp_answer(gcp_standin.refresh_grant(cfg, form))
         if grant != JWT_BEARER:
             return google_reply(400, "unsupported_grant_type", "Invalid grant_type: " + grant[:80])
         assertion = _first(form, "assertion")
@@ -1220,6 +1237,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return Reply(200, {"access_token": str(sa.get("access_token") or "ya29.standin"),
                            "expires_in": int(sa.get("expires_in", 3599)),
                            "token_type": "Bearer"}, reason="ok")
+
+    # --- Google STS and IAM credentials (gcp_standin.py) -------------------------------------------
+
+    @staticmethod
+    def _gcp_answer(answer):
+        return Reply(answer.status, answer.body, reason=answer.reason)
+
+    def _gcp_sts(self, endpoint, cfg, body, target, now):
+        form, problem = self._form(body)
+        if form is None:
+            return google_reply(400, "invalid_request", "Bad Request: " + problem)
+        return self._gcp_answer(gcp_standin.sts_exchange(cfg, form, now))
+
+    def _gcp_iam(self, endpoint, cfg, body, target, now):
+        email = gcp_standin.iam_account(target.decode("latin-1").partition("?")[0])
+        return self._gcp_answer(gcp_standin.generate_access_token(cfg, self.headers, body, email, now))
 
     # --- Azure AD v2 client credentials -----------------------------------------------------------
 

@@ -13,7 +13,8 @@
 #                                re-reads it on every request; rewriting it restarts fail_first)
 #   standin_config_merge JSON    deep-merge JSON into config.json (objects merge, rest replaces)
 #   standin_mode MODE [ENDPOINT] set "mode" (all token endpoints) or "modes".ENDPOINT
-#                                (ecr, ecr-public, gcp, azure, acr); see cloud_standin.py
+#                                (ecr, ecr-public, sts, gcp, gcp-sts, gcp-iam, azure, acr); see
+#                                cloud_standin.py
 #   standin_stats                print GET /_stats (JSON)
 #   standin_reset                POST /_reset (counts and fail_first progress)
 #   standin_curl ARGS...         curl with --cacert "$STANDIN_CA" -sS --max-time 10

@@ -1,0 +1,99 @@
+# shellcheck shell=bash
+# The shared preamble of the e2e tests of cloud identities (tests/e2e/aws_identity_test.sh,
+# tests/e2e/gcp_identity_test.sh). Sourced library.
+#
+#   cloud_e2e_enter SELF "$@"
+#       Usage (SELF's header comment, on stderr) and exit 2 unless there is exactly one
+#       argument; "not ok" and exit 1 without root, unshare or ip. Then sandbox.sh's private
+#       mount namespace (no session bus), then SELF again inside `unshare --net --mount
+#       --propagation private` (a private network namespace with only `lo`); returns there.
+#       Sources tap.sh, registry.sh, cloud_standin.sh and netns.sh, and unsets every variable
+#       that would steer the helper, the clients or the stand-ins (SSM_*, AWS_*, GOOGLE_*,
+#       CLOUDSDK_*, GCE_*, NO_GCE_CHECK, REGISTRY_*, DOCKER_*, CONTAINERS_*, the session bus,
+#       SSL_CERT_*, CURL_CA_BUNDLE, proxies).
+#   cloud_e2e_namespace ADDR...
+#       `lo` up carrying each ADDR/32; passes the check that the namespaces are private and lo
+#       is the only link, or fails it and exits 1.
+#   cloud_e2e_python WORKDIR
+#       STANDIN_PYTHON = a wrapper running /usr/bin/python3 under `setpriv --pdeathsig TERM`
+#       (a stand-in cannot outlive the test), when setpriv exists.
+#   cloud_e2e_helper SUFFIX WORKDIR
+#       HELPER = the resolved docker-credential-SUFFIX on PATH (or fail and exit 1); creates
+#       WORKDIR/{home,config,data,cache,run,tmp}.
+# shellcheck source-path=SCRIPTDIR
+
+_CLOUD_E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+cloud_e2e_enter() {
+	local self=$1 v
+	shift
+	if [ $# -ne 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
+		awk 'NR > 1 && /^# shellcheck/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$self" >&2
+		exit 2
+	fi
+	if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1 || ! command -v ip >/dev/null 2>&1; then
+		echo "not ok - $(basename "$self") needs root, unshare and ip (network + mount namespaces)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	export SANDBOX_NO_BUS=1
+	# shellcheck source=sandbox.sh
+	. "$_CLOUD_E2E_DIR/sandbox.sh"
+	sandbox_enter "$self" "$@"
+	if [ -z "${CLOUD_E2E_NETNS:-}" ]; then
+		export CLOUD_E2E_NETNS=1
+		exec unshare --net --mount --propagation private -- bash "$self" "$@"
+	fi
+	# shellcheck source=tap.sh
+	. "$_CLOUD_E2E_DIR/tap.sh"
+	# shellcheck source=registry.sh
+	. "$_CLOUD_E2E_DIR/registry.sh"
+	# shellcheck source=cloud_standin.sh
+	. "$_CLOUD_E2E_DIR/cloud_standin.sh"
+	# shellcheck source=netns.sh
+	. "$_CLOUD_E2E_DIR/netns.sh"
+	# Only this shell's own view: the helper runs with a clean environment, the clients with
+	# what the test exports.
+	for v in $(compgen -e); do
+		case $v in
+		SSM_* | AWS_* | GOOGLE_* | CLOUDSDK_* | GCE_* | NO_GCE_CHECK | REGISTRY_* | DOCKER_* | CONTAINERS_* | \
+			DBUS_SESSION_BUS_ADDRESS | SSL_CERT_* | CURL_CA_BUNDLE | [Hh][Tt][Tt][Pp]_[Pp][Rr][Oo][Xx][Yy] | \
+			[Hh][Tt][Tt][Pp][Ss]_[Pp][Rr][Oo][Xx][Yy] | [Nn][Oo]_[Pp][Rr][Oo][Xx][Yy] | ALL_PROXY | all_proxy) unset "$v" ;;
+		esac
+	done
+}
+
+cloud_e2e_namespace() {
+	local a
+	ip link set lo up
+	for a in "$@"; do ip addr add "$a/32" dev lo; done
+	if [ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" ] &&
+		[ "$(readlink /proc/self/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ] &&
+		[ "$(ip -o link show | awk -F': ' '{print $2}' | paste -sd,)" = lo ]; then
+		pass "private network (only lo${1:+, with $*}) and mount namespaces"
+	else
+		fail "private network and mount namespaces" "$(ip -o addr show)"
+		tap_summary
+		exit 1
+	fi
+}
+
+cloud_e2e_python() {
+	if command -v setpriv >/dev/null 2>&1; then
+		printf '#!/bin/sh\nexec setpriv --pdeathsig TERM /usr/bin/python3 "$@"\n' >"$1/standin-python"
+		chmod +x "$1/standin-python"
+		STANDIN_PYTHON="$1/standin-python"
+	fi
+}
+
+cloud_e2e_helper() {
+	HELPER=$(command -v "docker-credential-$1" || true)
+	if [ -z "$HELPER" ]; then
+		fail "docker-credential-$1 is on PATH"
+		tap_summary
+		exit 1
+	fi
+	HELPER=$(readlink -f "$HELPER")
+	mkdir -p "$2"/{home,config,data,cache,run,tmp}
+	chmod 700 "$2/run"
+}

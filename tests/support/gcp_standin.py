@@ -1,0 +1,424 @@
+#!/usr/bin/python3
+# Google identity stand-ins that check what Google checks. Two roles in one file:
+#
+# 1. A module imported by cloud_standin.py, whose TLS server dispatches to it (so one server at
+#    127.0.0.1:443 answers oauth2.googleapis.com, sts.googleapis.com and
+#    iamcredentials.googleapis.com, routed by path):
+#      POST /token grant_type=refresh_token            refresh_grant()   (endpoint "gcp")
+#        (the JWT bearer grant at /token stays in cloud_standin.py)
+#      POST /v1/token                                   sts_exchange()    (endpoint "gcp-sts")
+#      POST /v1/projects/-/serviceAccounts/EMAIL:generateAccessToken
+#                                                       generate_access_token() ("gcp-iam")
+#    config.json keys read here (cloud_standin.py's config):
+#      "gcp_users": {"CLIENT_ID": {"client_secret": "...", "refresh_token": "...",
+#                                  "access_token": "ya29.x", "expires_in": 3599}}
+#      "gcp_sts":   {"audience": "//iam.googleapis.com/projects/N/locations/global/
+#                                 workloadIdentityPools/P/providers/R",
+#                    "issuer": "https://...", "public_key_pem": "...",
+#                    "allowed_audiences": null | ["..."],  (JWT aud accepted; default
+#                                                            "https:" + audience)
+#                    "access_token": "ya29.fed", "expires_in": 3599}
+#      "gcp_iam":   {"EMAIL": {"access_token": "ya29.imp", "expires_in": 3600,
+#                              "callers": {"LABEL": "BEARER TOKEN", ...}}}
+#    Checks: refresh grant: client_id known, client_secret and refresh_token equal (Google's
+#    invalid_client 401 / invalid_grant 400). STS: grant_type token-exchange, requested_token_type
+#    access_token, audience the configured provider (else invalid_target), subject_token_type jwt
+#    or id_token, the subject token an RS256 JWT of the configured issuer key, its iss, its aud
+#    among the allowed audiences, not expired, scope with cloud-platform (Google's OAuth error
+#    bodies, 400). generateAccessToken: a Bearer token among the account's callers (401
+#    UNAUTHENTICATED), a configured account (403 PERMISSION_DENIED, Google's JSON error), a JSON
+#    body whose scope list holds cloud-platform and lifetime at most 3600s (400
+#    INVALID_ARGUMENT). Log reasons name callers by LABEL, never by token.
+#
+# 2. A plain-HTTP GCE metadata server stand-in, run as a program:
+#      /usr/bin/python3 gcp_standin.py --state DIR --listen KIND@ADDR:PORT [...]
+#    KIND is metadata or subject; PORT 0 = a free port. Appends "KIND ADDR PORT" per listener to
+#    DIR/listening once all listen (then writes DIR/pid), reads DIR/config.json on every request,
+#    appends one JSON line per request to DIR/requests.log: {"server", "method", "host" (the Host
+#    header), "path", "status", "reason", "flavor": the Metadata-Flavor header came, "auth_fp":
+#    12 hex digits of the SHA-256 of the Authorization header or null}. Never a token.
+#    config.json (every key optional):
+#      {"metadata": {"mode": "ok" | "500" | "slow:S", "token": "ya29.gce", "expires_in": 3599,
+#                    "email": "SA EMAIL", "scopes": ["https://www.googleapis.com/auth/..."],
+#                    "accounts": null | ["EMAIL", ...]   (other accounts this instance has)},
+#       "subject": {"authorization": null | "bearer X", "value": "JWT"}}
+#    Metadata checks as the real server: Metadata-Flavor: Google required (403 otherwise),
+#    X-Forwarded-For refused (403); every answer carries Metadata-Flavor: Google and
+#    Server: Metadata Server for VM. Paths /computeMetadata/v1/instance/service-accounts/
+#    {default|EMAIL}/{token,email,scopes} (404 for an account the instance lacks). The subject
+#    listener answers any GET with {"value": JWT} when the Authorization header matches (a
+#    GitHub-Actions-like OIDC token URL), 401 otherwise.
+
+import argparse
+import base64
+import datetime
+import hashlib
+import http.server
+import json
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+import urllib.parse
+
+UTC = datetime.timezone.utc
+CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
+SUBJECT_TYPES = ("urn:ietf:params:oauth:token-type:jwt", "urn:ietf:params:oauth:token-type:id_token")
+IAM_PATH_PREFIX = "/v1/projects/-/serviceAccounts/"
+IAM_PATH_SUFFIX = ":generateAccessToken"
+
+
+class Answer:
+    """status, JSON-able body, log reason."""
+
+    def __init__(self, status, body, reason):
+        self.status = status
+        self.body = body
+        self.reason = reason
+
+
+def _oauth_error(status, error, description, reason=None):
+    return Answer(status, {"error": error, "error_description": description}, reason or description)
+
+
+def _api_error(status, state, message, reason):
+    return Answer(status, {"error": {"code": status, "message": message, "status": state}}, reason)
+
+
+def _b64url(s):
+    if len(s) % 4 == 1:
+        raise ValueError("bad base64url")
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def _first(form, name):
+    v = form.get(name)
+    return v[0] if v else None
+
+
+def iam_account(path):
+    """The e-mail of a generateAccessToken path, or None."""
+    if not (path.startswith(IAM_PATH_PREFIX) and path.endswith(IAM_PATH_SUFFIX)):
+        return None
+    name = urllib.parse.unquote(path[len(IAM_PATH_PREFIX):-len(IAM_PATH_SUFFIX)])
+    return name if name and "/" not in name else None
+
+
+# --- oauth2.googleapis.com/token, grant_type=refresh_token ------------------------------------
+
+def refresh_grant(cfg, form):
+    users = cfg.get("gcp_users") or {}
+    client_id = _first(form, "client_id")
+    user = users.get(client_id) if client_id else None
+    if not isinstance(user, dict):
+        return _oauth_error(401, "invalid_client", "The OAuth client was not found.",
+                            "refresh grant: unknown client_id")
+    if _first(form, "client_secret") != user.get("client_secret"):
+        return _oauth_error(401, "invalid_client", "Unauthorized", "refresh grant: client_secret mismatch")
+    if not _first(form, "refresh_token"):
+        return _oauth_error(400, "invalid_request", "Missing required parameter: refresh_token")
+    if _first(form, "refresh_token") != user.get("refresh_token"):
+        return _oauth_error(400, "invalid_grant", "Bad Request", "refresh grant: refresh_token mismatch")
+    return Answer(200, {"access_token": user.get("access_token", "ya29.user"),
+                        "expires_in": int(user.get("expires_in", 3599)),
+                        "scope": CLOUD_PLATFORM + " openid", "token_type": "Bearer",
+                        "id_token": "eyJhbGciOiJub25lIn0.e30."},
+                  "ok: refresh grant for client %s" % client_id[:40])
+
+
+# --- sts.googleapis.com/v1/token -----------------------------------------------------------------
+
+def _verify_subject(jwt, sts, now):
+    """None or the reason (STS's message) the subject token is refused."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    parts = jwt.split(".")
+    if len(parts) != 3:
+        return "Unable to parse the ID Token."
+    try:
+        header = json.loads(_b64url(parts[0]))
+        claims = json.loads(_b64url(parts[1]))
+        sig = _b64url(parts[2])
+    except (ValueError, UnicodeDecodeError):
+        return "Unable to parse the ID Token."
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        return "Unable to parse the ID Token."
+    if header.get("alg") != "RS256":
+        return "The ID Token's signing algorithm is not supported."
+    if claims.get("iss") != sts.get("issuer"):
+        return "The issuer in ID Token %s does not match the expected ones." % str(claims.get("iss"))[:80]
+    try:
+        key = serialization.load_pem_public_key((sts.get("public_key_pem") or "").encode())
+        key.verify(sig, (parts[0] + "." + parts[1]).encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+    except (InvalidSignature, ValueError):
+        return "Invalid JWT signature."
+    allowed = sts.get("allowed_audiences") or ["https:" + str(sts.get("audience", ""))]
+    aud = claims.get("aud")
+    auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    if not any(a in allowed for a in auds):
+        return "The audience in ID Token [%s] does not match the expected audience." % ",".join(map(str, auds))[:120]
+    exp = claims.get("exp")
+    if not isinstance(exp, (int, float)) or exp <= now:
+        return "The ID Token has expired."
+    return None
+
+
+def sts_exchange(cfg, form, now):
+    sts = cfg.get("gcp_sts") or {}
+    grant = _first(form, "grant_type")
+    if grant != TOKEN_EXCHANGE:
+        return _oauth_error(400, "unsupported_grant_type",
+                            "Invalid value for \"grant_type\". Valid values: "
+                            "urn:ietf:params:oauth:grant-type:token-exchange.",
+                            "sts: grant_type is not token-exchange")
+    if _first(form, "requested_token_type") != ACCESS_TOKEN_TYPE:
+        return _oauth_error(400, "invalid_request", "Invalid value for \"requested_token_type\".",
+                            "sts: requested_token_type is not access_token")
+    audience = _first(form, "audience")
+    if not audience:
+        return _oauth_error(400, "invalid_request", "Missing required parameter: \"audience\".")
+    if audience != sts.get("audience"):
+        return _oauth_error(400, "invalid_target",
+                            "The target service indicated by the \"audience\" parameters is invalid. "
+                            "This might either be because the pool or provider is disabled or deleted "
+                            "or because it doesn't exist.", "sts: unknown audience")
+    if _first(form, "subject_token_type") not in SUBJECT_TYPES:
+        return _oauth_error(400, "invalid_request", "Invalid value for \"subject_token_type\".",
+                            "sts: subject_token_type not a JWT type")
+    scope = _first(form, "scope") or ""
+    if CLOUD_PLATFORM not in scope.split():
+        return _oauth_error(400, "invalid_scope", "Invalid value for \"scope\".", "sts: scope lacks cloud-platform")
+    subject = _first(form, "subject_token")
+    if not subject:
+        return _oauth_error(400, "invalid_request", "Missing required parameter: \"subject_token\".")
+    why = _verify_subject(subject, sts, now)
+    if why:
+        return _oauth_error(400, "invalid_grant", why, "sts: subject token refused: %s" % why.split(" [")[0][:60])
+    return Answer(200, {"access_token": sts.get("access_token", "ya29.federated"),
+                        "issued_token_type": ACCESS_TOKEN_TYPE, "token_type": "Bearer",
+                        "expires_in": int(sts.get("expires_in", 3599))},
+                  "ok: token exchange for the configured provider")
+
+
+# --- iamcredentials.googleapis.com generateAccessToken ------------------------------------------
+
+def generate_access_token(cfg, headers, body, email, now):
+    accounts = cfg.get("gcp_iam") or {}
+    auth = headers.get("Authorization") or ""
+    bearer = auth[7:] if auth[:7].lower() == "bearer " else None
+    acct = accounts.get(email)
+    callers = (acct or {}).get("callers") or {}
+    label = None
+    for name, token in callers.items():
+        if bearer is not None and isinstance(token, str) and secrets.compare_digest(bearer, token):
+            label = name
+    known = any(bearer is not None and isinstance(t, str) and secrets.compare_digest(bearer, t)
+                for a in accounts.values() if isinstance(a, dict)
+                for t in (a.get("callers") or {}).values())
+    if bearer is None or not known:
+        return _api_error(401, "UNAUTHENTICATED",
+                          "Request had invalid authentication credentials. Expected OAuth 2 access "
+                          "token, login cookie or other valid authentication credential.",
+                          "iam: no Bearer token" if bearer is None else "iam: unknown Bearer token")
+    if not isinstance(acct, dict) or label is None:
+        return _api_error(403, "PERMISSION_DENIED",
+                          "Permission 'iam.serviceAccounts.getAccessToken' denied on resource "
+                          "(or it may not exist).", "iam: caller may not impersonate %s" % email[:80])
+    ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    try:
+        req = json.loads(body) if ctype == "application/json" else None
+    except ValueError:
+        req = None
+    if not isinstance(req, dict):
+        return _api_error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.", "iam: body not JSON")
+    scope = req.get("scope")
+    if not isinstance(scope, list) or CLOUD_PLATFORM not in scope:
+        return _api_error(400, "INVALID_ARGUMENT", "Scope required.", "iam: scope lacks cloud-platform")
+    lifetime = req.get("lifetime", "3600s")
+    try:
+        seconds = float(str(lifetime).rstrip("s"))
+    except ValueError:
+        seconds = -1
+    if not 0 < seconds <= 3600:
+        return _api_error(400, "INVALID_ARGUMENT",
+                          "The lifetime requested is outside the allowed range (maximum 3600s).",
+                          "iam: lifetime out of range")
+    expires = now + min(seconds, float(acct.get("expires_in", 3600)))
+    return Answer(200, {"accessToken": acct.get("access_token", "ya29.impersonated"),
+                        "expireTime": datetime.datetime.fromtimestamp(int(expires), UTC).strftime(
+                            "%Y-%m-%dT%H:%M:%SZ")},
+                  "ok: generateAccessToken for %s by %s" % (email[:80], label))
+
+
+# --- the metadata server (plain HTTP, run as a program) ------------------------------------------
+
+MD_PREFIX = "/computeMetadata/v1/instance/service-accounts/"
+
+
+class MetadataServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr, kind, shared):
+        self.address_family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
+        super().__init__(addr, Handler)
+        self.kind = kind
+        self.shared = shared
+
+
+class Shared:
+    def __init__(self, state):
+        self.state = state
+        self.lock = threading.Lock()
+
+    def config(self):
+        try:
+            with open(os.path.join(self.state, "config.json")) as f:
+                cfg = json.load(f)
+        except (OSError, ValueError):
+            cfg = {}
+        return cfg if isinstance(cfg, dict) else {}
+
+    def log(self, entry):
+        entry["time"] = datetime.datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        with self.lock:
+            with open(os.path.join(self.state, "requests.log"), "a") as f:
+                f.write(json.dumps(entry, sort_keys=True) + "\n")
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "Metadata Server for VM"
+    sys_version = ""
+    timeout = 30
+
+    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
+        pass
+
+    def version_string(self):
+        return self.server_version
+
+    def do_GET(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(min(length, 1 << 16))
+        cfg = self.server.shared.config()
+        if self.server.kind == "metadata":
+            self._metadata(cfg.get("metadata") or {})
+        else:
+            self._subject(cfg.get("subject") or {})
+
+    do_POST = do_PUT = do_GET
+
+    def _log(self, status, reason):
+        auth = self.headers.get("Authorization")
+        self.server.shared.log({
+            "server": self.server.kind, "method": self.command, "host": self.headers.get("Host"),
+            "path": self.path.split("?")[0][:200], "status": status, "reason": reason,
+            "flavor": self.headers.get("Metadata-Flavor") is not None,
+            "auth_fp": hashlib.sha256(auth.encode()).hexdigest()[:12] if auth is not None else None})
+
+    def _answer(self, status, body, reason, ctype="application/text"):
+        data = body.encode() if isinstance(body, str) else body
+        self._log(status, reason)
+        self.send_response(status)
+        if self.server.kind == "metadata":
+            self.send_header("Metadata-Flavor", "Google")
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _metadata(self, cfg):
+        mode = str(cfg.get("mode", "ok"))
+        if mode.startswith("slow:"):
+            self._log(0, "mode %s: arrived, answering late" % mode)
+            time.sleep(float(mode[5:]))
+            mode = "ok"
+        if self.headers.get("X-Forwarded-For") is not None:
+            self._answer(403, "Request denied: X-Forwarded-For header present.\n", "X-Forwarded-For present",
+                         "text/html")
+            return
+        if self.headers.get("Metadata-Flavor") != "Google":
+            self._answer(403, "Missing required header \"Metadata-Flavor\": \"Google\"\n",
+                         "no Metadata-Flavor: Google", "text/html")
+            return
+        if mode == "500":
+            self._answer(500, "Internal Server Error\n", "mode 500", "text/html")
+            return
+        if self.command != "GET":
+            self._answer(405, "", "not GET", "text/html")
+            return
+        path = self.path.split("?")[0]
+        if not path.startswith(MD_PREFIX) or path.count("/") != MD_PREFIX.count("/") + 1:
+            self._answer(404, "Not Found\n", "no such metadata path", "text/html")
+            return
+        account, _, item = path[len(MD_PREFIX):].partition("/")
+        account = urllib.parse.unquote(account)
+        email = str(cfg.get("email", "e2e-vm@e2e-proj.iam.gserviceaccount.com"))
+        if account not in ["default", email] + list(cfg.get("accounts") or []):
+            self._answer(404, "Not Found\n", "no such service account", "text/html")
+            return
+        if item == "token":
+            body = json.dumps({"access_token": cfg.get("token", "ya29.gce"),
+                               "expires_in": int(cfg.get("expires_in", 3599)), "token_type": "Bearer"})
+            self._answer(200, body, "token of %s" % account[:80], "application/json")
+        elif item == "email":
+            self._answer(200, email, "email")
+        elif item == "scopes":
+            self._answer(200, "".join(s + "\n" for s in cfg.get("scopes") or [CLOUD_PLATFORM]), "scopes")
+        else:
+            self._answer(404, "Not Found\n", "no such metadata item", "text/html")
+
+    def _subject(self, cfg):
+        want = cfg.get("authorization")
+        got = self.headers.get("Authorization")
+        if want is not None and (got is None or not secrets.compare_digest(got, want)):
+            self._answer(401, json.dumps({"message": "Bad credentials"}), "authorization mismatch",
+                         "application/json")
+            return
+        self._answer(200, json.dumps({"count": 1, "value": cfg.get("value", "")}), "subject token",
+                     "application/json")
+
+
+def main():
+    ap = argparse.ArgumentParser(description="GCE metadata server and subject token URL stand-ins")
+    ap.add_argument("--state", required=True)
+    ap.add_argument("--listen", action="append", required=True, help="KIND@ADDR:PORT")
+    args = ap.parse_args()
+    state = os.path.abspath(args.state)
+    os.makedirs(state, exist_ok=True)
+    shared = Shared(state)
+    servers, lines = [], []
+    for spec in args.listen:
+        kind, _, addr = spec.partition("@")
+        host, _, port = addr.rpartition(":")
+        if kind not in ("metadata", "subject") or not host:
+            ap.error("bad --listen %r" % spec)
+        srv = MetadataServer((host.strip("[]"), int(port)), kind, shared)
+        servers.append(srv)
+        lines.append("%s %s %d" % (kind, host, srv.server_address[1]))
+    with open(os.path.join(state, "listening"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(os.path.join(state, "pid"), "w") as f:
+        f.write("%d\n" % os.getpid())
+
+    def stop(signum, frame):
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for srv in servers[1:]:
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+    servers[0].serve_forever(poll_interval=0.5)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
