@@ -211,6 +211,12 @@ class Chain {
       std::string base = "http://" + host + "/computeMetadata/v1/instance/service-accounts/" + UrlEscape(account);
       std::optional<HttpResponse> token = Ask(base + "/token");
       if (!token) continue;  // nothing there: the next address
+      if (token->status == 404 && !plan_.contains("service_account")) {
+        // An instance created with no service account: no identity here,
+        // like no metadata server (public images still pull anonymously).
+        SSM_DEBUG(request_.what + ": google: the metadata server at " + host + " has no default service account");
+        return std::nullopt;
+      }
       if (token->status == 404) {
         throw Error::Failure(request_.what + ": the metadata server at " + host + " has no service account " + account);
       }

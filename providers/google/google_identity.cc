@@ -118,7 +118,8 @@ bool PrepareGoogleIdentity(const RegistryConfig& c, MintRequest* r) {
     std::string host = Env("GCE_METADATA_HOST");
     plan["metadata_hosts"] = host.empty() ? nlohmann::json{"metadata.google.internal", "169.254.169.254"}
                                           : nlohmann::json{host};
-    plan["service_account"] = c.Has("serviceaccount") ? c.Get("serviceaccount") : "default";
+    // Named only when configured: the instance's default account may be absent.
+    if (c.Has("serviceaccount")) plan["service_account"] = c.Get("serviceaccount");
   } else {
     ValidateGoogleCredentials(source->json.str(), source->description);
     plan["adc"] = nlohmann::json::parse(source->json.str());

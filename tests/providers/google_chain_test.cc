@@ -280,6 +280,11 @@ TEST_CASE("google: the metadata server, its flavor, scopes and absence", "[googl
     f.http.answers[base + "/token"] = {404, "not found", kGoogle};
     CHECK(f.Refusal(plan) == "gcr: the metadata server at 169.254.169.254 has no service account default");
   }
+  SECTION("an instance with no service account at all: no identity here, not an error") {
+    plan.erase("service_account");
+    f.http.answers[base + "/token"] = {404, "not found", kGoogle};
+    CHECK_FALSE(f.Run(plan));
+  }
 }
 
 TEST_CASE("google ADC order: keyjson, GOOGLE_APPLICATION_CREDENTIALS, gcloud's file, the metadata server",
