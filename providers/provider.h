@@ -53,6 +53,9 @@ struct ProviderContext {
   TokenCache* cache = nullptr;   // nullptr: no caching
   std::function<std::unique_ptr<MintLock>(const std::string& key)> lock;  // may be empty
   std::function<MintedToken(const MintRequest&)> mint;
+  // Out: set by a token-minting provider to the expiry of the token it
+  // answered with (cached or new); left alone by the others.
+  int64_t token_expires_at = 0;
 };
 
 // The real context: system clock, the given token cache, flock, ssm-net.
