@@ -5,6 +5,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <exception>
 #include <memory>
 #include <ostream>
@@ -17,6 +18,7 @@
 #include "helper/client_config.h"
 #include "helper/config.h"
 #include "helper/doctor.h"
+#include "helper/kubelet.h"
 #include "helper/lookup.h"
 #include "helper/protocol.h"
 #include "helper/registry_command.h"
@@ -25,6 +27,7 @@
 #include "providers/registry_settings.h"
 #include "providers/token_cache.h"
 #include "providers/token_provider.h"
+#include "store/empty_store.h"
 
 extern char** environ;
 
@@ -42,6 +45,7 @@ void PrintHelp(std::ostream& out, const std::string& program) {
       << "       " << program << " registry <add|list|remove|reset|test> ...\n"
       << "       " << program << " configure|unconfigure docker|podman [--dry-run]\n"
       << "       " << program << " doctor\n"
+      << "       " << program << " kubelet [--config FILE] | kubelet config\n"
       << "       " << program << " cache clear\n"
       << "       " << program << " store-key rotate\n"
       << "\n"
@@ -105,13 +109,16 @@ bool PromptSecret(const std::string& prompt, std::string* value) {
 class Session {
  public:
   const Config& config() {
-    if (!config_) config_ = LoadConfig();
+    if (!config_) config_ = config_path_.empty() ? LoadConfig() : LoadConfigFrom(config_path_);
     return *config_;
   }
   SecretStore& store() {
-    if (!store_) store_ = OpenStore(ChooseStore(config()));
+    if (!store_) store_ = no_store_ ? std::make_unique<EmptyStore>() : OpenStore(ChooseStore(config()));
     return *store_;
   }
+  // kubelet mode: another config file, no store.
+  void UseConfigFile(const std::string& path) { config_path_ = path; }
+  void UseNoStore() { no_store_ = true; }
   std::vector<ConfiguredRegistry>& registries() {
     if (!registries_) registries_ = LoadRegistries(config().document, config().path, environ);
     return *registries_;
@@ -159,6 +166,8 @@ class Session {
   std::optional<std::vector<ConfiguredRegistry>> registries_;
   std::unique_ptr<TokenCache> token_cache_;
   std::unique_ptr<CredentialLookup> lookup_;
+  std::string config_path_;
+  bool no_store_ = false;
 };
 
 
@@ -243,6 +252,37 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
     ctx.err = &err;
     ctx.prompt = PromptSecret;
     return RunRegistryCommand(CommandArgs(argc, argv, 2), ctx);
+  }
+  if (command == "kubelet") {
+    // Config from --config FILE or SSM_CONFIG; the store only when SSM_STORE
+    // names one (a node has no keyring; none is the default).
+    std::vector<std::string> args = CommandArgs(argc, argv, 2);
+    std::vector<std::string> rest;
+    std::string config_file = std::getenv("SSM_CONFIG") != nullptr ? std::getenv("SSM_CONFIG") : "";
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (args[i] == "--config" && i + 1 < args.size()) {
+        config_file = args[++i];
+      } else if (args[i].rfind("--config=", 0) == 0) {
+        config_file = args[i].substr(9);
+      } else {
+        rest.push_back(args[i]);
+      }
+    }
+    if (!config_file.empty()) session.UseConfigFile(config_file);
+    const char* store_choice = std::getenv("SSM_STORE");
+    if (store_choice == nullptr || *store_choice == '\0' || std::string(store_choice) == "none") session.UseNoStore();
+    KubeletContext ctx;
+    ctx.lookup = [&]() -> CredentialLookup& { return session.lookup(); };
+    ctx.now = [] { return static_cast<int64_t>(std::time(nullptr)); };
+    ctx.configured_hosts = [&] {
+      std::vector<std::string> hosts;
+      for (const auto& [host, user] : session.ConfiguredHosts()) hosts.push_back(host);
+      return hosts;
+    };
+    ctx.in = &in;
+    ctx.out = &out;
+    ctx.err = &err;
+    return RunKubelet(rest, ctx);
   }
   if (argc >= 2 && std::string(argv[1]) == "store-key") {
     // store-key rotate: the file store's key replaced, its data re-encrypted.

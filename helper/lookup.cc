@@ -126,14 +126,20 @@ void CredentialLookup::PrepareForSlowLookup(const ServerKey& server) {
   }
 }
 
-LookupAnswer CredentialLookup::FromRegistries(const ServerKey& server) {
+LookupAnswer CredentialLookup::FromRegistries(const ServerKey& server) { return Registries(server, nullptr); }
+
+LookupAnswer CredentialLookup::FromRegistriesWith(const ServerKey& server, const RegistryConfig& extra) {
+  return Registries(server, &extra);
+}
+
+LookupAnswer CredentialLookup::Registries(const ServerKey& server, const RegistryConfig* extra) {
   LookupAnswer answer;
   ConfiguredRegistry implicit;
   ConfiguredRegistry* r = RegistryFor(server, &implicit);
   if (r == nullptr) return answer;
   answer.source = r == &implicit ? LookupAnswer::Source::kImplicit : LookupAnswer::Source::kConfigured;
   answer.registry_id = r->config.Id();
-  if (mint_ && mint_->server == server.key) {
+  if (mint_ && mint_->server == server.key && extra == nullptr) {
     // Started by PrepareForSlowLookup with this same registry: its answer.
     WaitForBackground("mint");
     std::shared_ptr<BackgroundMint> job = std::move(mint_);
@@ -151,8 +157,16 @@ LookupAnswer CredentialLookup::FromRegistries(const ServerKey& server) {
     LoadStoredSecrets(*r, sources_.store());
   }
   r->provider->Validate(r->config);
-  ProviderContext context = sources_.provider_context(sources_.token_cache ? sources_.token_cache() : nullptr);
-  answer.credential = r->provider->Credentials(r->config, server, context);
+  TokenCache* cache = extra == nullptr && sources_.token_cache ? sources_.token_cache() : nullptr;
+  ProviderContext context = sources_.provider_context(cache);
+  if (extra != nullptr) {
+    RegistryConfig own = r->config;
+    for (const auto& [k, v] : extra->values) own.values[k] = v;
+    for (const auto& [k, v] : extra->secrets) own.secrets[k] = SecretString(v.str());
+    answer.credential = r->provider->Credentials(own, server, context);
+  } else {
+    answer.credential = r->provider->Credentials(r->config, server, context);
+  }
   answer.expires_at = context.token_expires_at;
   answer.minted = context.token_expires_at != 0;
   return answer;

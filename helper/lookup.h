@@ -67,6 +67,10 @@ class CredentialLookup {
   LookupAnswer FromStore(const ServerKey& server, const std::function<void(const ServerKey&)>& before_slow_lookup);
   // Steps 3 and 4 only.
   LookupAnswer FromRegistries(const ServerKey& server);
+  // Steps 3 and 4 with extra values set on the serving registry's own copy of
+  // its configuration (a pod's identity, helper/kubelet.h), with no token
+  // cache: what one pod's identity mints is kept by no one but the caller.
+  LookupAnswer FromRegistriesWith(const ServerKey& server, const RegistryConfig& extra);
 
   // Starts minting, on a second thread, the token FromRegistries(server) will
   // need (see cli.cc for when); never throws.
@@ -77,6 +81,8 @@ class CredentialLookup {
   ConfiguredRegistry* RegistryFor(const ServerKey& server, ConfiguredRegistry* implicit);
   // Step 4: a provider serving server unconfigured, filled into *implicit.
   static bool ImplicitRegistry(const ServerKey& server, ConfiguredRegistry* implicit);
+
+  LookupAnswer Registries(const ServerKey& server, const RegistryConfig* extra);
 
   struct BackgroundMint;
   LookupSources sources_;
