@@ -160,6 +160,8 @@ LookupAnswer CredentialLookup::Registries(const ServerKey& server, const Registr
   TokenCache* cache = extra == nullptr && sources_.token_cache ? sources_.token_cache() : nullptr;
   ProviderContext context = sources_.provider_context(cache);
   if (extra != nullptr) {
+    // Nothing kept, so nothing to serialize: no lock file per pod either.
+    context.lock = nullptr;
     RegistryConfig own = r->config;
     for (const auto& [k, v] : extra->values) own.values[k] = v;
     for (const auto& [k, v] : extra->secrets) own.secrets[k] = SecretString(v.str());

@@ -69,7 +69,8 @@ class CredentialLookup {
   LookupAnswer FromRegistries(const ServerKey& server);
   // Steps 3 and 4 with extra values set on the serving registry's own copy of
   // its configuration (a pod's identity, helper/kubelet.h), with no token
-  // cache: what one pod's identity mints is kept by no one but the caller.
+  // cache and no mint lock: what one pod's identity mints is kept by no one
+  // but the caller, and no file is made for it.
   LookupAnswer FromRegistriesWith(const ServerKey& server, const RegistryConfig& extra);
 
   // Starts minting, on a second thread, the token FromRegistries(server) will
