@@ -15,7 +15,7 @@
 #include "common/secret_json.h"
 #include "common/server_key.h"
 #include "helper/protocol.h"
-#include "providers/aws/aws_identity.h"
+#include "providers/provider.h"
 
 namespace ssm {
 namespace {
@@ -28,6 +28,8 @@ constexpr size_t kMaxNameBytes = 255;  // docker's limit on a repository name
 constexpr int64_t kDefaultStaticCacheSeconds = 300;
 constexpr int kDefaultTimeoutSeconds = 50;
 constexpr const char* kDefaultRoleAnnotation = "eks.amazonaws.com/role-arn";
+constexpr const char* kDefaultGoogleProviderAnnotation = "docker-credential-ssm/gcp-workload-identity-provider";
+constexpr const char* kDefaultGoogleAccountAnnotation = "iam.gke.io/gcp-service-account";
 
 bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -138,15 +140,14 @@ const std::string* ReadStringField(const nlohmann::json& doc, const char* name, 
   return &it->get_ref<const std::string&>();
 }
 
-// The role a pod's annotations name for AWS, or "".
-std::string PodRoleArn(const nlohmann::json& request) {
+// The value of the pod's annotation named by variable (else fallback), or "".
+std::string PodAnnotation(const nlohmann::json& request, const char* variable, const char* fallback) {
   auto it = request.find("serviceAccountAnnotations");
   if (it == request.end() || it->is_null()) return "";
   if (!it->is_object()) throw Error::BadInput("kubelet: the request's \"serviceAccountAnnotations\" must be an object");
-  std::string key = EnvOr("SSM_KUBELET_AWS_ROLE_ANNOTATION", kDefaultRoleAnnotation);
-  auto role = it->find(key);
-  if (role == it->end() || !role->is_string()) return "";
-  return role->get<std::string>();
+  auto value = it->find(EnvOr(variable, fallback));
+  if (value == it->end() || !value->is_string()) return "";
+  return value->get<std::string>();
 }
 
 extern "C" void KubeletTimedOut(int) {
@@ -286,7 +287,16 @@ std::string KubeletAnswer(const std::string& request_text, KubeletContext& conte
   if (*kind != "CredentialProviderRequest") throw Error::BadInput("kubelet: kind must be CredentialProviderRequest");
   const std::string* image = ReadStringField(request, "image", true);
   const std::string* sa_token = ReadStringField(request, "serviceAccountToken", false);
-  std::string role_arn = PodRoleArn(request);
+  RegistryConfig pod;
+  if (sa_token != nullptr && !sa_token->empty()) {
+    // Empty values leave that cloud with no source (never the node's identity).
+    pod.values[kPodRoleArn] = PodAnnotation(request, "SSM_KUBELET_AWS_ROLE_ANNOTATION", kDefaultRoleAnnotation);
+    pod.values[kPodGoogleAudience] =
+        PodAnnotation(request, "SSM_KUBELET_GCP_PROVIDER_ANNOTATION", kDefaultGoogleProviderAnnotation);
+    pod.values[kPodGoogleServiceAccount] =
+        PodAnnotation(request, "SSM_KUBELET_GCP_SERVICE_ACCOUNT_ANNOTATION", kDefaultGoogleAccountAnnotation);
+    pod.secrets[kPodWebIdentityToken] = SecretString(*sa_token);
+  }
 
   std::string host;
   LookupAnswer found;
@@ -297,19 +307,11 @@ std::string KubeletAnswer(const std::string& request_text, KubeletContext& conte
     ServerKey server;
     if (!TryNormalizeServer(host, &server)) {
       SSM_DEBUG("kubelet: " + host + " is not a registry this helper can name; answering no credentials");
-    } else if (sa_token != nullptr && !sa_token->empty()) {
-      // The pod's own identity. ECR without a role for it: nothing.
+    } else if (pod.Has(kPodWebIdentityToken)) {
+      // The pod's own identity for the clouds; a static login as without it.
       CredentialLookup& lookup = context.lookup();
-      LookupAnswer stored = lookup.FromStore(server, nullptr);
-      if (stored.credential) {
-        found = std::move(stored);
-      } else {
-        // An empty role leaves AWS with no source (providers/aws/aws_identity.h).
-        RegistryConfig pod;
-        pod.values[kPodRoleArn] = role_arn;
-        pod.secrets[kPodWebIdentityToken] = SecretString(*sa_token);
-        found = lookup.FromRegistriesWith(server, pod);
-      }
+      found = lookup.FromStore(server, nullptr);
+      if (!found.credential) found = lookup.FromRegistriesWith(server, pod);
     } else {
       found = context.lookup().Find(server, false);
     }

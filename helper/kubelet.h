@@ -16,9 +16,14 @@
 // AssumeRoleWithWebIdentity for the role named by the annotation
 // SSM_KUBELET_AWS_ROLE_ANNOTATION (default eks.amazonaws.com/role-arn), the
 // token only in memory and nothing cached; without that annotation an ECR
-// registry gets no auth (never the node's identity). Other registries answer
-// as without a token. TODO: Google workload identity federation and Azure
-// workload identity per pod.
+// registry gets no auth (never the node's identity). GCR and Artifact
+// Registry likewise: the token exchanged at Google's STS for the workload
+// identity provider named by SSM_KUBELET_GCP_PROVIDER_ANNOTATION (default
+// docker-credential-ssm/gcp-workload-identity-provider, the provider's full
+// resource name), then the service account of
+// SSM_KUBELET_GCP_SERVICE_ACCOUNT_ANNOTATION (default
+// iam.gke.io/gcp-service-account) impersonated when set. Other registries
+// answer as without a token. TODO: Azure workload identity per pod.
 // Errors: one line on stderr, exit status 1, nothing on stdout; the whole
 // answer is bounded by SSM_KUBELET_TIMEOUT seconds (default 50, under the
 // kubelet's one minute).

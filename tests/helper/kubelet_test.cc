@@ -366,6 +366,30 @@ TEST_CASE("kubelet: a pod's service account token is its AWS identity, in memory
   CHECK(f.minted.back().aws.access_key_id == "AKIAIOSFODNN7EXAMPLE");
 }
 
+TEST_CASE("kubelet: a pod's service account token for GCR: workload identity federation, no cache", "[kubelet]") {
+  ssm::test::ScopedEnv adc{"GOOGLE_APPLICATION_CREDENTIALS", nullptr};
+  ssm::test::ScopedEnv gce{"NO_GCE_CHECK", "true"};
+  KubeletFixture f;
+  nlohmann::json r = nlohmann::json::parse(Request("europe-west1-docker.pkg.dev/p/r/app", "credentialprovider.kubelet.k8s.io/v1", "pod-jwt"));
+  r["serviceAccountAnnotations"]["docker-credential-ssm/gcp-workload-identity-provider"] = "//iam.googleapis.com/projects/1/x";
+  r["serviceAccountAnnotations"]["iam.gke.io/gcp-service-account"] = "puller@p.iam.gserviceaccount.com";
+  nlohmann::json a = ReadStrictly(ssm::KubeletAnswer(r.dump(), f.context), "credentialprovider.kubelet.k8s.io/v1",
+                                  "europe-west1-docker.pkg.dev/p/r/app");
+  REQUIRE(a["auth"].size() == 1);
+  REQUIRE(f.minted.size() == 1);
+  nlohmann::json plan = nlohmann::json::parse(f.minted[0].google_chain.str());
+  CHECK(plan["source"] == "pod");
+  CHECK(plan["adc"]["audience"] == "//iam.googleapis.com/projects/1/x");
+  CHECK(plan["adc"]["credential_source"]["subject_token"] == "pod-jwt");
+  CHECK(plan["adc"]["service_account_impersonation_url"] ==
+        "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/puller@p.iam.gserviceaccount.com:generateAccessToken");
+  CHECK(f.cache.size() == 0);
+  // Without the provider annotation: no auth, nothing minted.
+  r["serviceAccountAnnotations"].erase("docker-credential-ssm/gcp-workload-identity-provider");
+  CHECK(nlohmann::json::parse(ssm::KubeletAnswer(r.dump(), f.context))["auth"] == nlohmann::json::object());
+  CHECK(f.minted.size() == 1);
+}
+
 TEST_CASE("kubelet config: a CredentialProviderConfig naming the provider hosts and the configured ones", "[kubelet]") {
   nlohmann::json j = nlohmann::json::parse(ssm::KubeletProviderConfig({"lab.example.com:5000", "ghcr.io"}));
   CHECK(j["apiVersion"] == "kubelet.config.k8s.io/v1");
