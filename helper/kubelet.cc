@@ -353,8 +353,13 @@ std::string KubeletProviderConfig(const std::vector<std::string>& configured_hos
       "ghcr.io"};
   std::set<std::string> seen(images.begin(), images.end());
   for (const std::string& h : configured_hosts) {
-    if (h.find("://") != std::string::npos || h.rfind(kInternalKeyPrefix, 0) == 0) continue;
-    if (seen.insert(h).second) images.push_back(h);
+    // Docker Hub's key is a URL; the kubelet names its images docker.io/...
+    std::vector<std::string> names = {h};
+    if (h == kDockerHubKey) names = {"docker.io", "index.docker.io", "registry-1.docker.io"};
+    for (const std::string& name : names) {
+      if (name.find("://") != std::string::npos || name.rfind(kInternalKeyPrefix, 0) == 0) continue;
+      if (seen.insert(name).second) images.push_back(name);
+    }
   }
   nlohmann::ordered_json provider;
   provider["name"] = "docker-credential-ssm";

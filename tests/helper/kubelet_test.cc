@@ -391,7 +391,8 @@ TEST_CASE("kubelet: a pod's service account token for GCR: workload identity fed
 }
 
 TEST_CASE("kubelet config: a CredentialProviderConfig naming the provider hosts and the configured ones", "[kubelet]") {
-  nlohmann::json j = nlohmann::json::parse(ssm::KubeletProviderConfig({"lab.example.com:5000", "ghcr.io"}));
+  nlohmann::json j =
+      nlohmann::json::parse(ssm::KubeletProviderConfig({"lab.example.com:5000", "ghcr.io", ssm::kDockerHubKey}));
   CHECK(j["apiVersion"] == "kubelet.config.k8s.io/v1");
   CHECK(j["kind"] == "CredentialProviderConfig");
   REQUIRE(j["providers"].size() == 1);
@@ -414,6 +415,7 @@ TEST_CASE("kubelet config: a CredentialProviderConfig naming the provider hosts 
   CHECK(matched("europe-west1-docker.pkg.dev/p/r/app"));
   CHECK(matched("myregistry.azurecr.io/app"));
   CHECK(matched("lab.example.com:5000/app"));
+  CHECK(matched("docker.io/library/nginx"));  // a configured Docker Hub login
   CHECK_FALSE(matched("registry.example.com/app"));
   CHECK(std::set<std::string>(images.begin(), images.end()).size() == images.size());
 }
