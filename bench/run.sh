@@ -312,6 +312,12 @@ PYEOF
 	printf '%s' "$FILE_SERVER" >"$W/in/file-server"
 	printf '%s' "$RT_SERVER" >"$W/in/rt-server"
 	printf '%s' "$GCR_SERVER" >"$W/in/gcr-server"
+	# The kubelet's requests for images on the same registries (docker-credential-ssm kubelet).
+	for k in ecr:"$ECR_HOST" file:"$FILE_SERVER"; do
+		jq -cn --arg i "${k#*:}/bench/app" \
+			'{apiVersion: "credentialprovider.kubelet.k8s.io/v1", kind: "CredentialProviderRequest", image: $i}' \
+			>"$W/in/kubelet-${k%%:*}"
+	done
 	SS_USER=bench-user SS_SECRET="bench-secret-$(openssl rand -hex 12)"
 	jq -cn --arg s "$SS_SERVER" --arg u "$SS_USER" --arg p "$SS_SECRET" \
 		'{ServerURL: $s, Username: $u, Secret: $p}' >"$W/in/ss-cred"
@@ -346,6 +352,13 @@ EOF
 		OUT=$("$@" <"$input" 2>>"$W/helpers.err") || RC=$?
 	}
 	# expect_login WHAT USER SECRET: OUT is the JSON of that login.
+	# expect_kubelet WHAT HOST USER SECRET: OUT is a CredentialProviderResponse with that auth.
+	expect_kubelet() {
+		local got
+		got=$(printf '%s' "$OUT" | jq -r --arg h "$2" '[.kind, .auth[$h].username, .auth[$h].password] | join(" ")' 2>/dev/null)
+		[ "$RC" = 0 ] && [ "$got" = "CredentialProviderResponse $3 $4" ]
+		report_answer "$1" $?
+	}
 	expect_login() {
 		local got
 		got=$(printf '%s' "$OUT" | jq -r '[.Username, .Secret] | join(" ")' 2>/dev/null)
@@ -410,6 +423,8 @@ EOF
 	check_cmd "docker-credential-ecr-login 0.6.0 caches in \$HOME/.ecr/cache.json" test -s "$HOME/.ecr/cache.json"
 	check_cmd "... and nowhere else in \$HOME/.ecr (besides its log)" \
 		test "$(cd "$HOME/.ecr" && find . -type f | sort | paste -sd ' ')" = "./cache.json ./log/ecr-login.log"
+	run_helper "$W/in/kubelet-ecr" "$OURS" kubelet
+	expect_kubelet "ours kubelet $ECR_HOST/bench/app (the cached token)" "$ECR_HOST" AWS "$ECR_PW"
 	run_helper "$W/in/ecr-server" env SSM_LOG=debug "$OURS" get
 	if grep -q 'runtime folder cache' <(tail -n 20 "$W/helpers.err"); then log "check ok: ours answers from the runtime folder token cache"; else
 		log "CHECK FAILED: ours does not say it used the runtime folder token cache"
@@ -434,6 +449,8 @@ EOF
 	check_cmd "ours (SSM_STORE=file) store $FILE_SERVER" test "$RC" = 0
 	run_helper "$W/in/file-server" env SSM_STORE=file "$OURS" get
 	expect_login "ours (SSM_STORE=file) get $FILE_SERVER" file-user "$FILE_SECRET"
+	run_helper "$W/in/kubelet-file" env SSM_STORE=file "$OURS" kubelet
+	expect_kubelet "ours (SSM_STORE=file) kubelet $FILE_SERVER/bench/app" "$FILE_SERVER" file-user "$FILE_SECRET"
 	check_cmd "the file store exists (credentials.enc)" test -s "$XDG_DATA_HOME/docker-credential-ssm/credentials.enc"
 
 	# 6. Round trips leave nothing.
@@ -754,6 +771,8 @@ PYEOF
 	bench ecr_warm_peer ecr_warm ecr-login "docker-credential-ecr-login get (cached token)" 0 "$W/in/ecr-server" \
 		-- "$PEER_ECR" get
 	bench ecr_warm_ours ecr_warm ours "ours get (cached token)" 0 "$W/in/ecr-server" -- "$OURS" get
+	bench kubelet_ecr_ours ecr_warm ours_kubelet "ours kubelet (cached token), a CredentialProviderRequest" 0 \
+		"$W/in/kubelet-ecr" -- "$OURS" kubelet
 
 	# 8.-10. AWS identities, no keys in the environment (before the cold ECR cases, which leave the
 	# tokens of the environment's keys cached again for the warm cases of the next round).
@@ -812,6 +831,8 @@ PYEOF
 	bench file_get_ours file_get ours "ours get, SSM_STORE=file" 0 "$W/in/file-server" -- SSM_STORE=file "$OURS" get
 	bench file_get_ours_nocache file_get ours_nocache "ours get, SSM_STORE=file SSM_CACHE=off" 0 "$W/in/file-server" \
 		-- SSM_STORE=file SSM_CACHE=off "$OURS" get
+	bench kubelet_file_ours file_get ours_kubelet "ours kubelet, SSM_STORE=file (a static login), a CredentialProviderRequest" 0 \
+		"$W/in/kubelet-file" -- SSM_STORE=file "$OURS" kubelet
 
 	# 6. store + erase round trips, through the same /bin/sh script.
 	bench rt_floor roundtrip true "roundtrip.sh with \`true\` (the shell alone)" 0 /dev/null \
@@ -1131,6 +1152,8 @@ pairs = [
     ("11. cold GCR get, GCE metadata server (no key; no peer in Debian)", "gce_cold_ours", None),
     ("12. no Google identity: not found, first (no peer in Debian)", "nogoogle_first_ours", None),
     ("12. no Google identity: not found, warm (no peer in Debian)", "nogoogle_warm_ours", None),
+    ("13. kubelet answer, cached ECR token (peer: ours get, same run)", "kubelet_ecr_ours", "ecr_warm_ours"),
+    ("13. kubelet answer, static login from the file store (peer: ours get, same run)", "kubelet_file_ours", "file_get_ours"),
 ]
 def mib(kb):
     return None if kb is None else kb / 1024.0

@@ -5,12 +5,12 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <exception>
 #include <memory>
 #include <ostream>
 #include <string>
 
-#include "common/background.h"
 #include "common/error.h"
 #include "common/file_cache.h"
 #include "common/log.h"
@@ -18,6 +18,8 @@
 #include "helper/client_config.h"
 #include "helper/config.h"
 #include "helper/doctor.h"
+#include "helper/kubelet.h"
+#include "helper/lookup.h"
 #include "helper/protocol.h"
 #include "helper/registry_command.h"
 #include "helper/store_selection.h"
@@ -25,6 +27,7 @@
 #include "providers/registry_settings.h"
 #include "providers/token_cache.h"
 #include "providers/token_provider.h"
+#include "store/empty_store.h"
 
 extern char** environ;
 
@@ -42,6 +45,7 @@ void PrintHelp(std::ostream& out, const std::string& program) {
       << "       " << program << " registry <add|list|remove|reset|test> ...\n"
       << "       " << program << " configure|unconfigure docker|podman [--dry-run]\n"
       << "       " << program << " doctor\n"
+      << "       " << program << " kubelet [--config FILE] | kubelet config\n"
       << "       " << program << " cache clear\n"
       << "       " << program << " store-key rotate\n"
       << "\n"
@@ -105,90 +109,34 @@ bool PromptSecret(const std::string& prompt, std::string* value) {
 class Session {
  public:
   const Config& config() {
-    if (!config_) config_ = LoadConfig();
+    if (!config_) config_ = config_path_.empty() ? LoadConfig() : LoadConfigFrom(config_path_);
     return *config_;
   }
   SecretStore& store() {
-    if (!store_) store_ = OpenStore(ChooseStore(config()));
+    if (!store_) store_ = no_store_ ? std::make_unique<EmptyStore>() : OpenStore(ChooseStore(config()));
     return *store_;
   }
+  // kubelet mode: another config file, no store.
+  void UseConfigFile(const std::string& path) { config_path_ = path; }
+  void UseNoStore() { no_store_ = true; }
   std::vector<ConfiguredRegistry>& registries() {
     if (!registries_) registries_ = LoadRegistries(config().document, config().path, environ);
     return *registries_;
   }
 
-  // The configured registry serving server, else implicit filled in with a
-  // provider that works unconfigured (ECR with the AWS credential sources),
-  // else nullptr.
-  ConfiguredRegistry* RegistryFor(const ServerKey& server, ConfiguredRegistry* implicit) {
-    if (ConfiguredRegistry* r = FindRegistryFor(registries(), server)) return r;
-    for (const Provider* p : ProviderTable()) {
-      if (!p->ServesUnconfigured(server)) continue;
-      implicit->provider = p;
-      implicit->config.provider = p->Name();
-      return implicit;
+  // get's lookup (helper/lookup.h) over this session's store, registries
+  // and token cache.
+  CredentialLookup& lookup() {
+    if (!lookup_) {
+      LookupSources sources;
+      sources.store = [this]() -> SecretStore& { return store(); };
+      sources.registries = [this]() -> std::vector<ConfiguredRegistry>& { return registries(); };
+      sources.token_cache = [this] { return token_cache(); };
+      sources.provider_context = SystemProviderContext;
+      sources.open_thread_cache = [] { return OpenTokenCache(); };
+      lookup_ = std::make_unique<CredentialLookup>(std::move(sources));
     }
-    return nullptr;
-  }
-
-  // Before get asks the store the slow way (D-Bus, a module to load): when
-  // the registry serving server needs a token minted, it is minted on a
-  // second thread meanwhile (loading libcurl and OpenSSL, the TLS handshake,
-  // the request: the longest part of a cold get). A stored login still wins:
-  // the token then only waits in the cache. Not for registries whose own
-  // secrets are in the store being asked, nor without a token cache (a token
-  // minted for a server whose stored login answers would be thrown away).
-  // SSM_PARALLEL=off: one thing at a time.
-  void PrepareForSlowLookup(const ServerKey& server) {
-    try {
-      if (!token_cache()->Keeps()) return;
-      ConfiguredRegistry implicit;
-      ConfiguredRegistry* r = RegistryFor(server, &implicit);
-      if (r == nullptr || !r->stored_secrets.empty()) return;
-      r->provider->Validate(r->config);
-      ProviderContext context = SystemProviderContext(token_cache());
-      if (!r->provider->NeedsNetwork(r->config, server, context)) return;
-      auto job = std::make_shared<BackgroundMint>();
-      job->server = server.key;
-      bool started = StartBackground("mint", [job, registry = *r, server] {
-        try {
-          std::unique_ptr<TokenCache> cache = OpenTokenCache();
-          ProviderContext own = SystemProviderContext(cache.get());
-          job->value = registry.provider->Credentials(registry.config, server, own);
-        } catch (...) {
-          job->error = std::current_exception();
-        }
-      });
-      if (!started) return;
-      SSM_DEBUG("get: " + server.key + ": no cached token; minting one on a second thread while the store is asked");
-      mint_ = std::move(job);
-    } catch (const Error&) {
-      // The lookups that follow report it.
-    }
-  }
-
-  // get's second place to look: the configured registry serving server.
-  std::optional<Credential> Configured(const ServerKey& server) {
-    ConfiguredRegistry implicit;
-    ConfiguredRegistry* r = RegistryFor(server, &implicit);
-    if (r == nullptr) return std::nullopt;
-    if (mint_ && mint_->server == server.key) {
-      // Started by PrepareForSlowLookup with this same registry: its answer.
-      WaitForBackground("mint");
-      std::shared_ptr<BackgroundMint> job = std::move(mint_);
-      SSM_DEBUG("get: " + server.key + ": " + r->config.Id() + ", the token from the second thread");
-      if (job->error) std::rethrow_exception(job->error);
-      return std::move(job->value);
-    }
-    if (r == &implicit) {
-      SSM_DEBUG("get: " + server.key + ": " + r->config.Id() + " with its default configuration");
-    } else {
-      SSM_DEBUG("get: " + server.key + ": configured registry " + r->config.Id());
-      LoadStoredSecrets(*r, store());
-    }
-    r->provider->Validate(r->config);
-    ProviderContext context = SystemProviderContext(token_cache());
-    return r->provider->Credentials(r->config, server, context);
+    return *lookup_;
   }
 
   TokenCache* token_cache() {
@@ -213,17 +161,13 @@ class Session {
   }
 
  private:
-  struct BackgroundMint {
-    std::string server;
-    std::optional<Credential> value;
-    std::exception_ptr error;
-  };
-
-  std::shared_ptr<BackgroundMint> mint_;
   std::optional<Config> config_;
   std::unique_ptr<SecretStore> store_;
   std::optional<std::vector<ConfiguredRegistry>> registries_;
   std::unique_ptr<TokenCache> token_cache_;
+  std::unique_ptr<CredentialLookup> lookup_;
+  std::string config_path_;
+  bool no_store_ = false;
 };
 
 
@@ -309,6 +253,37 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
     ctx.prompt = PromptSecret;
     return RunRegistryCommand(CommandArgs(argc, argv, 2), ctx);
   }
+  if (command == "kubelet") {
+    // Config from --config FILE or SSM_CONFIG; the store only when SSM_STORE
+    // names one (a node has no keyring; none is the default).
+    std::vector<std::string> args = CommandArgs(argc, argv, 2);
+    std::vector<std::string> rest;
+    std::string config_file = std::getenv("SSM_CONFIG") != nullptr ? std::getenv("SSM_CONFIG") : "";
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (args[i] == "--config" && i + 1 < args.size()) {
+        config_file = args[++i];
+      } else if (args[i].rfind("--config=", 0) == 0) {
+        config_file = args[i].substr(9);
+      } else {
+        rest.push_back(args[i]);
+      }
+    }
+    if (!config_file.empty()) session.UseConfigFile(config_file);
+    const char* store_choice = std::getenv("SSM_STORE");
+    if (store_choice == nullptr || *store_choice == '\0' || std::string(store_choice) == "none") session.UseNoStore();
+    KubeletContext ctx;
+    ctx.lookup = [&]() -> CredentialLookup& { return session.lookup(); };
+    ctx.now = [] { return static_cast<int64_t>(std::time(nullptr)); };
+    ctx.configured_hosts = [&] {
+      std::vector<std::string> hosts;
+      for (const auto& [host, user] : session.ConfiguredHosts()) hosts.push_back(host);
+      return hosts;
+    };
+    ctx.in = &in;
+    ctx.out = &out;
+    ctx.err = &err;
+    return RunKubelet(rest, ctx);
+  }
   if (argc >= 2 && std::string(argv[1]) == "store-key") {
     // store-key rotate: the file store's key replaced, its data re-encrypted.
     std::vector<std::string> args = CommandArgs(argc, argv, 2);
@@ -364,11 +339,11 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
     }
   }
   Protocol protocol([&]() -> SecretStore& { return session.store(); },
-                    [&](const ServerKey& server) { return session.Configured(server); },
+                    [&](const ServerKey& server) { return session.lookup().FromRegistries(server).credential; },
                     [&]() { return session.ConfiguredHosts(); });
   const char* parallel = std::getenv("SSM_PARALLEL");
   if (parallel == nullptr || std::string(parallel) != "off") {
-    protocol.set_before_slow_lookup([&](const ServerKey& server) { session.PrepareForSlowLookup(server); });
+    protocol.set_before_slow_lookup([&](const ServerKey& server) { session.lookup().PrepareForSlowLookup(server); });
   }
   return protocol.Run(action, in, out);
 }

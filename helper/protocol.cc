@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/protocol_strings.h"
 #include "common/secret_json.h"
+#include "helper/lookup.h"
 
 #ifndef SSM_VERSION
 #define SSM_VERSION "0.0.0-dev"
@@ -137,27 +138,12 @@ void Protocol::Get(std::istream& in, std::ostream& out) {
   std::string server_url(TrimSpace(input));
   ServerKey key = NormalizeServer(server_url);
 
-  std::optional<Credential> credential;
-  SecretStore& store = open_store_();
-  if (before_slow_lookup_ && !store.AnswersQuickly(key.key)) {
-    // The hook's thread starts first; opening the store (a module, D-Bus)
-    // then overlaps with it.
-    before_slow_lookup_(key);
-    store.Connect();
-  }
-  credential = store.Get(key.key);
-  if (!credential) {
-    for (const std::string& other : OtherSpellings(key.key)) {
-      credential = store.Get(other);
-      if (credential) break;
-    }
-    if (!credential) SSM_DEBUG("get: " + key.key + ": no stored login");
-  }
-  if (credential) {
-    SSM_DEBUG("get: " + key.key + ": stored login from the " + store.Name() + " store");
-  } else if (fallback_) {
-    credential = fallback_(key);
-  }
+  // Steps 1 and 2 of helper/lookup.h here; 3 and 4 are the fallback's.
+  LookupSources sources;
+  sources.store = open_store_;
+  CredentialLookup lookup(std::move(sources));
+  std::optional<Credential> credential = lookup.FromStore(key, before_slow_lookup_).credential;
+  if (!credential && fallback_) credential = fallback_(key);
   if (!credential) {
     SSM_DEBUG("get: " + key.key + ": nothing stored or configured; answering not found");
     throw Error::Failure(kNotFoundMessage);
@@ -205,12 +191,7 @@ void Protocol::List(std::ostream& out) {
 }
 
 std::vector<std::string> Protocol::OtherSpellings(const std::string& key) {
-  std::vector<std::string> others;
-  for (const auto& [server, username] : open_store_().List()) {
-    ServerKey normalized;
-    if (server != key && TryNormalizeServer(server, &normalized) && normalized.key == key) others.push_back(server);
-  }
-  return others;
+  return ssm::OtherSpellings(open_store_(), key);
 }
 
 }  // namespace ssm

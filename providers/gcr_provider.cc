@@ -117,7 +117,7 @@ std::optional<MintRequest> GcrProvider::Prepare(const RegistryConfig& c, const S
   r.kind = "gcr";
   r.what = c.Id();
   r.ca_pem = c.Get("cacert");
-  bool direct = !c.Has("impersonate") && (c.Has("privatekey") || (c.Has("keyjson") && IsServiceAccountKey(c)));
+  bool direct = !c.Has(kPodWebIdentityToken) && !c.Has("impersonate") && (c.Has("privatekey") || (c.Has("keyjson") && IsServiceAccountKey(c)));
   if (!direct) {
     // Application Default Credentials (or keyjson of another type, or a key
     // with impersonation on top): run in the network module.

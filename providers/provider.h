@@ -40,6 +40,15 @@ struct RegistryConfig {
   const std::string& Get(const std::string& variable) const;
 };
 
+// Values the kubelet mode (helper/kubelet.h) sets on its own copy of a
+// registry's configuration for one pod, never a user (they are no provider's
+// variables): the pod's service account token (a secret), and what the pod's
+// annotations name for it.
+inline constexpr char kPodWebIdentityToken[] = "pod-web-identity-token";
+inline constexpr char kPodRoleArn[] = "pod-role-arn";                    // AWS
+inline constexpr char kPodGoogleAudience[] = "pod-google-audience";      // a workload identity provider
+inline constexpr char kPodGoogleServiceAccount[] = "pod-google-service-account";  // to impersonate
+
 class TokenCache;
 class MintLock;
 struct MintRequest;
@@ -53,6 +62,9 @@ struct ProviderContext {
   TokenCache* cache = nullptr;   // nullptr: no caching
   std::function<std::unique_ptr<MintLock>(const std::string& key)> lock;  // may be empty
   std::function<MintedToken(const MintRequest&)> mint;
+  // Out: set by a token-minting provider to the expiry of the token it
+  // answered with (cached or new); left alone by the others.
+  int64_t token_expires_at = 0;
 };
 
 // The real context: system clock, the given token cache, flock, ssm-net.

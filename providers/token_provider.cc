@@ -45,7 +45,8 @@ std::string When(int64_t t) {
 
 bool IsNoIdentity(const CachedToken& t) { return t.username.empty() && t.secret.empty(); }
 
-Credential FromCache(const CachedToken& t) {
+Credential FromCache(const CachedToken& t, ProviderContext& context) {
+  context.token_expires_at = t.expires_at;
   Credential c;
   c.username = t.username;
   c.secret = t.secret;
@@ -117,7 +118,7 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
       }
       SSM_DEBUG(request->what + ": " + server.key + ": token from the " + context.cache->Name() + " cache, valid until " +
                When(cached->expires_at));
-      return FromCache(*cached);
+      return FromCache(*cached, context);
     }
   }
   // One minter at a time per token; the others then find its token cached.
@@ -127,7 +128,7 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
     if (cached && now < cached->RefreshAt()) {
       SSM_DEBUG(request->what + ": " + server.key + ": token minted by another process meanwhile");
       if (IsNoIdentity(*cached)) return NothingToMintWith(config);
-      return FromCache(*cached);
+      return FromCache(*cached, context);
     }
   }
   // Credentials derived for another token of the same identity, still good.
@@ -147,7 +148,7 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
   } catch (const Error& e) {
     if (cached && !IsNoIdentity(*cached) && now < cached->expires_at - 30) {
       LogWarn(std::string(e.what()) + "; using the cached token, valid until " + When(cached->expires_at));
-      return FromCache(*cached);
+      return FromCache(*cached, context);
     }
     throw;
   }
@@ -183,7 +184,7 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
   fresh.expires_at = minted.expires_at;
   if (context.cache != nullptr) context.cache->Put(key, fresh, now);
   SSM_DEBUG(request->what + ": " + server.key + ": new token valid until " + When(minted.expires_at));
-  return FromCache(fresh);
+  return FromCache(fresh, context);
 }
 
 ProviderContext SystemProviderContext(TokenCache* cache) {

@@ -8,7 +8,7 @@ _docker_credential_ssm() {
 		cword=$COMP_CWORD
 	}
 	if [ "$cword" -eq 1 ]; then
-		mapfile -t COMPREPLY < <(compgen -W "store get erase list version registry configure unconfigure doctor cache store-key --help --version" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "store get erase list version registry configure unconfigure doctor cache store-key kubelet --help --version" -- "$cur")
 		return
 	fi
 	case ${words[1]} in
@@ -46,6 +46,9 @@ _docker_credential_ssm() {
 		;;
 	store-key)
 		[ "$cword" -eq 2 ] && mapfile -t COMPREPLY < <(compgen -W "rotate --help" -- "$cur")
+		;;
+	kubelet)
+		[ "$cword" -eq 2 ] && mapfile -t COMPREPLY < <(compgen -W "config --config --help" -- "$cur")
 		;;
 	doctor)
 		mapfile -t COMPREPLY < <(compgen -W "--debug --help" -- "$cur")

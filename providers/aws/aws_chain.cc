@@ -163,7 +163,9 @@ AwsSessionCredentials CallSts(AwsChainContext& c, const std::string& form, const
 std::string FormValue(const std::string& name, const std::string& value) { return name + "=" + UrlEscape(value); }
 
 AwsSessionCredentials WebIdentity(AwsChainContext& c, const AwsBaseSource& s) {
-  SecretString token = ReadTokenFile(c, s.token_file, "web identity token");
+  SecretString token = s.token_file.empty() ? SecretString(s.token.str())
+                                            : ReadTokenFile(c, s.token_file, "web identity token");
+  if (token.empty()) throw Error::Failure(c.what + ": the web identity token is empty");
   SecretString form(FormValue("Action", "AssumeRoleWithWebIdentity") + "&" + FormValue("Version", "2011-06-15") + "&" +
                     FormValue("RoleArn", s.role_arn) + "&" + FormValue("RoleSessionName", s.session_name) + "&" +
                     FormValue("WebIdentityToken", token.str()));

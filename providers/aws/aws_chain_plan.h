@@ -52,6 +52,9 @@ struct AwsBaseSource {
   std::string role_arn;
   std::string session_name;
   std::string token_file;
+  // Or the token itself, when it never was in a file (a pod's service
+  // account token handed over by the kubelet: helper/kubelet.h).
+  SecretString token;
 
   std::string command;  // kProcess: credential_process, split without a shell when run
 

@@ -64,7 +64,19 @@ std::string AwsEndpointOverride(const std::string& service_variable) {
 bool PrepareAwsIdentity(const RegistryConfig& c, const std::string& region, const std::string& dns_suffix,
                         MintRequest* r) {
   AwsChainPlan plan;
-  if (c.Has("accesskey")) {
+  if (c.Has(kPodWebIdentityToken)) {
+    if (!c.Has(kPodRoleArn)) {
+      SSM_DEBUG(c.Id() + ": aws: the pod's service account names no role; no source");
+      return false;
+    }
+    // A pod's own identity (kubelet mode): its service account token for the
+    // role its annotation names, instead of anything of the node's.
+    plan.base.kind = AwsBaseSource::Kind::kWebIdentity;
+    plan.base.description = "the pod's service account token for " + c.Get(kPodRoleArn);
+    plan.base.role_arn = c.Get(kPodRoleArn);
+    plan.base.session_name = kAwsDefaultSessionName;
+    plan.base.token = SecretString(c.Get(kPodWebIdentityToken));
+  } else if (c.Has("accesskey")) {
     plan.base.kind = AwsBaseSource::Kind::kStatic;
     plan.base.description = c.Id() + " configuration";
     plan.base.keys.access_key_id = c.Get("accesskey");

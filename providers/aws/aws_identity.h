@@ -18,6 +18,10 @@ namespace ssm {
 // (dns_suffix "amazonaws.com", "amazonaws.com.cn", ...). False when the chain
 // has no source at all (instance metadata switched off and nothing else).
 // Throws Error::BadInput for what the AWS SDKs refuse in the shared files.
+// A registry configuration carrying kPodWebIdentityToken (provider.h) uses
+// the pod's web identity for the role kPodRoleArn, the token in memory only,
+// instead of the configured keys or the node's chain; with no role for the
+// pod, there is no source (never the node's identity).
 bool PrepareAwsIdentity(const RegistryConfig& config, const std::string& region, const std::string& dns_suffix,
                         MintRequest* request);
 

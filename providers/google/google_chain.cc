@@ -148,6 +148,11 @@ class Chain {
     if (!Text(source, "environment_id").empty()) {
       Malformed(plan_, "takes its subject token from AWS (environment_id), which is not supported yet");
     }
+    // The kubelet mode's pod token, inline (providers/google/google_identity.h).
+    if (std::string inline_token = Text(source, "subject_token"); !inline_token.empty()) {
+      SecretString owned(std::move(inline_token));
+      return SubjectTokenFrom(owned.str(), format, request_.what + ": the pod's service account token");
+    }
     std::string file = Text(source, "file");
     if (!file.empty()) {
       std::optional<std::string> text = read_file_(file);

@@ -105,7 +105,37 @@ void ValidateGoogleCredentials(const std::string& json, const std::string& what)
   }
 }
 
+namespace {
+
+// A pod's service account token exchanged at Google's STS for the workload
+// identity provider its annotation names, then (when named) impersonation of
+// a service account: external_account with the token inline, never a file.
+bool PreparePodGoogleIdentity(const RegistryConfig& c, MintRequest* r) {
+  if (!c.Has(kPodGoogleAudience)) {
+    SSM_DEBUG(c.Id() + ": google: the pod's service account names no workload identity provider; no source");
+    return false;
+  }
+  nlohmann::json adc = {{"type", "external_account"},
+                        {"audience", c.Get(kPodGoogleAudience)},
+                        {"subject_token_type", "urn:ietf:params:oauth:token-type:jwt"},
+                        {"credential_source", {{"subject_token", c.Get(kPodWebIdentityToken)}}}};
+  if (c.Has(kPodGoogleServiceAccount)) {
+    adc["service_account_impersonation_url"] = "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/" +
+                                               c.Get(kPodGoogleServiceAccount) + ":generateAccessToken";
+  }
+  nlohmann::json plan = {{"source", "pod"},
+                         {"description", "the pod's service account token for " + c.Get(kPodGoogleAudience)},
+                         {"impersonate", c.Get("impersonate")},
+                         {"adc", std::move(adc)}};
+  r->google_chain = SecretString(plan.dump());
+  WipeJson(plan);
+  return true;
+}
+
+}  // namespace
+
 bool PrepareGoogleIdentity(const RegistryConfig& c, MintRequest* r) {
+  if (c.Has(kPodWebIdentityToken)) return PreparePodGoogleIdentity(c, r);
   std::optional<Source> source = FindSource(c);
   if (!source) {
     SSM_DEBUG(c.Id() + ": google: no credentials file and the metadata server is switched off (NO_GCE_CHECK)");

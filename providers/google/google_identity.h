@@ -20,7 +20,11 @@
 namespace ssm {
 
 // Fills request for config. False when there is no source at all (no
-// credentials file and the metadata server switched off): anonymous.
+// credentials file and the metadata server switched off): anonymous. A
+// configuration carrying kPodWebIdentityToken (provider.h) uses only the pod's
+// token, exchanged for the workload identity provider kPodGoogleAudience and
+// impersonating kPodGoogleServiceAccount when set; without an audience there
+// is no source (never the node's identity).
 bool PrepareGoogleIdentity(const RegistryConfig& config, MintRequest* request);
 
 // Where the credentials would come from, without the network ("" when the

@@ -1,7 +1,6 @@
 // Fuzzes the credential-helper protocol (helper/protocol.h) over string streams
-// with the in-memory store, and with a fallback that answers the way the binary
-// does: registries configured by a fixed environment (LoadRegistries, then
-// FindRegistryFor, Validate, Credentials; token minting is stubbed).
+// with the in-memory store, and the binary's lookup (helper/lookup.h) over
+// registries configured by a fixed environment (token minting is stubbed).
 //
 // Input: the first byte picks what runs, the rest is stdin.
 //   's' store   'g' get   'e' erase   'l' list   'v' version
@@ -30,6 +29,7 @@
 #include "common/protocol_strings.h"
 #include "common/server_key.h"
 #include "fuzz_support.h"
+#include "helper/lookup.h"
 #include "helper/protocol.h"
 #include "providers/provider.h"
 #include "providers/provider_table.h"
@@ -102,15 +102,6 @@ ssm::ProviderContext Context() {
   return context;
 }
 
-// What Session::Configured does in the binary, without the store's secrets.
-std::optional<ssm::Credential> Fallback(const ssm::ServerKey& server) {
-  ssm::ConfiguredRegistry* r = ssm::FindRegistryFor(Registries(), server);
-  if (r == nullptr) return std::nullopt;
-  r->provider->Validate(r->config);
-  ssm::ProviderContext context = Context();
-  return r->provider->Credentials(r->config, server, context);
-}
-
 // What Session::ConfiguredHosts does.
 std::map<std::string, std::string> Configured() {
   std::map<std::string, std::string> out;
@@ -152,7 +143,13 @@ struct Outcome {
 
 class Harness {
  public:
-  explicit Harness(bool prefill) : protocol_([this]() -> ssm::SecretStore& { return store_; }, Fallback, Configured) {
+  // The binary's lookup (helper/lookup.h) over this store and the fixed
+  // registries, with minting stubbed.
+  explicit Harness(bool prefill)
+      : lookup_(Sources()),
+        protocol_([this]() -> ssm::SecretStore& { return store_; },
+                  [this](const ssm::ServerKey& server) { return lookup_.FromRegistries(server).credential; },
+                  Configured) {
     if (prefill) Prefill(store_);
   }
 
@@ -205,7 +202,17 @@ class Harness {
     }
   }
 
+  ssm::LookupSources Sources() {
+    ssm::LookupSources sources;
+    sources.store = [this]() -> ssm::SecretStore& { return store_; };
+    sources.registries = []() -> std::vector<ssm::ConfiguredRegistry>& { return Registries(); };
+    sources.token_cache = []() -> ssm::TokenCache* { return nullptr; };
+    sources.provider_context = [](ssm::TokenCache*) { return Context(); };
+    return sources;
+  }
+
   ssm::MemoryStore store_;
+  ssm::CredentialLookup lookup_;
   ssm::Protocol protocol_;
 };
 

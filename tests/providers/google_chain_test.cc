@@ -368,3 +368,37 @@ TEST_CASE("google: a credentials file's URLs are redacted in debug lines and mes
     CHECK(messages.find(secret) == std::string::npos);
   }
 }
+
+TEST_CASE("google: a pod's service account token (kubelet mode) is the subject token, inline, then impersonation",
+          "[google]") {
+  ssm::RegistryConfig c;
+  c.provider = "gcr";
+  c.secrets[ssm::kPodWebIdentityToken] = ssm::SecretString("eyJ.pod.jwt");
+  c.values[ssm::kPodGoogleAudience] = "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/k/providers/node";
+  c.values[ssm::kPodGoogleServiceAccount] = "puller@p.iam.gserviceaccount.com";
+  ssm::MintRequest r;
+  REQUIRE(ssm::PrepareGoogleIdentity(c, &r));
+  nlohmann::json plan = nlohmann::json::parse(r.google_chain.str());
+  CHECK(plan["source"] == "pod");
+  CHECK_FALSE(plan["adc"]["credential_source"].contains("file"));
+
+  Fixture f;
+  const std::string impersonation =
+      "POST https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/puller@p.iam.gserviceaccount.com:generateAccessToken";
+  f.http.answers[kStsUrl] = {200, kAccessToken, {}};
+  f.http.answers[impersonation] = {200, R"({"accessToken":"ya29.pod","expireTime":"2025-12-01T13:00:00Z"})", {}};
+  auto token = f.Run(plan);
+  REQUIRE(token);
+  CHECK(token->secret.str() == "ya29.pod");
+  REQUIRE(f.http.sent.size() == 2);
+  auto form = ssm::test::FormFields(f.http.sent[0].body.str());
+  CHECK(form["subject_token"] == "eyJ.pod.jwt");
+  CHECK(form["audience"] == c.values[ssm::kPodGoogleAudience]);
+  CHECK(form["subject_token_type"] == "urn:ietf:params:oauth:token-type:jwt");
+  CHECK(f.files.empty());  // nothing read from a file
+
+  // No workload identity provider for the pod: no source (never the node's ADC).
+  c.values.erase(ssm::kPodGoogleAudience);
+  ssm::MintRequest none;
+  CHECK_FALSE(ssm::PrepareGoogleIdentity(c, &none));
+}
