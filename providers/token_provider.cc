@@ -57,7 +57,7 @@ std::string TokenCacheKey(const MintRequest& r, const std::string& server) {
   for (const std::string* part :
        {&r.kind, &r.what, &server, &r.endpoint, &r.ca_pem, &r.ca_file, &r.region, &r.registry_id, &r.aws.access_key_id,
         &r.aws.secret_access_key.str(), &r.aws.session_token.str(), &r.aws_chain.str(), &r.client_email, &r.private_key.str(), &r.google_chain.str(),
-        &r.tenant, &r.client_id, &r.client_secret.str(), &r.registry, &r.exchange_url, &r.scope}) {
+        &r.tenant, &r.client_id, &r.client_secret.str(), &r.registry, &r.exchange_url, &r.scope, &r.azure_chain.str()}) {
     material += *part;
     material.push_back('\0');
   }

@@ -57,6 +57,9 @@ struct MintRequest {
   std::string registry;      // the ACR host (the exchange's "service")
   std::string exchange_url;  // https://<registry>/oauth2/exchange
   std::string scope;         // the AAD scope
+  // The Azure identity chain to run for the AAD token (providers/azure/
+  // azure_identity.h), when no service principal secret is configured.
+  SecretString azure_chain;
 };
 
 struct MintedToken {

@@ -33,7 +33,8 @@ nlohmann::json MintRequestToJson(const MintRequest& r) {
           {"client_secret", r.client_secret.str()},
           {"registry", r.registry},
           {"exchange_url", r.exchange_url},
-          {"scope", r.scope}};
+          {"scope", r.scope},
+          {"azure_chain", r.azure_chain.str()}};
 }
 
 MintRequest MintRequestFromJson(const nlohmann::json& j) {
@@ -67,6 +68,7 @@ MintRequest MintRequestFromJson(const nlohmann::json& j) {
   r.registry = j.value("registry", "");
   r.exchange_url = j.value("exchange_url", "");
   r.scope = j.value("scope", "");
+  r.azure_chain = SecretString(j.value("azure_chain", ""));
   return r;
 }
 
