@@ -21,7 +21,7 @@ constexpr const char* kJwtBearer = "urn:ietf:params:oauth:client-assertion-type:
 // The instance metadata service answers in milliseconds on Azure; elsewhere
 // the connect bound is what a pull pays once (then "no identity" is cached).
 constexpr long kImdsConnectMs = 1000;
-constexpr long kImdsTotalMs = 5000;
+constexpr long kImdsTotalMs = 3000;
 constexpr long kLocalConnectMs = 2000;
 constexpr long kLocalTotalMs = 10000;
 constexpr const char* kArcKeyDir = "/var/opt/azcmagent/tokens/";

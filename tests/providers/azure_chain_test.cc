@@ -276,6 +276,7 @@ TEST_CASE("azure: the instance metadata service, system- and user-assigned, boun
   const ssm::HttpRequest& get = f.http.sent[0];
   CHECK(ssm::test::HeaderValue(get, "Metadata") == "true");
   CHECK(get.connect_timeout_ms <= 1000);
+  CHECK(get.total_timeout_ms <= 3000);
   CHECK(get.attempts == 1);
   CHECK(get.allow_http);
 
