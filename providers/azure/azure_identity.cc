@@ -1,5 +1,7 @@
 #include "providers/azure/azure_identity.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -184,6 +186,17 @@ std::string AzureIdentitySource(const RegistryConfig& c) {
   MintRequest r;
   std::optional<std::string> source = PrepareAzureIdentity(c, &r);
   if (!source) return "none (no Azure variables; the instance metadata service is switched off by SSM_AZURE_IMDS=off)";
+  // A file the mint will need and cannot read: doctor says so now.
+  nlohmann::json plan = nlohmann::json::parse(r.azure_chain.str());
+  for (const auto& [key, variable] : {std::pair<const char*, const char*>{"token_file", "AZURE_FEDERATED_TOKEN_FILE"},
+                                      {"certificate_path", "AZURE_CLIENT_CERTIFICATE_PATH"}}) {
+    std::string path = plan.value(key, "");
+    if (!path.empty() && access(path.c_str(), R_OK) != 0) {
+      WipeJson(plan);
+      throw Error::BadInput(c.Id() + ": " + variable + " names " + path + ", which cannot be read");
+    }
+  }
+  WipeJson(plan);
   if (r.azure_chain.str().find("\"source\":\"imds\"") != std::string::npos && c.sources.empty()) {
     return *source + ", if there is one; else anonymous";
   }

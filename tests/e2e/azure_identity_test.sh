@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of ACR's Azure identities with no secret stored: the Azure SDKs' environment
-# chain (service principal secret and certificate, workload identity, App Service and the
-# instance metadata service), then the ACR token exchange, against stand-ins that check what
+# chain (service principal secret and certificate, workload identity, App Service, Azure Arc
+# and the instance metadata service), then the ACR token exchange, against stand-ins that check what
 # Azure checks, reached at their DEFAULT addresses: Azure AD over TLS at
 # https://login.microsoftonline.com, the exchange at https://myreg.azurecr.io/oauth2/exchange,
 # IMDS at http://169.254.169.254 (tests/support/azure_standin.py).
@@ -19,11 +19,12 @@
 #
 # Checks: each source alone gives a working `get` (and the stand-ins saw the grant they
 # expect: secret, certificate assertion, federated assertion, IMDS with Metadata: true, App
-# Service with X-IDENTITY-HEADER), a user-assigned identity, `identity` pinning; failures as one
-# line (Azure AD's error_description, a missing federated token file, a pinned source that is
-# absent, IMDS without the identity); with no Azure at all, "credentials not found" within a
-# bound and remembered; skopeo inspect with no key stored for managed and workload identity;
-# no secret in the helper's stderr (SSM_LOG=debug); nothing left running.
+# Service with X-IDENTITY-HEADER, Azure Arc's challenge), a user-assigned identity, `identity`
+# pinning; failures as one line (Azure AD's error_description, a missing federated token file,
+# a pinned source that is absent, IMDS without the identity); with no Azure at all, "credentials
+# not found" within a bound and remembered (IMDS unreachable or silent); registry list and
+# registry test naming the source; skopeo inspect with no key stored for managed and workload
+# identity; no secret in the helper's stderr (SSM_LOG=debug); nothing left running.
 #
 # Output (stdout): "ok - ..." / "not ok - ..." per check, then "N passed, M failed".
 # shellcheck source-path=SCRIPTDIR
@@ -167,7 +168,12 @@ st_config "$(jq -n --arg t "$TENANT" --arg c "$CLIENT" --arg s "$SP_SECRET" --ra
   tenant: $t, client_id: $c, client_secret: $s, certificate_pem: $cert,
   federated: {public_key_pem: $pub, issuer: $iss, subject: $sub, audience: "api://AzureADTokenExchange"},
   imds: {mode: "ok", client_id: null, resource_id: null}, appservice: {header: $h},
-  refresh_token: $r, backend: "https://127.0.0.2:443"}')"
+  refresh_token: $r, backend: "https://127.0.0.2:443", arc_key_dir: "/var/opt/azcmagent/tokens"}')"
+# Azure Arc's key files live under /var/opt/azcmagent/tokens: a private tmpfs here.
+mkdir -p /var/opt
+mount -t tmpfs -o mode=755 tmpfs /var/opt
+mkdir -p /var/opt/azcmagent/tokens
+chmod 700 /var/opt/azcmagent/tokens
 PY=/usr/bin/python3
 if command -v setpriv >/dev/null 2>&1; then
 	printf '#!/bin/sh\nexec setpriv --pdeathsig TERM /usr/bin/python3 "$@"\n' >"$W/standin-python"
@@ -175,10 +181,11 @@ if command -v setpriv >/dev/null 2>&1; then
 	PY="$W/standin-python"
 fi
 "$PY" "$SUPPORT_DIR/azure_standin.py" --state "$ST" --listen aad@127.0.0.1:443 --listen acr@127.0.0.3:443 \
-	--listen imds@169.254.169.254:80 --listen appservice@127.0.0.1:0 >>"$ST/server.log" 2>&1 &
+	--listen imds@169.254.169.254:80 --listen appservice@127.0.0.1:0 --listen arc@127.0.0.1:0 >>"$ST/server.log" 2>&1 &
 ST_PID=$!
 for i in $(seq 1 50); do [ -s "$ST/pid" ] && break; sleep 0.1; : "$i"; done
 AS_PORT=$(awk '$1 == "appservice" {print $3}' "$ST/listening" 2>/dev/null)
+ARC_PORT=$(awk '$1 == "arc" {print $3}' "$ST/listening" 2>/dev/null)
 touch "$ST/requests.log"
 if [ -n "$AS_PORT" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$ST/ca.crt" "https://$ACR/v2/")" = 401 ]; then
 	pass "stand-ins: Azure AD on $AAD, ACR on $ACR (TLS), IMDS on 169.254.169.254:80, App Service on 127.0.0.1:$AS_PORT"
@@ -269,6 +276,10 @@ mark
 hget "$ACR" IDENTITY_ENDPOINT="http://127.0.0.1:$AS_PORT/msi/token" IDENTITY_HEADER="$ID_HEADER"
 expect_token "managed identity from App Service (X-IDENTITY-HEADER, date-form expires_on)" "appservice:200:ok acr:200:ok"
 mark
+hget "$ACR" IDENTITY_ENDPOINT="http://127.0.0.1:$ARC_PORT/metadata/identity/oauth2/token" IMDS_ENDPOINT="http://127.0.0.1:$ARC_PORT"
+expect_token "managed identity from Azure Arc (the 401 challenge's key file, then Basic)" \
+	"arc:401:challenge arc:200:ok acr:200:ok"
+mark
 hget "$ACR" AZURE_TENANT_ID="$TENANT" AZURE_CLIENT_ID="$CLIENT" AZURE_CLIENT_SECRET="$SP_SECRET" \
 	AZURE_FEDERATED_TOKEN_FILE="$W/federated.jwt"
 expect_token "order: the environment's service principal before workload identity" "aad:200:ok secret acr:200:ok"
@@ -335,12 +346,20 @@ st_config '{"imds": {"mode": "ok"}}'
 cache_clear
 
 # ---------------------------------------------------------------------------------------------
-# Which identity answers: registry list and registry test name it
+# Which identity answers: registry list, doctor and registry test name it
 
 out=$(env -i "${BASE_ENV[@]}" AZURE_TENANT_ID="$TENANT" AZURE_CLIENT_ID="$CLIENT" AZURE_FEDERATED_TOKEN_FILE="$W/federated.jwt" \
 	"$HELPER" registry list --json 2>/dev/null | jq -r '.[] | select(.registry == "acr") | .identity')
 check_eq "registry list names the source of an unconfigured ACR" \
 	"workload identity: client $CLIENT of tenant $TENANT, token file $W/federated.jwt" "$out"
+rc=0
+out=$(env -i "${BASE_ENV[@]}" AZURE_TENANT_ID="$TENANT" AZURE_CLIENT_ID="$CLIENT" AZURE_FEDERATED_TOKEN_FILE="$W/missing.jwt" \
+	"$HELPER" doctor 2>&1) || rc=$?
+if [ "$rc" != 0 ] && grep -c -F "acr: AZURE_FEDERATED_TOKEN_FILE names $W/missing.jwt, which cannot be read" <<<"$out" >/dev/null; then
+	pass "doctor: a federated token file that cannot be read is a problem (exit $rc)"
+else
+	fail "doctor names the unreadable federated token file" "rc=$rc out=$(grep -i azurecr <<<"$out")"
+fi
 rc=0
 out=$(env -i "${BASE_ENV[@]}" SSM_REGISTRY_ACR_IDENTITY=managed "$HELPER" registry test acr --host "$ACR" 2>&1) || rc=$?
 if [ "$rc" = 0 ] && [[ $out == *"managed identity (instance metadata service 169.254.169.254)"* ]]; then
@@ -385,11 +404,14 @@ cache_clear
 # ---------------------------------------------------------------------------------------------
 # Secret hygiene and leftovers
 
-printf '%s\n' "$SP_SECRET" "$ID_HEADER" "$REFRESH" "$FED_JWT" "${FED_JWT##*.}" >"$W/secrets.txt"
+{
+	printf '%s\n' "$SP_SECRET" "$ID_HEADER" "$REFRESH" "$FED_JWT" "${FED_JWT##*.}"
+	cat /var/opt/azcmagent/tokens/*.key 2>/dev/null && echo
+} | sed '/^$/d' >"$W/secrets.txt"
 check_eq "the helper ran with SSM_LOG=debug ($(wc -l <"$ALL_ERR") lines of stderr kept); the refresh token is found where it belongs (its answers)" \
 	"1/1" "$([ -s "$ALL_ERR" ] && echo 1)/$(grep -q -F "$REFRESH" "$W/helper-stdout.all" && echo 1)"
 hits=$(grep -c -F -f "$W/secrets.txt" "$ALL_ERR" "$ST/requests.log" "$ST/server.log" | grep -v ':0$' || true)
-check_eq "no client secret, identity header, federated token or refresh token in the helper's stderr or the stand-in's logs" "" "$hits"
+check_eq "no client secret, identity header, federated token, Arc key or refresh token in the helper's stderr or the stand-in's logs ($(wc -l <"$W/secrets.txt") secrets)" "" "$hits"
 
 kill "$ST_PID" 2>/dev/null
 wait "$ST_PID" 2>/dev/null

@@ -206,6 +206,17 @@ TEST_CASE("acr provider: no secret needed; identity, resourceid rules; unconfigu
   ssm::RegistryConfig with_secret = Acr({{"clientid", "c"}});
   with_secret.secrets["clientsecret"] = ssm::SecretString("s");
   CHECK(acr->IdentitySource(with_secret).empty());
+  {
+    // doctor's view: a federated token file that cannot be read is a problem now.
+    ssm::test::TempDir tmp;
+    ssm::test::ScopedEnv t("AZURE_TENANT_ID", "t"), i("AZURE_CLIENT_ID", "c");
+    ssm::test::ScopedEnv f("AZURE_FEDERATED_TOKEN_FILE", (tmp.path() + "/missing").c_str());
+    CHECK_THROWS_WITH(acr->IdentitySource(Acr()),
+                      "acr: AZURE_FEDERATED_TOKEN_FILE names " + tmp.path() + "/missing, which cannot be read");
+    ssm::test::WriteAll(tmp.path() + "/token", "a.b.c");
+    ssm::test::ScopedEnv g("AZURE_FEDERATED_TOKEN_FILE", (tmp.path() + "/token").c_str());
+    CHECK(acr->IdentitySource(Acr()).rfind("workload identity: client c of tenant t", 0) == 0);
+  }
 
   // An unconfigured host with no Azure identity: anonymous, no mint; a
   // configured registry: one line.

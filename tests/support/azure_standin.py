@@ -25,6 +25,11 @@
 #               2018-02-01, resource https://containerregistry.azure.net, client_id / msi_res_id
 #               equal to the configured user-assigned identity when one is configured ->
 #               {"access_token", "expires_on" (epoch seconds as a string), "expires_in", ...}.
+#   arc         GET /metadata/identity/oauth2/token (Azure Arc's himds): header Metadata: true,
+#               api-version 2020-06-01, the resource; without Authorization, a new key is written
+#               to config "arc_key_dir"/<random>.key and the answer is 401 with
+#               WWW-Authenticate: Basic realm=<that file>; with "Authorization: Basic <the key>"
+#               -> the token, expires_on as a JSON number.
 #   appservice  GET /msi/token: header X-IDENTITY-HEADER equal to the configured one,
 #               api-version 2019-08-01, the resource -> expires_on in the date form
 #               "MM/DD/YYYY HH:MM:SS +00:00".
@@ -144,6 +149,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.imds()
         if kind == "appservice":
             return self.appservice()
+        if kind == "arc":
+            return self.arc()
         if kind == "acr":
             return self.proxy(b"")
         self.reply(404, {"error": "not_found"}, "no such endpoint")
@@ -328,6 +335,31 @@ class Handler(http.server.BaseHTTPRequestHandler):
         exp = int(time.time()) + 86399
         self.reply(200, {"access_token": issue(self.cfg().get("tenant", "")), "refresh_token": "",
                          "expires_in": "86399", "expires_on": str(exp), "not_before": str(exp - 86399),
+                         "resource": RESOURCE, "token_type": "Bearer"}, "ok")
+
+    def arc(self):
+        cfg = self.cfg()
+        q = self.query()
+        if self.headers.get("Metadata") != "true":
+            return self.reply(400, {"error": "invalid_request",
+                                    "error_description": "Required metadata header not specified"}, "no Metadata")
+        if q.get("api-version") != "2020-06-01" or q.get("resource") != RESOURCE:
+            return self.reply(400, {"error": "invalid_request", "error_description": "bad query"}, "query")
+        auth = self.headers.get("Authorization") or ""
+        if not auth:
+            key = b64url(os.urandom(24))
+            path = os.path.join(cfg.get("arc_key_dir", ""), uuid.uuid4().hex + ".key")
+            with open(path, "w") as f:
+                f.write(key)
+            with LOCK:
+                self.server.arc_keys = getattr(self.server, "arc_keys", set()) | {key}
+            return self.reply(401, {"error": "unauthorized"}, "challenge",
+                              headers=[("WWW-Authenticate", "Basic realm=" + path)])
+        with LOCK:
+            keys = set(getattr(self.server, "arc_keys", set()))
+        if not auth.startswith("Basic ") or auth[6:] not in keys:
+            return self.reply(401, {"error": "unauthorized"}, "wrong key")
+        self.reply(200, {"access_token": issue(cfg.get("tenant", "")), "expires_on": int(time.time()) + 3600,
                          "resource": RESOURCE, "token_type": "Bearer"}, "ok")
 
     def appservice(self):
