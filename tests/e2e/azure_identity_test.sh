@@ -269,6 +269,8 @@ expect_token "service principal certificate: an RS256 client assertion with x5t,
 mark
 hget "$ACR" AZURE_TENANT_ID="$TENANT" AZURE_CLIENT_ID="$CLIENT" AZURE_FEDERATED_TOKEN_FILE="$W/federated.jwt"
 expect_token "workload identity: the federated token as the client assertion" "aad:200:ok federated acr:200:ok"
+check_eq "SSM_LOG=debug names the source" "1" \
+	"$(grep -c -F "acr: azure: credentials from workload identity: client $CLIENT of tenant $TENANT, token file $W/federated.jwt" <<<"$HERR" | sed 's/^[1-9][0-9]*$/1/')"
 mark
 hget "$ACR"
 expect_token "managed identity from IMDS (Metadata: true, api-version 2018-02-01, ACR's resource)" "imds:200:ok acr:200:ok"
