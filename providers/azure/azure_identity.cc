@@ -14,9 +14,32 @@
 namespace ssm {
 namespace {
 
+struct Cloud {
+  const char* authority;
+  const char* resource;
+};
+
+// The national clouds' Azure AD and the audience their registries' exchange
+// takes (Resource Manager's: ACR's own audience is the public cloud's).
+Cloud CloudOf(const std::string& registry) {
+  auto ends = [&](const char* suffix) {
+    std::string s(suffix);
+    return registry.size() > s.size() && registry.compare(registry.size() - s.size(), s.size(), s) == 0;
+  };
+  if (ends(".azurecr.cn")) return {"https://login.chinacloudapi.cn/", "https://management.chinacloudapi.cn/"};
+  if (ends(".azurecr.us")) return {"https://login.microsoftonline.us/", "https://management.usgovcloudapi.net/"};
+  if (ends(".azurecr.de")) return {"https://login.microsoftonline.de/", "https://management.microsoftazure.de/"};
+  return {kAzureDefaultAuthority, kAcrAadResource};
+}
+
+std::string ScopeOf(std::string resource) {
+  while (!resource.empty() && resource.back() == '/') resource.pop_back();
+  return resource + "/.default";
+}
+
 class Planner {
  public:
-  Planner(const RegistryConfig& c, const EnvLookup& env) : c_(c), env_(env) {}
+  Planner(const RegistryConfig& c, const EnvLookup& env, const Cloud& cloud) : c_(c), env_(env), cloud_(cloud) {}
 
   std::optional<nlohmann::json> Plan() {
     std::string pinned = c_.Get("identity");
@@ -39,7 +62,7 @@ class Planner {
   // <authority>/, https only: the service principal's and workload's Azure AD.
   std::string Authority() const {
     std::string url = c_.Has("authorityurl") ? c_.Get("authorityurl") : Env("AZURE_AUTHORITY_HOST");
-    if (url.empty()) url = kAzureDefaultAuthority;
+    if (url.empty()) url = cloud_.authority;
     if (url.rfind("https://", 0) != 0) {
       throw Error::BadInput(c_.Id() + ": the Azure AD authority (" +
                             std::string(c_.Has("authorityurl") ? "authorityurl" : "AZURE_AUTHORITY_HOST") +
@@ -66,7 +89,7 @@ class Planner {
     // strict: a configured registry wants to hear why its identity failed;
     // an unconfigured host falls back to anonymous when nothing answers.
     return {{"source", source}, {"pinned", pinned}, {"strict", pinned || !c_.sources.empty()},
-            {"scope", kAcrAadScope}, {"resource", kAcrAadResource}};
+            {"scope", ScopeOf(cloud_.resource)}, {"resource", cloud_.resource}};
   }
 
   std::optional<nlohmann::json> ServicePrincipal(bool pinned) const {
@@ -152,12 +175,13 @@ class Planner {
 
   const RegistryConfig& c_;
   const EnvLookup& env_;
+  Cloud cloud_;
 };
 
 }  // namespace
 
 std::optional<std::string> PlanAzureIdentity(const RegistryConfig& c, const EnvLookup& env, MintRequest* r) {
-  std::optional<nlohmann::json> plan = Planner(c, env).Plan();
+  std::optional<nlohmann::json> plan = Planner(c, env, CloudOf(r->registry)).Plan();
   if (!plan) return std::nullopt;
   std::string description = (*plan)["description"].get<std::string>();
   SSM_DEBUG(c.Id() + ": azure: credentials from " + description);
@@ -167,7 +191,7 @@ std::optional<std::string> PlanAzureIdentity(const RegistryConfig& c, const EnvL
   r->azure_chain = SecretString(std::move(dump));
   r->tenant = plan->value("tenant", "");
   r->client_id = plan->value("client_id", "");
-  r->scope = kAcrAadScope;
+  r->scope = (*plan)["scope"].get<std::string>();
   r->endpoint = plan->value("authority", plan->value("endpoint", ""));
   WipeJson(*plan);
   return description;

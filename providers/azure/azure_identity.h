@@ -29,13 +29,15 @@
 
 namespace ssm {
 
-inline constexpr const char* kAcrAadScope = "https://containerregistry.azure.net/.default";
 inline constexpr const char* kAcrAadResource = "https://containerregistry.azure.net";
 inline constexpr const char* kAzureDefaultAuthority = "https://login.microsoftonline.com/";
 inline constexpr const char* kAzureImdsTokenUrl = "http://169.254.169.254/metadata/identity/oauth2/token";
 
-// Fills request->azure_chain, identity_key, tenant and client_id for config
-// with env. Returns the source's description ("workload identity (client
+// Fills request->azure_chain, identity_key, tenant, client_id and scope for
+// config with env. The cloud of request->registry (set first) picks the
+// default Azure AD and the token's audience: *.azurecr.io the public cloud
+// and ACR's own (https://containerregistry.azure.net); .cn, .us and .de their
+// national cloud's login host and Resource Manager audience. Returns the source's description ("workload identity (client
 // ..., tenant ...)"), or nullopt when the chain has no source at all (no
 // Azure variables and the instance metadata service switched off). Throws
 // Error::BadInput, one line, when a pinned or present source is incomplete

@@ -156,6 +156,30 @@ TEST_CASE("azure plan: identity pins one source; clientid, tenantid, resourceid 
         "acr: Azure Arc has only the machine's own managed identity (no clientid or resourceid)");
 }
 
+TEST_CASE("azure plan: national clouds take their own Azure AD and audience", "[azure]") {
+  Env env;
+  env.vars = {{"AZURE_TENANT_ID", "t"}, {"AZURE_CLIENT_ID", "c"}, {"AZURE_FEDERATED_TOKEN_FILE", "/token"}};
+  auto plan = [&](const char* registry) {
+    ssm::MintRequest r;
+    r.registry = registry;
+    REQUIRE(ssm::PlanAzureIdentity(Acr(), env.lookup, &r));
+    nlohmann::json p = nlohmann::json::parse(r.azure_chain.str());
+    CHECK(r.scope == p["scope"]);
+    return p["authority"].get<std::string>() + " " + p["scope"].get<std::string>();
+  };
+  CHECK(plan("myreg.azurecr.io") == "https://login.microsoftonline.com/ https://containerregistry.azure.net/.default");
+  CHECK(plan("myreg.azurecr.cn") == "https://login.chinacloudapi.cn/ https://management.chinacloudapi.cn/.default");
+  CHECK(plan("myreg.azurecr.us") == "https://login.microsoftonline.us/ https://management.usgovcloudapi.net/.default");
+  CHECK(plan("myreg.azurecr.de") == "https://login.microsoftonline.de/ https://management.microsoftazure.de/.default");
+  env.vars["AZURE_AUTHORITY_HOST"] = "https://login.example.test/";
+  CHECK(plan("myreg.azurecr.cn") == "https://login.example.test/ https://management.chinacloudapi.cn/.default");
+  env.vars = {};
+  ssm::MintRequest r;
+  r.registry = "myreg.azurecr.us";
+  REQUIRE(ssm::PlanAzureIdentity(Acr(), env.lookup, &r));
+  CHECK(nlohmann::json::parse(r.azure_chain.str())["resource"] == "https://management.usgovcloudapi.net/");
+}
+
 TEST_CASE("azure plan: the same identity shares one cache key; secrets never in the description", "[azure]") {
   Env env;
   env.vars = {{"AZURE_TENANT_ID", "t"}, {"AZURE_CLIENT_ID", "c"}, {"AZURE_CLIENT_SECRET", "sp-secret-value"}};
