@@ -124,6 +124,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def reply(self, status, body, reason, headers=()):
         data = json.dumps(body).encode() if not isinstance(body, bytes) else body
+        # Logged before the client can see the answer (and send its next request).
+        self.record(status, reason)
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -131,7 +133,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
-        self.record(status, reason)
 
     def aad_error(self, status, error, code, description, reason):
         self.reply(status, {"error": error, "error_description": "AADSTS%d: %s" % (code, description),
