@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -104,7 +105,20 @@ MintedToken MintAcrTokenFromChain(const MintRequest& request, HttpClient& http) 
   if (!aad) return MintedToken{};  // no Azure identity on this machine
   std::string tenant = request.tenant.empty() ? AzureTokenTenant(aad->access_token.str()) : request.tenant;
   SSM_DEBUG(request.what + ": azure: exchanging the Azure AD token at " + request.exchange_url);
-  MintedToken out = Exchange(request, tenant, aad->access_token, http);
+  MintedToken out;
+  try {
+    out = Exchange(request, tenant, aad->access_token, http);
+  } catch (const Error& e) {
+    // A cached Azure AD token the registry no longer takes (revoked, or its
+    // identity changed): once more with a fresh one from the chain.
+    if (request.identity.empty() || e.kind() != Error::Kind::kDenied) throw;
+    SSM_DEBUG(request.what + ": azure: the exchange refused the cached Azure AD token; asking the chain again");
+    MintRequest fresh = request;
+    fresh.identity = SecretString();
+    return MintAcrTokenFromChain(fresh, http);
+  }
+  // Never trusted longer than a day, whatever expires_on claimed.
+  aad->expires_at = std::min(aad->expires_at, request.now + 24 * 3600);
   nlohmann::json identity = {{"access_token", aad->access_token.str()}, {"expires_at", aad->expires_at}};
   out.identity = SecretString(identity.dump());
   WipeJson(identity);

@@ -398,6 +398,20 @@ TEST_CASE("azure: ACR exchanges the chain's token, tenant from the token, and re
   REQUIRE(f.http.sent.size() == 1);
   CHECK(f.http.sent[0].url == "https://myreg.azurecr.io/oauth2/exchange");
 
+  // A cached Azure AD token the exchange refuses: once more with the chain's.
+  f.http.sent.clear();
+  f.http.answers["POST https://myreg.azurecr.io/oauth2/exchange"] = {
+      {401, R"({"errors":[{"code":"UNAUTHORIZED","message":"token revoked"}]})", {}},
+      {200, R"({"refresh_token":"r2"})", {}}};
+  CHECK(ssm::MintAcrToken(f.request, f.http).secret.str() == "r2");
+  REQUIRE(f.http.sent.size() == 3);
+  CHECK(f.http.sent[1].url.rfind("http://169.254.169.254/", 0) == 0);
+
+  // expires_on far away: the identity is kept a day at most.
+  f.request.identity = ssm::SecretString();
+  f.http.answers[kImds] = {{200, R"({"access_token":")" + aad + R"(","expires_on":"9999999999"})", {}}};
+  CHECK(ssm::MintAcrToken(f.request, f.http).identity_expires_at == kNow + 24 * 3600);
+
   // No identity on this machine: nothing minted, no exchange.
   f.request.identity = ssm::SecretString();
   f.http.sent.clear();
