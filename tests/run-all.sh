@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 jobs=$(nproc)
 # No stage may probe the real instance-metadata address (see tests/CMakeLists.txt).
-export AWS_EC2_METADATA_DISABLED=true NO_GCE_CHECK=true
+export AWS_EC2_METADATA_DISABLED=true NO_GCE_CHECK=true SSM_AZURE_IMDS=off
 # AWS_CA_BUNDLE from the machine's environment would replace the stand-ins' CAs.
 unset AWS_CA_BUNDLE
 

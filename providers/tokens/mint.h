@@ -57,6 +57,9 @@ struct MintRequest {
   std::string registry;      // the ACR host (the exchange's "service")
   std::string exchange_url;  // https://<registry>/oauth2/exchange
   std::string scope;         // the AAD scope
+  // The Azure identity chain to run for the AAD token (providers/azure/
+  // azure_identity.h), when no service principal secret is configured.
+  SecretString azure_chain;
 };
 
 // Every field of a MintRequest, declared once here: the module codec
@@ -68,7 +71,7 @@ enum class MintFieldRole {
   kKeyed,  // a different value can give a different token: part of the cache key
   kHow,    // only how to ask (clock, timeouts) or what the answer carries back
 };
-inline constexpr int kMintRequestMembers = 26;  // top-level members of MintRequest
+inline constexpr int kMintRequestMembers = 27;  // top-level members of MintRequest
 
 template <class Request, class Visit>
 void ForEachMintField(Request& r, Visit&& visit) {
@@ -104,6 +107,7 @@ void ForEachMintField(Request& r, Visit&& visit) {
   visit("registry", r.registry, R::kKeyed);
   visit("exchange_url", r.exchange_url, R::kKeyed);
   visit("scope", r.scope, R::kKeyed);
+  visit("azure_chain", r.azure_chain, R::kKeyed);
 }
 
 struct MintedToken {

@@ -2,8 +2,10 @@
 // providers/registry_check.h). Each input is the body (or header) of one
 // answer and goes through all of them: ParseEcrAnswer (private and public),
 // ParseGoogleTokenAnswer, ParseAadTokenAnswer, ParseAcrExchangeAnswer,
+// ParseAzureTokenAnswer (managed identity, any expires_on form),
 // RemoteErrorMessage and ParseChallenge; and, base64url-encoded, as the
-// payload of the JWT in an ACR exchange answer (whose exp is read).
+// payload of the JWT in an ACR exchange answer (whose exp is read) and of an
+// Azure AD token (whose tid is read).
 //
 // Invariants: only ssm::Error is thrown (RemoteErrorMessage and ParseChallenge
 // throw nothing); what a parser accepts is sane: a user name without ':' and an
@@ -15,6 +17,7 @@
 
 #include "common/error.h"
 #include "fuzz_support.h"
+#include "providers/azure/azure_chain.h"
 #include "providers/crypto/digest.h"
 #include "providers/registry_check.h"
 #include "providers/tokens/mint.h"
@@ -69,6 +72,18 @@ void AcrExchange(const std::string& body) {
   }
 }
 
+void Azure(const std::string& body) {
+  try {
+    ssm::AzureAadToken t = ssm::ParseAzureTokenAnswer(body, kNow, "acr", "Azure AD");
+    FUZZ_CHECK(!t.access_token.empty(), "Azure token empty");
+    FUZZ_CHECK(t.expires_at > 0, "Azure expiry " + std::to_string(t.expires_at));
+  } catch (const ssm::Error&) {
+  }
+  // The tenant goes into the exchange's form: a plain word or nothing.
+  std::string tid = ssm::AzureTokenTenant("eyJhbGciOiJSUzI1NiJ9." + ssm::Base64UrlEncode(body) + ".c2ln");
+  FUZZ_CHECK(tid.size() <= 64 && tid.find_first_of("&=%\r\n \"") == std::string::npos, "tenant " + Escape(tid));
+}
+
 void RemoteError(const std::string& body) {
   std::string m = ssm::RemoteErrorMessage(body);
   FUZZ_CHECK(m.find('\n') == std::string::npos && m.find('\r') == std::string::npos,
@@ -96,6 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Google(body);
   Aad(body);
   AcrExchange(body);
+  Azure(body);
   // The same bytes as the payload of the refresh token's JWT, which the
   // exchange's parser decodes to read exp: random bytes rarely spell base64url.
   AcrExchange(R"({"refresh_token":"eyJhbGciOiJSUzI1NiJ9.)" + ssm::Base64UrlEncode(body) + R"(.c2ln"})");

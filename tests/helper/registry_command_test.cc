@@ -120,10 +120,14 @@ TEST_CASE("registry list shows variables and hosts, never secret values", "[regi
   CHECK(out.find("SEKRET") == std::string::npos);
   REQUIRE(h.Run({"list", "--json"}) == 0);
   auto rows = nlohmann::json::parse(h.out_.str());
-  CHECK(rows.size() == 7);  // custom/lab, the five anonymous defaults and unconfigured ECR
-  bool implicit_ecr = false;
-  for (const auto& row : rows) implicit_ecr = implicit_ecr || (row["registry"] == "ecr" && !row["identity"].get<std::string>().empty());
+  CHECK(rows.size() == 8);  // custom/lab, the five anonymous defaults, unconfigured ECR and ACR
+  bool implicit_ecr = false, implicit_acr = false;
+  for (const auto& row : rows) {
+    implicit_ecr = implicit_ecr || (row["registry"] == "ecr" && !row["identity"].get<std::string>().empty());
+    implicit_acr = implicit_acr || (row["registry"] == "acr" && !row["identity"].get<std::string>().empty());
+  }
   CHECK(implicit_ecr);
+  CHECK(implicit_acr);
 }
 
 TEST_CASE("registry remove and reset", "[registry_command]") {
