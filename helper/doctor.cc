@@ -88,7 +88,7 @@ void CheckRegistries(Report& report, DoctorContext& ctx, const Config& config) {
       if (!identity.empty()) report.Note(p->HostsDescription(empty) + " with no configuration: credentials from " + identity);
     } catch (const Error& e) {
       report.Problem(p->HostsDescription(empty) + " with no configuration: " + e.what(),
-                     "fix the file or variable it names (the AWS CLI would refuse it too)");
+                     "fix the file or variable it names (the cloud's own tools would refuse it too)");
     }
   }
   for (ConfiguredRegistry& r : registries) {
