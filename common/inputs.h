@@ -2,11 +2,33 @@
 // them can be tested with maps (STYLE: time and environment are inputs).
 #pragma once
 
+#include <cstdlib>
 #include <functional>
 #include <optional>
 #include <string>
 
 namespace ssm {
+
+// The one reader of the process environment (setenv is never called while
+// another thread reads it). Unset: nullopt.
+inline std::optional<std::string> ProcessEnv(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+// The value when set and not empty, else nullptr (points into the
+// environment: copy it before the environment changes).
+inline const char* NonEmptyEnv(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? v : nullptr;
+}
+
+// The value, "" when unset.
+inline std::string EnvText(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  return v != nullptr ? v : "";
+}
 
 // The value of an environment variable, or nullopt when unset.
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;

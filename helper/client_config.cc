@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "common/secret_json.h"
 #include "common/files.h"
+#include "common/inputs.h"
 #include "common/paths.h"
 #include "common/server_key.h"
 
@@ -17,11 +18,6 @@ constexpr char kSuffix[] = "ssm";
 constexpr size_t kMaxConfigBytes = 4u << 20;
 
 [[noreturn]] void Usage(const std::string& message) { throw Error(Error::Kind::kUsage, message, 2); }
-
-const char* Env(const char* name) {
-  const char* v = std::getenv(name);
-  return (v != nullptr && *v != '\0') ? v : nullptr;
-}
 
 // The file's document, or an empty object when it does not exist; a file
 // that is not a JSON object is an error and stays as it is.
@@ -79,17 +75,17 @@ std::string PodmanKey(const std::string& host) {
 }  // namespace
 
 std::string DockerConfigPath() {
-  if (const char* dir = Env("DOCKER_CONFIG")) return std::string(dir) + "/config.json";
+  if (const char* dir = NonEmptyEnv("DOCKER_CONFIG")) return std::string(dir) + "/config.json";
   return HomeDir() + "/.docker/config.json";
 }
 
 std::vector<std::string> PodmanAuthPaths() {
-  if (const char* file = Env("REGISTRY_AUTH_FILE")) return {file};
+  if (const char* file = NonEmptyEnv("REGISTRY_AUTH_FILE")) return {file};
   std::vector<std::string> paths;
-  const char* config = Env("XDG_CONFIG_HOME");
+  const char* config = NonEmptyEnv("XDG_CONFIG_HOME");
   paths.push_back((config != nullptr && config[0] == '/' ? std::string(config) : HomeDir() + "/.config") +
                   "/containers/auth.json");
-  if (const char* runtime = Env("XDG_RUNTIME_DIR")) paths.push_back(std::string(runtime) + "/containers/auth.json");
+  if (const char* runtime = NonEmptyEnv("XDG_RUNTIME_DIR")) paths.push_back(std::string(runtime) + "/containers/auth.json");
   return paths;
 }
 

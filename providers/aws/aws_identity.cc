@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/files.h"
 #include "common/fingerprint.h"
+#include "common/inputs.h"
 #include "common/log.h"
 #include "common/paths.h"
 #include "common/text.h"
@@ -14,17 +15,6 @@
 
 namespace ssm {
 namespace {
-
-std::optional<std::string> EnvValue(const std::string& name) {
-  const char* v = std::getenv(name.c_str());
-  if (v == nullptr) return std::nullopt;
-  return std::string(v);
-}
-
-std::string EnvOr(const std::string& name) {
-  std::optional<std::string> v = EnvValue(name);
-  return v ? *v : std::string();
-}
 
 // Home may be missing on a node (the kubelet's environment): then the shared
 // files are simply absent.
@@ -39,7 +29,7 @@ std::string HomeOrEmpty() {
 // SSM_AWS_PROCESS_TIMEOUT: whole seconds a credential_process may run (1..3600,
 // default 30); anything else is refused with one line.
 long ProcessTimeoutMs() {
-  std::string v = EnvOr("SSM_AWS_PROCESS_TIMEOUT");
+  std::string v = EnvText("SSM_AWS_PROCESS_TIMEOUT");
   if (v.empty()) return 30000;
   if (v.size() > 4 || v.find_first_not_of("0123456789") != std::string::npos || std::stol(v) < 1 ||
       std::stol(v) > 3600) {
@@ -51,12 +41,12 @@ long ProcessTimeoutMs() {
 
 }  // namespace
 
-std::string AwsCaBundlePath() { return EnvOr("AWS_CA_BUNDLE"); }
+std::string AwsCaBundlePath() { return EnvText("AWS_CA_BUNDLE"); }
 
 std::string AwsEndpointOverride(const std::string& service_variable) {
-  if (AsciiLower(EnvOr("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) == "true") return "";
-  std::string v = EnvOr(service_variable);
-  if (v.empty()) v = EnvOr("AWS_ENDPOINT_URL");
+  if (AsciiLower(EnvText("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) == "true") return "";
+  std::string v = EnvText(service_variable);
+  if (v.empty()) v = EnvText("AWS_ENDPOINT_URL");
   while (!v.empty() && v.back() == '/') v.pop_back();
   return v;
 }
@@ -85,7 +75,7 @@ bool PrepareAwsIdentity(const RegistryConfig& c, const std::string& region, cons
     plan.base.keys.source = plan.base.description;
   } else {
     AwsPlanInputs in;
-    in.env = EnvValue;
+    in.env = ProcessEnv;
     in.read_file = [](const std::string& path) -> std::optional<std::string> { return ReadTextFile(path, 1u << 20); };
     in.home = HomeOrEmpty();
     in.profile = c.Get("profile");

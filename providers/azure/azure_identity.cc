@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/fingerprint.h"
+#include "common/inputs.h"
 #include "common/log.h"
 #include "common/secret_json.h"
 #include "common/text.h"
@@ -198,12 +199,7 @@ std::optional<std::string> PlanAzureIdentity(const RegistryConfig& c, const EnvL
 }
 
 std::optional<std::string> PrepareAzureIdentity(const RegistryConfig& c, MintRequest* r) {
-  EnvLookup env = [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  };
-  return PlanAzureIdentity(c, env, r);
+  return PlanAzureIdentity(c, ProcessEnv, r);
 }
 
 std::string AzureIdentitySource(const RegistryConfig& c) {

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "common/inputs.h"
 #include "common/log.h"
 #include "common/secret_json.h"
 #include "common/paths.h"
@@ -13,11 +14,6 @@
 
 namespace ssm {
 namespace {
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : "";
-}
 
 std::string Text(const nlohmann::json& doc, const char* key) {
   auto it = doc.find(key);
@@ -42,13 +38,13 @@ std::optional<Source> FindSource(const RegistryConfig& c) {
     return source;
   }
   if (c.Has("keyjson")) return Source{"keyjson", c.Id() + " keyjson", SecretString(c.Get("keyjson"))};
-  std::string path = Env("GOOGLE_APPLICATION_CREDENTIALS");
+  std::string path = EnvText("GOOGLE_APPLICATION_CREDENTIALS");
   if (!path.empty()) {
     std::optional<std::string> text = ReadTextFile(path, 1u << 20);
     if (!text) throw Error::BadInput("GOOGLE_APPLICATION_CREDENTIALS names " + path + ", which does not exist");
     return Source{"file", "GOOGLE_APPLICATION_CREDENTIALS (" + path + ")", SecretString(std::move(*text))};
   }
-  std::string dir = Env("CLOUDSDK_CONFIG");
+  std::string dir = EnvText("CLOUDSDK_CONFIG");
   if (dir.empty()) {
     try {
       dir = HomeDir() + "/.config/gcloud";
@@ -62,8 +58,8 @@ std::optional<Source> FindSource(const RegistryConfig& c) {
       return Source{"gcloud", "gcloud's " + well_known, SecretString(std::move(*text))};
     }
   }
-  if (AsciiLower(Env("NO_GCE_CHECK")) == "true") return std::nullopt;
-  std::string host = Env("GCE_METADATA_HOST");
+  if (AsciiLower(EnvText("NO_GCE_CHECK")) == "true") return std::nullopt;
+  std::string host = EnvText("GCE_METADATA_HOST");
   std::string hosts = host.empty() ? "metadata.google.internal, 169.254.169.254" : host;
   std::string account = c.Has("serviceaccount") ? c.Get("serviceaccount") : "default";
   return Source{"metadata", "the metadata server (" + hosts + "), service account " + account, SecretString()};
@@ -145,7 +141,7 @@ bool PrepareGoogleIdentity(const RegistryConfig& c, MintRequest* r) {
   nlohmann::json plan = {{"source", source->kind}, {"description", source->description},
                          {"impersonate", c.Get("impersonate")}};
   if (source->kind == "metadata") {
-    std::string host = Env("GCE_METADATA_HOST");
+    std::string host = EnvText("GCE_METADATA_HOST");
     plan["metadata_hosts"] = host.empty() ? nlohmann::json{"metadata.google.internal", "169.254.169.254"}
                                           : nlohmann::json{host};
     // Named only when configured: the instance's default account may be absent.

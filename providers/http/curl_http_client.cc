@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "common/error.h"
+#include "common/inputs.h"
 #include "common/log.h"
 #include "providers/http/http_client.h"
 
@@ -59,11 +60,6 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
 }
 
 bool Retryable(long status) { return status == 429 || status >= 500; }
-
-const char* NonEmptyEnv(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? v : nullptr;
-}
 
 // Where the CAs of a call come from when its registry has no `cacert`.
 //  - SSL_CERT_FILE / SSL_CERT_DIR (OpenSSL's and Go's variables) or CURL_CA_BUNDLE
