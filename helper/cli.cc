@@ -21,6 +21,7 @@
 #include "helper/protocol.h"
 #include "helper/registry_command.h"
 #include "helper/store_selection.h"
+#include "providers/ci/ci_job_provider.h"
 #include "providers/provider_table.h"
 #include "providers/registry_settings.h"
 #include "providers/token_cache.h"
@@ -118,10 +119,15 @@ class Session {
   }
 
   // The configured registry serving server, else implicit filled in with a
-  // provider that works unconfigured (ECR with the AWS credential sources),
-  // else nullptr.
+  // provider that works unconfigured (inside a CI job, the job's own login
+  // for its registries; ECR with the AWS credential sources), else nullptr.
   ConfiguredRegistry* RegistryFor(const ServerKey& server, ConfiguredRegistry* implicit) {
     if (ConfiguredRegistry* r = FindRegistryFor(registries(), server)) return r;
+    if (const Provider* job = CiJobProviderFor(server)) {
+      implicit->provider = job;
+      implicit->config.provider = job->Name();
+      return implicit;
+    }
     for (const Provider* p : ProviderTable()) {
       if (!p->ServesUnconfigured(server)) continue;
       implicit->provider = p;
