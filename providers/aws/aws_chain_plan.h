@@ -52,6 +52,9 @@ struct AwsBaseSource {
   std::string role_arn;
   std::string session_name;
   std::string token_file;
+  // Or the ID token of a CI job (a registry's `webidentity`): the JSON of a
+  // providers/ci/web_identity.h WebIdentity, fetched when the plan runs.
+  std::string web_identity;
 
   std::string command;  // kProcess: credential_process, split without a shell when run
 

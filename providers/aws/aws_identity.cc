@@ -10,6 +10,7 @@
 #include "common/text.h"
 #include "providers/aws/aws_chain_plan.h"
 #include "providers/aws/aws_plan_codec.h"
+#include "providers/ci/web_identity_config.h"
 #include "common/secret_json.h"
 
 namespace ssm {
@@ -64,7 +65,16 @@ std::string AwsEndpointOverride(const std::string& service_variable) {
 bool PrepareAwsIdentity(const RegistryConfig& c, const std::string& region, const std::string& dns_suffix,
                         MintRequest* r) {
   AwsChainPlan plan;
-  if (c.Has("accesskey")) {
+  if (c.Has("webidentity")) {
+    // OIDC federation from a CI job: AssumeRoleWithWebIdentity of rolearn
+    // with the job's ID token (Validate requires rolearn).
+    WebIdentity source = WebIdentityFor(c, kAwsWebIdentityAudience, EnvValue);
+    plan.base.kind = AwsBaseSource::Kind::kWebIdentity;
+    plan.base.role_arn = c.Get("rolearn");
+    plan.base.session_name = c.Has("sessionname") ? c.Get("sessionname") : kAwsDefaultSessionName;
+    plan.base.web_identity = WebIdentityToJson(source).dump();
+    plan.base.description = "web identity (" + source.Describe() + "), role " + plan.base.role_arn;
+  } else if (c.Has("accesskey")) {
     plan.base.kind = AwsBaseSource::Kind::kStatic;
     plan.base.description = c.Id() + " configuration";
     plan.base.keys.access_key_id = c.Get("accesskey");
@@ -84,7 +94,7 @@ bool PrepareAwsIdentity(const RegistryConfig& c, const std::string& region, cons
     }
     plan = std::move(*found);
   }
-  if (c.Has("rolearn")) {
+  if (c.Has("rolearn") && !c.Has("webidentity")) {
     AwsRoleStep step;
     step.role_arn = c.Get("rolearn");
     step.external_id = c.Get("externalid");

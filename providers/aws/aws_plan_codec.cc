@@ -43,6 +43,7 @@ nlohmann::json AwsChainToJson(const AwsChainPlan& plan, const AwsChainSettings& 
           {"role_arn", b.role_arn},
           {"session_name", b.session_name},
           {"token_file", b.token_file},
+          {"web_identity", b.web_identity},
           {"command", b.command},
           {"sso_start_url", b.sso_start_url},
           {"sso_region", b.sso_region},
@@ -76,6 +77,7 @@ AwsChainPlan AwsChainPlanFromJson(const nlohmann::json& j) {
   b.role_arn = j.value("role_arn", "");
   b.session_name = j.value("session_name", "");
   b.token_file = j.value("token_file", "");
+  b.web_identity = j.value("web_identity", "");
   b.command = j.value("command", "");
   b.sso_start_url = j.value("sso_start_url", "");
   b.sso_region = j.value("sso_region", "");
