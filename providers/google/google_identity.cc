@@ -9,6 +9,7 @@
 #include "common/secret_json.h"
 #include "common/paths.h"
 #include "common/text.h"
+#include "providers/ci/web_identity_config.h"
 #include "providers/crypto/sigv4.h"
 
 namespace ssm {
@@ -17,6 +18,12 @@ namespace {
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr ? v : "";
+}
+
+std::optional<std::string> EnvValue(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
 }
 
 std::string Text(const nlohmann::json& doc, const char* key) {
@@ -42,6 +49,23 @@ std::optional<Source> FindSource(const RegistryConfig& c) {
     return source;
   }
   if (c.Has("keyjson")) return Source{"keyjson", c.Id() + " keyjson", SecretString(c.Get("keyjson"))};
+  if (c.Has("webidentity")) {
+    // Workload identity federation from a CI job: the external_account
+    // credentials Google's tools would write, with the job's ID token as the
+    // subject token (the plan's "web_identity" names where it comes from).
+    std::string provider = WorkloadProviderName(c.Get("workloadprovider"));
+    nlohmann::json adc = {{"type", "external_account"},
+                          {"audience", provider},
+                          {"subject_token_type", "urn:ietf:params:oauth:token-type:jwt"},
+                          {"token_url", "https://sts.googleapis.com/v1/token"}};
+    std::string description = "workload identity federation (" + provider + ")";
+    if (c.Has("serviceaccount")) {
+      adc["service_account_impersonation_url"] = "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/" +
+                                                 c.Get("serviceaccount") + ":generateAccessToken";
+      description += ", then service account " + c.Get("serviceaccount");
+    }
+    return Source{"webidentity", description, SecretString(adc.dump())};
+  }
   std::string path = Env("GOOGLE_APPLICATION_CREDENTIALS");
   if (!path.empty()) {
     std::optional<std::string> text = ReadTextFile(path, 1u << 20);
@@ -70,6 +94,32 @@ std::optional<Source> FindSource(const RegistryConfig& c) {
 }
 
 }  // namespace
+
+std::string WorkloadProviderName(const std::string& value) {
+  std::string path = value;
+  const std::string prefix = "//iam.googleapis.com/";
+  if (path.rfind(prefix, 0) == 0) path = path.substr(prefix.size());
+  // projects/N/locations/L/workloadIdentityPools/P/providers/X
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t slash = path.find('/', start);
+    parts.push_back(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  if (parts.size() != 8 || parts[0] != "projects" || parts[2] != "locations" || parts[4] != "workloadIdentityPools" ||
+      parts[6] != "providers") {
+    return "";
+  }
+  for (size_t i : {1u, 3u, 5u, 7u}) {
+    if (parts[i].empty() ||
+        parts[i].find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != std::string::npos) {
+      return "";
+    }
+  }
+  return prefix + path;
+}
 
 void ValidateGoogleCredentials(const std::string& json, const std::string& what) {
   nlohmann::json doc = ParseJsonOrDiscarded(json);
@@ -114,7 +164,15 @@ bool PrepareGoogleIdentity(const RegistryConfig& c, MintRequest* r) {
   SSM_DEBUG(c.Id() + ": google: credentials from " + source->description);
   nlohmann::json plan = {{"source", source->kind}, {"description", source->description},
                          {"impersonate", c.Get("impersonate")}};
-  if (source->kind == "metadata") {
+  if (source->kind == "webidentity") {
+    // The ID token's default audience is the provider's default allowed
+    // audience: https: and the provider's name.
+    std::string provider = WorkloadProviderName(c.Get("workloadprovider"));
+    WebIdentity identity = WebIdentityFor(c, "https:" + provider, EnvValue);
+    plan["adc"] = nlohmann::json::parse(source->json.str());
+    plan["web_identity"] = WebIdentityToJson(identity);
+    plan["description"] = source->description + " with " + identity.Describe();
+  } else if (source->kind == "metadata") {
     std::string host = Env("GCE_METADATA_HOST");
     plan["metadata_hosts"] = host.empty() ? nlohmann::json{"metadata.google.internal", "169.254.169.254"}
                                           : nlohmann::json{host};

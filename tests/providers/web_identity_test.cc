@@ -12,6 +12,8 @@
 #include "providers/aws/aws_plan_codec.h"
 #include "providers/ci/id_token.h"
 #include "providers/ci/web_identity_config.h"
+#include "providers/google/google_chain.h"
+#include "providers/google/google_identity.h"
 #include "providers/provider_table.h"
 #include "support/http_fakes.h"
 
@@ -278,5 +280,76 @@ TEST_CASE("web identity: JWT shape", "[web_identity]") {
   for (const char* bad : {"", "a.b", "a.b.c.d", ".b.c", "a..c", "a.b.", "a.b.c d", "a.b.c\n", "a+b.c.d"}) {
     INFO(bad);
     CHECK_FALSE(ssm::LooksLikeJwt(bad));
+  }
+}
+
+namespace {
+
+const std::string kWif = "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/ci/providers/gh";
+const std::string kSa = "puller@proj.iam.gserviceaccount.com";
+
+}  // namespace
+
+TEST_CASE("web identity: gcr needs workloadprovider, and takes no key beside it", "[web_identity]") {
+  CHECK(Refusal(Config("gcr", {{"webidentity", "github"}, {"workloadprovider", kWif}})).empty());
+  CHECK(Refusal(Config("gcr", {{"webidentity", "env:T"}, {"workloadprovider", kWif.substr(21)}, {"serviceaccount", kSa}}))
+            .empty());
+  CHECK(Refusal(Config("gcr", {{"webidentity", "github"}})) == "gcr: webidentity needs workloadprovider (set both or neither)");
+  CHECK(Refusal(Config("gcr", {{"workloadprovider", kWif}})) == "gcr: workloadprovider needs webidentity (set both or neither)");
+  CHECK(Refusal(Config("gcr", {{"webidentity", "github"}, {"workloadprovider", "//iam.googleapis.com/projects/1/pools/x"}}))
+            .find("workloadprovider must be a workload identity pool provider") != std::string::npos);
+  CHECK(Refusal(Config("gcr", {{"webidentity", "github"}, {"workloadprovider", kWif}, {"clientemail", kSa}})) ==
+        "gcr: webidentity excludes clientemail");
+  CHECK(Refusal(Config("gcr", {{"webidentity", "github"}, {"workloadprovider", kWif}, {"serviceaccount", "default"}}))
+            .find("the e-mail of the service account to impersonate") != std::string::npos);
+  CHECK(ssm::WorkloadProviderName(kWif.substr(21)) == kWif);
+  CHECK(ssm::WorkloadProviderName("https://iam.googleapis.com/" + kWif.substr(21)).empty());
+  CHECK(ssm::WorkloadProviderName(kWif + "/x").empty());
+}
+
+TEST_CASE("web identity: gcr exchanges the job's token at Google's STS, then impersonates", "[web_identity]") {
+  setenv("ACTIONS_ID_TOKEN_REQUEST_URL", kRequestUrl.c_str(), 1);
+  setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", kRequestToken.c_str(), 1);
+  auto c = Config("gcr", {{"webidentity", "github"}, {"workloadprovider", kWif}, {"serviceaccount", kSa}});
+  ssm::FindProvider("gcr")->Validate(c);
+  ssm::MintRequest r;
+  r.kind = "gcr";
+  r.what = "gcr";
+  r.now = kNow;
+  REQUIRE(ssm::PrepareGoogleIdentity(c, &r));
+  CHECK(r.google_chain.str().find(kRequestToken) == std::string::npos);
+  CHECK(ssm::GoogleIdentitySource(c).find("workload identity federation (" + kWif + "), then service account " + kSa) == 0);
+  Services http;
+  // The ID token's default audience is the provider's default allowed audience.
+  http.answers["GET " + kRequestUrl + "&audience=https%3A%2F%2Fiam.googleapis.com%2Fprojects%2F123%2Flocations%2F"
+                                      "global%2FworkloadIdentityPools%2Fci%2Fproviders%2Fgh"] = {200, "{\"value\":\"" + kJwt + "\"}"};
+  http.answers["POST https://sts.googleapis.com/v1/token"] = {200, R"({"access_token":"ya29.federated","expires_in":3599})"};
+  http.answers["POST https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/" + kSa + ":generateAccessToken"] = {
+      200, R"({"accessToken":"ya29.impersonated","expireTime":"2025-12-01T13:00:00Z"})"};
+  auto token = ssm::RunGoogleChain(nlohmann::json::parse(r.google_chain.str()), r, http,
+                                   [](const std::string&) { return std::nullopt; });
+  unsetenv("ACTIONS_ID_TOKEN_REQUEST_URL");
+  unsetenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+  REQUIRE(token);
+  CHECK(token->username == "oauth2accesstoken");
+  CHECK(token->secret.str() == "ya29.impersonated");
+  REQUIRE(http.sent.size() == 3);
+  CHECK(ssm::test::HeaderValue(http.sent[0], "Authorization") == "Bearer " + kRequestToken);
+  auto form = ssm::test::FormFields(http.sent[1].body.str());
+  CHECK(form["grant_type"] == "urn:ietf:params:oauth:grant-type:token-exchange");
+  CHECK(form["audience"] == kWif);
+  CHECK(form["subject_token_type"] == "urn:ietf:params:oauth:token-type:jwt");
+  CHECK(form["subject_token"] == kJwt);
+  CHECK(ssm::test::HeaderValue(http.sent[2], "Authorization") == "Bearer ya29.federated");
+
+  // A credentials file cannot ask for the job's token: only the registry's webidentity does.
+  nlohmann::json plan = nlohmann::json::parse(r.google_chain.str());
+  plan.erase("web_identity");
+  Services none;
+  try {
+    ssm::RunGoogleChain(plan, r, none, [](const std::string&) { return std::nullopt; });
+    FAIL("ran without a subject token source");
+  } catch (const ssm::Error& e) {
+    CHECK(std::string(e.what()).find("has no credential_source") != std::string::npos);
   }
 }
