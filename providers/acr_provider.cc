@@ -1,6 +1,7 @@
 #include "providers/acr_provider.h"
 
 #include "common/error.h"
+#include "providers/ci/web_identity_config.h"
 #include "providers/host_match.h"
 
 namespace ssm {
@@ -11,7 +12,13 @@ std::vector<VariableSpec> AcrProvider::Variables() const {
           {"url", false, "one registry, e.g. https://myregistry.azurecr.io (default: every *.azurecr.io)"},
           {"tenantid", false, "Azure AD tenant: exchange an AAD token for an ACR refresh token"},
           {"authorityurl", false, "Azure AD authority (default https://login.microsoftonline.com)"},
-          {"exchangeurl", false, "token exchange URL (default https://<registry>/oauth2/exchange)"}};
+          {"exchangeurl", false, "token exchange URL (default https://<registry>/oauth2/exchange)"},
+          // TODO(azure chain): the client-assertion grant with the job's ID
+          // token (audience api://AzureADTokenExchange) belongs to the Azure
+          // chain (providers/azure/); until it lands these are only checked.
+          {"webidentity", false, "the CI job's OIDC ID token instead of clientsecret: github, env:NAME or file:PATH "
+                                 "(not yet: needs the Azure chain)"},
+          {"audience", false, "the ID token's audience for webidentity github (default api://AzureADTokenExchange)"}};
 }
 
 bool AcrProvider::Serves(const ServerKey& server, const RegistryConfig& c) const {
@@ -22,6 +29,11 @@ bool AcrProvider::Serves(const ServerKey& server, const RegistryConfig& c) const
 std::vector<std::string> AcrProvider::Hosts(const RegistryConfig& c) const { return UrlHosts(c); }
 
 void AcrProvider::Validate(const RegistryConfig& c) const {
+  ValidateWebIdentity(c);
+  if (c.Has("webidentity")) {
+    throw Error::BadInput(c.Id() + ": webidentity (a federated client assertion) is not supported for acr yet; use "
+                          "clientsecret, or azure/login in the job and docker login");
+  }
   RequireVariable(c, "clientid");
   RequireVariable(c, "clientsecret");
   RequireUrl(c, "url");

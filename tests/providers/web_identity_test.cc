@@ -353,3 +353,11 @@ TEST_CASE("web identity: gcr exchanges the job's token at Google's STS, then imp
     CHECK(std::string(e.what()).find("has no credential_source") != std::string::npos);
   }
 }
+
+TEST_CASE("web identity: acr takes the variables but says it is not supported yet", "[web_identity]") {
+  auto c = Config("acr", {{"clientid", "app"}, {"tenantid", "t"}, {"webidentity", "github"}});
+  CHECK(Refusal(c).find("acr: webidentity (a federated client assertion) is not supported for acr yet") == 0);
+  CHECK(ssm::FindProvider("acr")->FindVariable("audience"));
+  c.values["webidentity"] = "bogus";
+  CHECK(Refusal(c).find("acr: webidentity is not one of the known sources") == 0);
+}
