@@ -58,7 +58,8 @@ std::optional<Source> FindSource(const RegistryConfig& c) {
                           {"audience", provider},
                           {"subject_token_type", "urn:ietf:params:oauth:token-type:jwt"},
                           {"token_url", "https://sts.googleapis.com/v1/token"}};
-    std::string description = "workload identity federation (" + provider + ")";
+    std::string description = "workload identity federation (" + provider + ") with " +
+                              WebIdentityFor(c, "https:" + provider, EnvValue).Describe();
     if (c.Has("serviceaccount")) {
       adc["service_account_impersonation_url"] = "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/" +
                                                  c.Get("serviceaccount") + ":generateAccessToken";
@@ -171,7 +172,6 @@ bool PrepareGoogleIdentity(const RegistryConfig& c, MintRequest* r) {
     WebIdentity identity = WebIdentityFor(c, "https:" + provider, EnvValue);
     plan["adc"] = nlohmann::json::parse(source->json.str());
     plan["web_identity"] = WebIdentityToJson(identity);
-    plan["description"] = source->description + " with " + identity.Describe();
   } else if (source->kind == "metadata") {
     std::string host = Env("GCE_METADATA_HOST");
     plan["metadata_hosts"] = host.empty() ? nlohmann::json{"metadata.google.internal", "169.254.169.254"}
@@ -191,7 +191,7 @@ std::string GoogleIdentitySource(const RegistryConfig& c) {
   std::optional<Source> source = FindSource(c);
   if (!source) return "none (no credentials file; the metadata server is switched off by NO_GCE_CHECK)";
   std::string out = source->description;
-  if (source->kind != "metadata") {
+  if (source->kind != "metadata" && source->kind != "webidentity") {
     nlohmann::json doc = ParseJsonOrDiscarded(source->json.str());
     if (doc.is_object()) out += " (" + Text(doc, "type") + ")";
     WipeJson(doc);

@@ -214,7 +214,6 @@ hget() { # HOST [VAR=VALUE...]: sets HOUT, HERR, HRC
 	shift
 	HRC=0
 	HOUT=$(printf '%s' "$host" | env -i "${BASE_ENV[@]}" "$@" "$HELPER" get 2>"$W/err") || HRC=$?
-	HERR=$(cat "$W/err")
 	cat "$W/err" >>"$ALL_ERR"
 	printf '%s\n' "$HOUT" >>"$W/helper-stdout.all"
 }

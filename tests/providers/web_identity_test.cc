@@ -318,7 +318,7 @@ TEST_CASE("web identity: gcr exchanges the job's token at Google's STS, then imp
   r.now = kNow;
   REQUIRE(ssm::PrepareGoogleIdentity(c, &r));
   CHECK(r.google_chain.str().find(kRequestToken) == std::string::npos);
-  CHECK(ssm::GoogleIdentitySource(c).find("workload identity federation (" + kWif + "), then service account " + kSa) == 0);
+  CHECK(ssm::GoogleIdentitySource(c) == "workload identity federation (" + kWif + ") with the GitHub Actions ID token (audience https:" + kWif + "), then service account " + kSa);
   Services http;
   // The ID token's default audience is the provider's default allowed audience.
   http.answers["GET " + kRequestUrl + "&audience=https%3A%2F%2Fiam.googleapis.com%2Fprojects%2F123%2Flocations%2F"
