@@ -246,6 +246,15 @@ done
 check_eq "... another port, host or spelling gets not found" "" "$bad"
 hget "$GL_HOST" CI_REGISTRY="$GL_HOST" CI_JOB_TOKEN="$JOB_TOKEN"
 check_eq "... outside a job (no GITLAB_CI=true): not found" "1 $NOT_FOUND" "$HRC $HOUT"
+PROXY_ENV=("${GL_ENV[@]}" CI_DEPENDENCY_PROXY_SERVER=gitlab.e2e:443 CI_DEPENDENCY_PROXY_USER=gitlab-ci-token
+	CI_DEPENDENCY_PROXY_PASSWORD="$JOB_TOKEN-proxy")
+got=""
+for server in gitlab.e2e:443 gitlab.e2e https://gitlab.e2e:443/v2/ gitlab.e2e:8443 gitlab.e2e. xgitlab.e2e:443 gitlab.e2e.evil.net; do
+	hget "$server" "${PROXY_ENV[@]}"
+	got="$got $server=$([ "$HRC" = 0 ] && answer | awk '{print ($2 == "'"$JOB_TOKEN-proxy"'") ? "proxy" : "other"}' || echo none)"
+done
+check_eq "dependency proxy gitlab.e2e:443: its login for :443 written or implied; nothing for another port or name" \
+	" gitlab.e2e:443=proxy gitlab.e2e=proxy https://gitlab.e2e:443/v2/=proxy gitlab.e2e:8443=none gitlab.e2e.=none xgitlab.e2e:443=none gitlab.e2e.evil.net=none" "$got"
 
 AUTHFILE="$W/auth.json"
 jq -n --arg s "$SUFFIX" --arg g "$GL_HOST" --arg e "$ECR_HOST" '{credHelpers: {($g): $s, ($e): $s}}' >"$AUTHFILE"
@@ -301,6 +310,10 @@ JWT=$(gh_curl -H "Authorization: Bearer $REQ_TOKEN" "https://$GH_HOST/idtoken?ap
 hget "$ECR_HOST" GITLAB_CI=true CI_JOB_ID=5 SSM_REGISTRY_ECR_WEBIDENTITY=env:AWS_ID_TOKEN SSM_REGISTRY_ECR_ROLEARN="$WI_ROLE" \
 	AWS_ID_TOKEN="$JWT" SSM_TOKEN_CACHE=off
 check_eq "ECR, webidentity env:AWS_ID_TOKEN: the ECR token" "AWS $ECR_PW" "$(answer)"
+printf '%s\n' "$JWT" >"$W/tmp/id-token.jwt"
+hget "$ECR_HOST" SSM_REGISTRY_ECR_WEBIDENTITY="file:$W/tmp/id-token.jwt" SSM_REGISTRY_ECR_ROLEARN="$WI_ROLE" SSM_TOKEN_CACHE=off
+check_eq "ECR, webidentity file:PATH: the ECR token" "AWS $ECR_PW" "$(answer)"
+rm -f "$W/tmp/id-token.jwt"
 
 # skopeo inspect of an ECR image with only the CI variables.
 printf '%s\n' "$(htpasswd -Bbn AWS "$ECR_PW")" >"$W/htpasswd"
