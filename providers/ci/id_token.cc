@@ -42,7 +42,7 @@ SecretString FromGithub(const WebIdentity& w, HttpClient& http, const EnvLookup&
   }
   HttpRequest get;
   get.url = *url + (url->find('?') == std::string::npos ? "?" : "&") + "audience=" + UrlEscape(w.audience);
-  get.headers = {"Authorization: Bearer " + request_token.str(), "Accept: application/json; api-version=2.0"};
+  get.headers = {"Authorization: Bearer " + request_token.str(), "Accept: application/json"};
   get.what = what;
   get.connect_timeout_ms = 5000;
   get.total_timeout_ms = 15000;
