@@ -5,6 +5,7 @@
 #include "common/background.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "providers/ci/ci_job_provider.h"
 #include "providers/provider_table.h"
 #include "providers/token_cache.h"
 
@@ -74,6 +75,12 @@ LookupAnswer CredentialLookup::FromStore(const ServerKey& server,
 }
 
 bool CredentialLookup::ImplicitRegistry(const ServerKey& server, ConfiguredRegistry* implicit) {
+  // Inside a CI job, the job's own login for its registries (providers/ci/ci_job.h).
+  if (const Provider* job = CiJobProviderFor(server)) {
+    implicit->provider = job;
+    implicit->config.provider = job->Name();
+    return true;
+  }
   for (const Provider* p : ProviderTable()) {
     if (!p->ServesUnconfigured(server)) continue;
     implicit->provider = p;

@@ -2,8 +2,10 @@
 //  1. a login kept by store (docker login) under the server's key;
 //  2. one kept under another spelling of the same server (other helpers);
 //  3. the configured registry serving it (`registry add`, SSM_REGISTRY_*);
-//  4. an implicit one: a provider that works unconfigured for that host
-//     (private ECR with the AWS chain, GCR with Google's ADC).
+//  4. an implicit one: inside a CI job, the job's own login for its
+//     registries (providers/ci/ci_job.h); else a provider that works
+//     unconfigured for that host (private ECR with the AWS chain, GCR with
+//     Google's ADC, ACR with Azure's identities).
 // Used by the protocol's `get` and by `kubelet`, which also needs to know
 // where the answer came from and how long a minted token lives.
 #pragma once

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "providers/azure/azure_identity.h"
+#include "providers/ci/web_identity_config.h"
 #include "providers/host_match.h"
 
 namespace ssm {
@@ -14,7 +15,13 @@ std::vector<VariableSpec> AcrProvider::Variables() const {
           {"authorityurl", false, "Azure AD authority (default https://login.microsoftonline.com)"},
           {"exchangeurl", false, "token exchange URL (default https://<registry>/oauth2/exchange)"},
           {"identity", false, "pin one Azure identity source: managed, workload or serviceprincipal"},
-          {"resourceid", false, "a user-assigned managed identity's resource ID (instead of clientid)"}};
+          {"resourceid", false, "a user-assigned managed identity's resource ID (instead of clientid)"},
+          // TODO(azure chain): the client-assertion grant with the job's ID
+          // token (audience api://AzureADTokenExchange) belongs to the Azure
+          // chain (providers/azure/); until it lands these are only checked.
+          {"webidentity", false, "the CI job's OIDC ID token instead of clientsecret: github, env:NAME or file:PATH "
+                                 "(not yet: needs the Azure chain)"},
+          {"audience", false, "the ID token's audience for webidentity github (default api://AzureADTokenExchange)"}};
 }
 
 bool AcrProvider::Serves(const ServerKey& server, const RegistryConfig& c) const {
@@ -32,6 +39,11 @@ std::string AcrProvider::IdentitySource(const RegistryConfig& c) const {
 }
 
 void AcrProvider::Validate(const RegistryConfig& c) const {
+  ValidateWebIdentity(c);
+  if (c.Has("webidentity")) {
+    throw Error::BadInput(c.Id() + ": webidentity (a federated client assertion) is not supported for acr yet; use "
+                          "clientsecret, or azure/login in the job and docker login");
+  }
   if (c.Has("clientsecret")) RequireVariable(c, "clientid");
   RequireUrl(c, "url");
   for (const char* v : {"authorityurl", "exchangeurl"}) {

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "providers/aws/aws_identity.h"
+#include "providers/ci/web_identity_config.h"
 #include "providers/host_match.h"
 
 namespace ssm {
@@ -40,6 +41,9 @@ std::vector<VariableSpec> EcrProvider::Variables() const {
   v.push_back({"sessionname", false, "role session name for rolearn (default docker-credential-ssm)"});
   if (!public_) v.push_back({"account", false, "serve only this 12-digit account's registries"});
   v.push_back({"endpoint", false, "GetAuthorizationToken endpoint URL (VPC endpoints, tests)"});
+  for (const VariableSpec& w : WebIdentityVariables("the ID token's audience for webidentity github (default sts.amazonaws.com)")) {
+    v.push_back(w);
+  }
   return v;
 }
 
@@ -81,6 +85,13 @@ void EcrProvider::Validate(const RegistryConfig& c) const {
   }
   if (c.Has("profile") && c.Has("accesskey")) {
     throw Error::BadInput(c.Id() + ": set either profile or accesskey, not both");
+  }
+  ValidateWebIdentity(c);
+  if (c.Has("webidentity")) {
+    if (!c.Has("rolearn")) throw Error::BadInput(c.Id() + ": webidentity needs rolearn (the role the ID token assumes)");
+    for (const char* v : {"accesskey", "profile", "externalid"}) {
+      if (c.Has(v)) throw Error::BadInput(c.Id() + ": webidentity excludes " + v);
+    }
   }
   if ((c.Has("externalid") || c.Has("sessionname")) && !c.Has("rolearn")) {
     throw Error::BadInput(c.Id() + ": externalid and sessionname need rolearn");

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/secret_json.h"
+#include "providers/ci/web_identity_config.h"
 #include "providers/google/google_identity.h"
 #include "providers/host_match.h"
 
@@ -57,7 +58,13 @@ std::vector<VariableSpec> GcrProvider::Variables() const {
                             "workload identity federation, impersonated), instead of the two above"},
           {"tokenurl", false, "OAuth 2.0 token URL (default https://oauth2.googleapis.com/token)"},
           {"impersonate", false, "service account e-mail to impersonate on top of the credentials"},
-          {"serviceaccount", false, "the metadata server's service account to use (default: default)"}};
+          {"serviceaccount", false, "the metadata server's service account to use (default: default); with "
+                                    "webidentity, the service account to impersonate"},
+          {"workloadprovider", false, "with webidentity: the workload identity pool provider, "
+                                      "//iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/providers/X"},
+          {"webidentity", false, "the CI job's OIDC ID token instead of a key: github, env:NAME or file:PATH"},
+          {"audience", false, "the ID token's audience for webidentity github (default https://iam.googleapis.com/ + "
+                              "the provider's name)"}};
 }
 
 bool GcrProvider::Serves(const ServerKey& server, const RegistryConfig&) const { return IsGcrHost(server); }
@@ -82,6 +89,21 @@ bool IsServiceAccountKey(const RegistryConfig& c) {
 }  // namespace
 
 void GcrProvider::Validate(const RegistryConfig& c) const {
+  ValidateWebIdentity(c);
+  RequireTogether(c, "webidentity", "workloadprovider");
+  if (c.Has("webidentity")) {
+    for (const char* v : {"keyjson", "clientemail", "privatekey"}) {
+      if (c.Has(v)) throw Error::BadInput(c.Id() + ": webidentity excludes " + v);
+    }
+    if (WorkloadProviderName(c.Get("workloadprovider")).empty()) {
+      throw Error::BadInput(c.Id() + ": workloadprovider must be a workload identity pool provider, like "
+                            "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/providers/github");
+    }
+    if (c.Has("serviceaccount") && c.Get("serviceaccount").find('@') == std::string::npos) {
+      throw Error::BadInput(c.Id() + ": serviceaccount with webidentity must be the e-mail of the service account to "
+                            "impersonate");
+    }
+  }
   if (c.Has("keyjson")) {
     for (const char* v : {"clientemail", "privatekey"}) {
       if (c.Has(v)) throw Error::BadInput(c.Id() + ": keyjson excludes " + v + " (give the key file alone)");
@@ -117,7 +139,8 @@ std::optional<MintRequest> GcrProvider::Prepare(const RegistryConfig& c, const S
   r.kind = "gcr";
   r.what = c.Id();
   r.ca_pem = c.Get("cacert");
-  bool direct = !c.Has(kPodWebIdentityToken) && !c.Has("impersonate") && (c.Has("privatekey") || (c.Has("keyjson") && IsServiceAccountKey(c)));
+  bool direct = !c.Has(kPodWebIdentityToken) && !c.Has("impersonate") && !c.Has("webidentity") &&
+                (c.Has("privatekey") || (c.Has("keyjson") && IsServiceAccountKey(c)));
   if (!direct) {
     // Application Default Credentials (or keyjson of another type, or a key
     // with impersonation on top): run in the network module.

@@ -6,6 +6,7 @@
 #include "common/secret_json.h"
 #include "common/log.h"
 #include "common/time_text.h"
+#include "providers/ci/id_token.h"
 #include "providers/crypto/digest.h"
 #include "providers/crypto/sigv4.h"
 
@@ -162,9 +163,18 @@ AwsSessionCredentials CallSts(AwsChainContext& c, const std::string& form, const
 
 std::string FormValue(const std::string& name, const std::string& value) { return name + "=" + UrlEscape(value); }
 
-AwsSessionCredentials WebIdentity(AwsChainContext& c, const AwsBaseSource& s) {
-  SecretString token = s.token_file.empty() ? SecretString(s.token.str())
-                                            : ReadTokenFile(c, s.token_file, "web identity token");
+AwsSessionCredentials WebIdentityRole(AwsChainContext& c, const AwsBaseSource& s) {
+  SecretString token;
+  if (!s.web_identity.empty()) {
+    // A CI job's ID token (a registry's webidentity), fetched now.
+    nlohmann::json source = ParseJsonOrDiscarded(s.web_identity);
+    EnvLookup env = c.env ? c.env : EnvLookup([](const std::string&) { return std::optional<std::string>(); });
+    token = FetchIdToken(WebIdentityFromJson(source), *c.http, env, c.read_file, c.what);
+  } else if (s.token_file.empty()) {
+    token = SecretString(s.token.str());  // a pod's token, handed over by the kubelet
+  } else {
+    token = ReadTokenFile(c, s.token_file, "web identity token");
+  }
   if (token.empty()) throw Error::Failure(c.what + ": the web identity token is empty");
   SecretString form(FormValue("Action", "AssumeRoleWithWebIdentity") + "&" + FormValue("Version", "2011-06-15") + "&" +
                     FormValue("RoleArn", s.role_arn) + "&" + FormValue("RoleSessionName", s.session_name) + "&" +
@@ -519,7 +529,7 @@ std::optional<AwsSessionCredentials> RunAwsChain(const AwsChainPlan& plan, AwsCh
       current->keys.session_token = SecretString(s.keys.session_token.str());
       break;
     case AwsBaseSource::Kind::kWebIdentity:
-      current = WebIdentity(c, s);
+      current = WebIdentityRole(c, s);
       break;
     case AwsBaseSource::Kind::kProcess:
       current = Process(c, s);

@@ -43,6 +43,7 @@ struct AwsChainContext {
   HttpClient* http = nullptr;
   ProcessRunner* processes = nullptr;
   TextFileReader read_file;   // token files and the SSO cache, re-read at each use
+  EnvLookup env;              // a CI job's ID token variables (web identity); may be empty: none set
   int64_t now = 0;
   std::string home;           // for ~/.aws/sso/cache
   std::string sts_endpoint;   // https://sts.<region>.<suffix>, or AWS_ENDPOINT_URL_STS

@@ -55,6 +55,9 @@ struct AwsBaseSource {
   // Or the token itself, when it never was in a file (a pod's service
   // account token handed over by the kubelet: helper/kubelet.h).
   SecretString token;
+  // Or the ID token of a CI job (a registry's `webidentity`): the JSON of a
+  // providers/ci/web_identity.h WebIdentity, fetched when the plan runs.
+  std::string web_identity;
 
   std::string command;  // kProcess: credential_process, split without a shell when run
 

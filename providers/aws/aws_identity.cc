@@ -11,6 +11,7 @@
 #include "common/text.h"
 #include "providers/aws/aws_chain_plan.h"
 #include "providers/aws/aws_plan_codec.h"
+#include "providers/ci/web_identity_config.h"
 #include "common/secret_json.h"
 
 namespace ssm {
@@ -66,6 +67,15 @@ bool PrepareAwsIdentity(const RegistryConfig& c, const std::string& region, cons
     plan.base.role_arn = c.Get(kPodRoleArn);
     plan.base.session_name = kAwsDefaultSessionName;
     plan.base.token = SecretString(c.Get(kPodWebIdentityToken));
+  } else if (c.Has("webidentity")) {
+    // OIDC federation from a CI job: AssumeRoleWithWebIdentity of rolearn
+    // with the job's ID token (Validate requires rolearn).
+    WebIdentity source = WebIdentityFor(c, kAwsWebIdentityAudience, ProcessEnv);
+    plan.base.kind = AwsBaseSource::Kind::kWebIdentity;
+    plan.base.role_arn = c.Get("rolearn");
+    plan.base.session_name = c.Has("sessionname") ? c.Get("sessionname") : kAwsDefaultSessionName;
+    plan.base.web_identity = WebIdentityToJson(source).dump();
+    plan.base.description = "web identity (" + source.Describe() + "), role " + plan.base.role_arn;
   } else if (c.Has("accesskey")) {
     plan.base.kind = AwsBaseSource::Kind::kStatic;
     plan.base.description = c.Id() + " configuration";
@@ -86,7 +96,7 @@ bool PrepareAwsIdentity(const RegistryConfig& c, const std::string& region, cons
     }
     plan = std::move(*found);
   }
-  if (c.Has("rolearn")) {
+  if (c.Has("rolearn") && !c.Has("webidentity")) {
     AwsRoleStep step;
     step.role_arn = c.Get("rolearn");
     step.external_id = c.Get("externalid");

@@ -14,6 +14,9 @@
 
 namespace ssm {
 
+// The audience a CI job's ID token is asked for when exchanged with STS.
+inline constexpr const char* kAwsWebIdentityAudience = "sts.amazonaws.com";
+
 // Fills request->aws or request->aws_chain for a registry in region/partition
 // (dns_suffix "amazonaws.com", "amazonaws.com.cn", ...). False when the chain
 // has no source at all (instance metadata switched off and nothing else).

@@ -44,6 +44,7 @@ nlohmann::json AwsChainToJson(const AwsChainPlan& plan, const AwsChainSettings& 
           {"session_name", b.session_name},
           {"token_file", b.token_file},
           {"token", b.token.str()},
+          {"web_identity", b.web_identity},
           {"command", b.command},
           {"sso_start_url", b.sso_start_url},
           {"sso_region", b.sso_region},
@@ -78,6 +79,7 @@ AwsChainPlan AwsChainPlanFromJson(const nlohmann::json& j) {
   b.session_name = j.value("session_name", "");
   b.token_file = j.value("token_file", "");
   b.token = SecretString(j.value("token", ""));
+  b.web_identity = j.value("web_identity", "");
   b.command = j.value("command", "");
   b.sso_start_url = j.value("sso_start_url", "");
   b.sso_region = j.value("sso_region", "");

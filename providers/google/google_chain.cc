@@ -2,11 +2,14 @@
 
 #include <strings.h>
 
+#include <cstdlib>
+
 #include "common/error.h"
 #include "common/text.h"
 #include "common/secret_json.h"
 #include "common/log.h"
 #include "common/time_text.h"
+#include "providers/ci/id_token.h"
 #include "providers/tokens/token_clients.h"
 
 namespace ssm {
@@ -119,9 +122,20 @@ class Chain {
     std::string token_type = Text(adc, "subject_token_type");
     if (audience.empty() || token_type.empty()) Malformed(plan_, "has no audience and subject_token_type");
     std::string url = RequireHttps(plan_, adc, "token_url", kDefaultStsUrl);
-    auto source = adc.find("credential_source");
-    if (source == adc.end() || !source->is_object()) Malformed(plan_, "has no credential_source");
-    SecretString subject = SubjectToken(*source);
+    SecretString subject;
+    if (auto job = plan_.find("web_identity"); job != plan_.end()) {
+      // A CI job's ID token (a registry's webidentity), never from a file's JSON.
+      EnvLookup env = [](const std::string& name) -> std::optional<std::string> {
+        const char* v = std::getenv(name.c_str());
+        if (v == nullptr) return std::nullopt;
+        return std::string(v);
+      };
+      subject = FetchIdToken(WebIdentityFromJson(*job), http_, env, read_file_, request_.what);
+    } else {
+      auto source = adc.find("credential_source");
+      if (source == adc.end() || !source->is_object()) Malformed(plan_, "has no credential_source");
+      subject = SubjectToken(*source);
+    }
     SecretString body("grant_type=" + UrlEscape("urn:ietf:params:oauth:grant-type:token-exchange") +
                       "&requested_token_type=" + UrlEscape("urn:ietf:params:oauth:token-type:access_token") +
                       "&audience=" + UrlEscape(audience) + "&scope=" + UrlEscape(kGoogleCloudPlatformScope) +

@@ -10,6 +10,7 @@
 #include "common/secret_json.h"
 #include "common/paths.h"
 #include "common/text.h"
+#include "providers/ci/web_identity_config.h"
 #include "providers/crypto/sigv4.h"
 
 namespace ssm {
@@ -38,6 +39,24 @@ std::optional<Source> FindSource(const RegistryConfig& c) {
     return source;
   }
   if (c.Has("keyjson")) return Source{"keyjson", c.Id() + " keyjson", SecretString(c.Get("keyjson"))};
+  if (c.Has("webidentity")) {
+    // Workload identity federation from a CI job: the external_account
+    // credentials Google's tools would write, with the job's ID token as the
+    // subject token (the plan's "web_identity" names where it comes from).
+    std::string provider = WorkloadProviderName(c.Get("workloadprovider"));
+    nlohmann::json adc = {{"type", "external_account"},
+                          {"audience", provider},
+                          {"subject_token_type", "urn:ietf:params:oauth:token-type:jwt"},
+                          {"token_url", "https://sts.googleapis.com/v1/token"}};
+    std::string description = "workload identity federation (" + provider + ") with " +
+                              WebIdentityFor(c, "https:" + provider, ProcessEnv).Describe();
+    if (c.Has("serviceaccount")) {
+      adc["service_account_impersonation_url"] = "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/" +
+                                                 c.Get("serviceaccount") + ":generateAccessToken";
+      description += ", then service account " + c.Get("serviceaccount");
+    }
+    return Source{"webidentity", description, SecretString(adc.dump())};
+  }
   std::string path = EnvText("GOOGLE_APPLICATION_CREDENTIALS");
   if (!path.empty()) {
     std::optional<std::string> text = ReadTextFile(path, 1u << 20);
@@ -66,6 +85,32 @@ std::optional<Source> FindSource(const RegistryConfig& c) {
 }
 
 }  // namespace
+
+std::string WorkloadProviderName(const std::string& value) {
+  std::string path = value;
+  const std::string prefix = "//iam.googleapis.com/";
+  if (path.rfind(prefix, 0) == 0) path = path.substr(prefix.size());
+  // projects/N/locations/L/workloadIdentityPools/P/providers/X
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t slash = path.find('/', start);
+    parts.push_back(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  if (parts.size() != 8 || parts[0] != "projects" || parts[2] != "locations" || parts[4] != "workloadIdentityPools" ||
+      parts[6] != "providers") {
+    return "";
+  }
+  for (size_t i : {1u, 3u, 5u, 7u}) {
+    if (parts[i].empty() ||
+        parts[i].find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != std::string::npos) {
+      return "";
+    }
+  }
+  return prefix + path;
+}
 
 void ValidateGoogleCredentials(const std::string& json, const std::string& what) {
   nlohmann::json doc = ParseJsonOrDiscarded(json);
@@ -140,7 +185,14 @@ bool PrepareGoogleIdentity(const RegistryConfig& c, MintRequest* r) {
   SSM_DEBUG(c.Id() + ": google: credentials from " + source->description);
   nlohmann::json plan = {{"source", source->kind}, {"description", source->description},
                          {"impersonate", c.Get("impersonate")}};
-  if (source->kind == "metadata") {
+  if (source->kind == "webidentity") {
+    // The ID token's default audience is the provider's default allowed
+    // audience: https: and the provider's name.
+    std::string provider = WorkloadProviderName(c.Get("workloadprovider"));
+    WebIdentity identity = WebIdentityFor(c, "https:" + provider, ProcessEnv);
+    plan["adc"] = nlohmann::json::parse(source->json.str());
+    plan["web_identity"] = WebIdentityToJson(identity);
+  } else if (source->kind == "metadata") {
     std::string host = EnvText("GCE_METADATA_HOST");
     plan["metadata_hosts"] = host.empty() ? nlohmann::json{"metadata.google.internal", "169.254.169.254"}
                                           : nlohmann::json{host};
@@ -160,7 +212,7 @@ std::string GoogleIdentitySource(const RegistryConfig& c) {
   std::optional<Source> source = FindSource(c);
   if (!source) return "none (no credentials file; the metadata server is switched off by NO_GCE_CHECK)";
   std::string out = source->description;
-  if (source->kind != "metadata") {
+  if (source->kind != "metadata" && source->kind != "webidentity") {
     nlohmann::json doc = ParseJsonOrDiscarded(source->json.str());
     if (doc.is_object()) out += " (" + Text(doc, "type") + ")";
     WipeJson(doc);

@@ -31,6 +31,11 @@ bool PrepareGoogleIdentity(const RegistryConfig& config, MintRequest* request);
 // configuration's own service account key answers).
 std::string GoogleIdentitySource(const RegistryConfig& config);
 
+// The full resource name of a workload identity pool provider,
+// "//iam.googleapis.com/projects/N/locations/L/workloadIdentityPools/P/providers/X",
+// from that or from "projects/N/..."; "" when value is neither.
+std::string WorkloadProviderName(const std::string& value);
+
 // Checks a credentials file's JSON (keyjson or an ADC file): a known type
 // and the fields it needs. what names it in the one-line refusal.
 void ValidateGoogleCredentials(const std::string& json, const std::string& what);

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
@@ -86,6 +87,11 @@ std::optional<AwsCredentials> SigningKeys(const MintRequest& request, HttpClient
   context.read_file = [](const std::string& path) -> std::optional<std::string> {
     std::optional<std::string> text = ReadTextFile(path, 64u << 10);
     return text;
+  };
+  context.env = [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
   };
   context.now = request.now;
   context.home = settings.home;
