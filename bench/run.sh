@@ -29,7 +29,11 @@
 #     and linked under its hash, read by our libcurl), so both ECR helpers use their default
 #     endpoints and the same AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; the instance metadata
 #     stand-in (tests/support/aws_metadata_standin.py, IMDSv2) on 169.254.169.254:80 on lo, for
-#     the cases without keys (answering, address removed, or silent: see imds_state).
+#     the cases without keys (answering, address removed, or silent: see imds_state); the GCE
+#     metadata stand-in (gcp_standin.py) at metadata.google.internal (169.254.169.253); the
+#     Azure stand-in (azure_standin.py): IMDS on 169.254.169.252:80, which an iptables DNAT rule
+#     of the namespace puts at 169.254.169.254:80 for the Azure cases only, and the ACR exchange
+#     at https://benchreg.azurecr.io (127.0.0.3:443).
 #  3. Checks once, untimed, that every helper answers what the case expects (same keyring item,
 #     user AWS + the stand-in's token, not-found answers, round trips leave nothing), then runs
 #     each case with build/bench-runner (fork/exec, no shell between timer and helper).
@@ -54,6 +58,10 @@ IMDS_ADDR=169.254.169.254
 GCR_SERVER=gcr.io
 GCE_NAME=metadata.google.internal
 GCE_ADDR=169.254.169.253
+ACR_HOST=benchreg.azurecr.io
+ACR_ADDR=127.0.0.3
+AZ_IMDS_ADDR=169.254.169.252
+AZ_USER=00000000-0000-0000-0000-000000000000
 SS_SERVER=registry.bench.example:5000
 RT_SERVER=roundtrip.bench.example
 FILE_SERVER=files.bench.example
@@ -93,9 +101,11 @@ inner_main() {
 
 	MD_PID=
 	GCE_PID=
+	AZ_PID=
 	inner_cleanup() {
 		[ -z "$MD_PID" ] || { kill "$MD_PID" 2>/dev/null; wait "$MD_PID" 2>/dev/null; }
 		[ -z "$GCE_PID" ] || { kill "$GCE_PID" 2>/dev/null; wait "$GCE_PID" 2>/dev/null; }
+		[ -z "$AZ_PID" ] || { kill "$AZ_PID" 2>/dev/null; wait "$AZ_PID" 2>/dev/null; }
 		standin_stop
 		keyring_stop
 		# Anything else still in this network namespace (but the bus, which dbus-run-session
@@ -116,7 +126,7 @@ inner_main() {
 	{
 		printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n'
 		printf '127.0.0.1\t%s\n' "$ECR_API" "$STS_API"
-		printf '%s\t%s\n' "$GCE_ADDR" "$GCE_NAME"
+		printf '%s\t%s\n' "$GCE_ADDR" "$GCE_NAME" "$ACR_ADDR" "$ACR_HOST"
 	} >"$W/hosts"
 	chmod 644 "$W/hosts"
 	mount --bind "$W/hosts" /etc/hosts || die "cannot bind-mount the private /etc/hosts"
@@ -150,13 +160,13 @@ PYEOF
 	cat >"$W/standin-python" <<SHEOF
 #!/bin/sh
 case "\${1##*/}" in
-cloud_standin.py | aws_metadata_standin.py | gcp_standin.py) exec setpriv --pdeathsig TERM /usr/bin/python3 "$W/standin-boot.py" "\$@" ;;
+cloud_standin.py | aws_metadata_standin.py | gcp_standin.py | azure_standin.py) exec setpriv --pdeathsig TERM /usr/bin/python3 "$W/standin-boot.py" "\$@" ;;
 *) exec /usr/bin/python3 "\$@" ;;
 esac
 SHEOF
 	chmod +x "$W/standin-python"
 	STANDIN_PYTHON="$W/standin-python"
-	standin_start "$W" --san "$ECR_API" --san "$STS_API" --port 443 >/dev/null ||
+	standin_start "$W" --san "$ECR_API" --san "$STS_API" --san "$ACR_HOST" --port 443 >/dev/null ||
 		die "the ECR + STS stand-in did not start on 127.0.0.1:443"
 	AWS_AKID="AKIDBENCH$(openssl rand -hex 6 | tr a-f A-F)"
 	AWS_SECRET="bench-aws-secret-$(openssl rand -hex 12)"
@@ -221,16 +231,22 @@ PYEOF
 	}
 	# The GCE metadata server's address ($GCE_NAME in the private /etc/hosts) comes and goes with
 	# 169.254.169.254: "none" is a machine outside any cloud for both.
+	#   azure   as ok, but 169.254.169.254:80 is Azure's instance metadata service: a DNAT rule
+	#           of this namespace's OUTPUT chain sends it to the Azure stand-in on
+	#           $AZ_IMDS_ADDR:80 (Azure has it only at 169.254.169.254, where the AWS stand-in
+	#           listens; the kernel rewrites the address, no proxy is in the path, and the
+	#           other states have no rule)
+	AZ_DNAT=(OUTPUT -d "$IMDS_ADDR/32" -p tcp --dport 80 -j DNAT --to-destination "$AZ_IMDS_ADDR:80")
 	IMDS_STATE=
 	imds_state() {
 		[ "$1" != "$IMDS_STATE" ] || return 0
 		local a
 		case $1 in
-		ok | silent)
+		ok | silent | azure)
 			for a in "$IMDS_ADDR" "$GCE_ADDR"; do
 				[[ $(ip -o addr show dev lo) == *" $a/"* ]] || ip addr add "$a/32" dev lo || return 1
 			done
-			md_write "$([ "$1" = ok ] && echo ok || echo slow:60)" || return 1
+			md_write "$([ "$1" = silent ] && echo slow:60 || echo ok)" || return 1
 			;;
 		none)
 			for a in "$IMDS_ADDR" "$GCE_ADDR"; do
@@ -239,6 +255,11 @@ PYEOF
 			;;
 		*) return 1 ;;
 		esac
+		if [ "$1" = azure ]; then
+			iptables -w -t nat -C "${AZ_DNAT[@]}" 2>/dev/null || iptables -w -t nat -A "${AZ_DNAT[@]}" || return 1
+		elif [ -n "$IMDS_STATE" ]; then
+			while iptables -w -t nat -C "${AZ_DNAT[@]}" 2>/dev/null; do iptables -w -t nat -D "${AZ_DNAT[@]}" || return 1; done
+		fi
 		IMDS_STATE=$1
 	}
 	imds_state ok || die "cannot set up $IMDS_ADDR on lo"
@@ -276,6 +297,40 @@ PYEOF
 	: >"$GCE/requests.log"
 	log "GCE metadata stand-in: http://$GCE_NAME ($GCE_ADDR, pid $GCE_PID)"
 
+	# Azure (tests/support/azure_standin.py): the instance metadata service (managed identity,
+	# Metadata: true, api-version 2018-02-01, ACR's resource) on $AZ_IMDS_ADDR:80, reached at
+	# 169.254.169.254 in imds_state azure; and the ACR exchange (POST /oauth2/exchange: an
+	# access token that IMDS issued, for the tenant in its tid) at https://$ACR_HOST, which the
+	# private /etc/hosts maps to $ACR_ADDR:443, with the ECR stand-in's certificate (it names
+	# $ACR_HOST) and so trusted through the same CA.
+	command -v iptables >/dev/null || die "iptables is needed (the Azure instance metadata cases)"
+	AZ="$W/azure"
+	AZ_REFRESH="bench-acr-refresh-$(openssl rand -hex 16)"
+	mkdir -p "$AZ"
+	cp "$STANDIN_DIR/server.crt" "$STANDIN_DIR/server.key" "$AZ/" || die "cannot copy the stand-in's certificate"
+	jq -n --arg r "$AZ_REFRESH" '{tenant: "bench-tenant", refresh_token: $r,
+		imds: {mode: "ok", client_id: null, resource_id: null}}' >"$AZ/config.json"
+	ip addr add "$AZ_IMDS_ADDR/32" dev lo || die "cannot add $AZ_IMDS_ADDR on lo"
+	"$STANDIN_PYTHON" "$SUPPORT_DIR/azure_standin.py" --state "$AZ" --listen "imds@$AZ_IMDS_ADDR:80" \
+		--listen "acr@$ACR_ADDR:443" >>"$AZ/server.log" 2>&1 &
+	AZ_PID=$!
+	for i in $(seq 1 50); do
+		[ -s "$AZ/pid" ] && break
+		sleep 0.1
+	done
+	imds_state azure || die "cannot send $IMDS_ADDR:80 to $AZ_IMDS_ADDR:80 (iptables DNAT in the namespace)"
+	curl -fsS -o /dev/null --max-time 2 -H 'Metadata: true' \
+		"http://$IMDS_ADDR/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://containerregistry.azure.net" ||
+		die "the Azure instance metadata stand-in does not answer at http://$IMDS_ADDR (through the DNAT rule)"
+	imds_state ok || die "cannot remove the DNAT rule"
+	curl -fsS -o /dev/null --max-time 2 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' \
+		"http://$IMDS_ADDR/latest/api/token" || die "without the DNAT rule, $IMDS_ADDR:80 is not the AWS stand-in again"
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$STANDIN_CA" -X POST "https://$ACR_HOST/oauth2/exchange")" = 401 ] ||
+		die "the ACR exchange stand-in does not answer at https://$ACR_HOST ($ACR_ADDR:443)"
+	: >"$AZ/requests.log"
+	: >"$MD/requests.log"
+	log "Azure stand-ins: IMDS $AZ_IMDS_ADDR:80 (at $IMDS_ADDR by DNAT), ACR exchange https://$ACR_HOST ($ACR_ADDR), pid $AZ_PID"
+
 	# The stand-in's CA installed system-wide as update-ca-certificates would: appended to the
 	# bundle and linked under its subject hash in the directory, in a copy of /etc/ssl/certs
 	# bind-mounted over the original (Go reads the bundle, our libcurl the hashed directory).
@@ -312,6 +367,7 @@ PYEOF
 	printf '%s' "$FILE_SERVER" >"$W/in/file-server"
 	printf '%s' "$RT_SERVER" >"$W/in/rt-server"
 	printf '%s' "$GCR_SERVER" >"$W/in/gcr-server"
+	printf '%s' "$ACR_HOST" >"$W/in/acr-server"
 	# The kubelet's requests for images on the same registries (docker-credential-ssm kubelet).
 	for k in ecr:"$ECR_HOST" file:"$FILE_SERVER"; do
 		jq -cn --arg i "${k#*:}/bench/app" \
@@ -570,6 +626,26 @@ EOF
 	expect_not_found "ours get $GCR_SERVER, no Google identity ($GCE_NAME and $IMDS_ADDR routed nowhere): not found"
 	run_helper "$W/in/gcr-server" "${NOGOOGLE[@]}" "$OURS" get
 	expect_not_found "... again: not found (from its negative cache)"
+	# 14.-15. Azure: an ACR host with no secret, through the instance metadata service (managed
+	# identity), and with no Azure identity at all (169.254.169.254 routed nowhere). No peer:
+	# Debian packages no ACR helper.
+	NOAZURE=(env -u AZURE_CLIENT_ID -u AZURE_TENANT_ID -u AZURE_CLIENT_SECRET -u AZURE_CLIENT_CERTIFICATE_PATH
+		-u AZURE_FEDERATED_TOKEN_FILE -u AZURE_AUTHORITY_HOST -u IDENTITY_ENDPOINT -u IDENTITY_HEADER -u IMDS_ENDPOINT
+		-u SSM_AZURE_IMDS)
+	az_seen() { tail -n "+$(($1 + 1))" "$AZ/requests.log" | jq -r '"\(.server):\(.status)"' | paste -sd' '; }
+	imds_state azure
+	"$OURS" cache clear >/dev/null
+	n0=$(wc -l <"$AZ/requests.log") n1=$(md_count)
+	run_helper "$W/in/acr-server" "${NOAZURE[@]}" "$OURS" get
+	expect_login "ours get $ACR_HOST, no secret, Azure instance metadata answering (cold)" "$AZ_USER" "$AZ_REFRESH"
+	check_cmd "... the managed identity's token from IMDS at $IMDS_ADDR, then the exchange at https://$ACR_HOST ($(az_seen "$n0")), the AWS stand-in not asked" \
+		test "$(az_seen "$n0")/$(md_count)" = "imds:200 acr:200/$n1"
+	imds_state none
+	"$OURS" cache clear >/dev/null
+	run_helper "$W/in/acr-server" "${NOAZURE[@]}" "$OURS" get
+	expect_not_found "ours get $ACR_HOST, no Azure identity ($IMDS_ADDR routed nowhere): not found"
+	run_helper "$W/in/acr-server" "${NOAZURE[@]}" "$OURS" get
+	expect_not_found "... again: not found (from its negative cache)"
 
 	imds_state ok
 	# The warm cases that follow need both helpers' cached token for the keys in the
@@ -676,8 +752,9 @@ EOF
 				fi
 				# A stand-in that died (killed from outside) would turn every cold run into a
 				# timeout: stop at once instead (the cases not run are reported as such).
-				if ! kill -0 "$STANDIN_PID" 2>/dev/null || ! kill -0 "$MD_PID" 2>/dev/null || ! kill -0 "$GCE_PID" 2>/dev/null; then
-					log "case $id, round $round: a stand-in is gone (ECR + STS pid $STANDIN_PID, instance metadata pid $MD_PID, GCE metadata pid $GCE_PID): stopping"
+				if ! kill -0 "$STANDIN_PID" 2>/dev/null || ! kill -0 "$MD_PID" 2>/dev/null || ! kill -0 "$GCE_PID" 2>/dev/null ||
+					! kill -0 "$AZ_PID" 2>/dev/null; then
+					log "case $id, round $round: a stand-in is gone (ECR + STS pid $STANDIN_PID, instance metadata pid $MD_PID, GCE metadata pid $GCE_PID, Azure pid $AZ_PID): stopping"
 					bad[$id]=1
 					break 2
 				fi
@@ -807,6 +884,17 @@ PYEOF
 		"$W/in/gcr-server" --setup none "${nogoogle[@]}" --prepare "$clear_ours" -- "$OURS" get
 	bench nogoogle_warm_ours nogoogle ours_warm "ours get $GCR_SERVER, no Google identity, remembered (negative cache)" 1 "$W/in/gcr-server" \
 		--setup none "${nogoogle[@]}" -- "$OURS" get
+
+	# 14.-15. An ACR host with no secret: Azure's instance metadata service, and no Azure identity.
+	local noazure=(--unset AZURE_CLIENT_ID --unset AZURE_TENANT_ID --unset AZURE_CLIENT_SECRET
+		--unset AZURE_CLIENT_CERTIFICATE_PATH --unset AZURE_FEDERATED_TOKEN_FILE --unset AZURE_AUTHORITY_HOST
+		--unset IDENTITY_ENDPOINT --unset IDENTITY_HEADER --unset IMDS_ENDPOINT --unset SSM_AZURE_IMDS)
+	bench azure_cold_ours azure_cold ours "ours get $ACR_HOST, Azure instance metadata (managed identity), \`cache clear\` first" 0 \
+		"$W/in/acr-server" --setup azure "${noazure[@]}" --prepare "$clear_ours" -- "$OURS" get
+	bench noazure_first_ours noazure ours "ours get $ACR_HOST, no Azure identity ($IMDS_ADDR routed nowhere), \`cache clear\` first" 1 \
+		"$W/in/acr-server" --setup none "${noazure[@]}" --prepare "$clear_ours" -- "$OURS" get
+	bench noazure_warm_ours noazure ours_warm "ours get $ACR_HOST, no Azure identity, remembered (negative cache)" 1 "$W/in/acr-server" \
+		--setup none "${noazure[@]}" -- "$OURS" get
 
 	# 3. The cold get that mints the token: caches cleared before every run.
 	bench ecr_cold_peer ecr_cold ecr-login "docker-credential-ecr-login get, ~/.ecr/cache.json removed first" 0 "$W/in/ecr-server" \
@@ -1152,6 +1240,9 @@ pairs = [
     ("11. cold GCR get, GCE metadata server (no key; no peer in Debian)", "gce_cold_ours", None),
     ("12. no Google identity: not found, first (no peer in Debian)", "nogoogle_first_ours", None),
     ("12. no Google identity: not found, warm (no peer in Debian)", "nogoogle_warm_ours", None),
+    ("14. cold ACR get, Azure instance metadata (no secret; no peer in Debian)", "azure_cold_ours", None),
+    ("15. no Azure identity: not found, first (no peer in Debian)", "noazure_first_ours", None),
+    ("15. no Azure identity: not found, warm (no peer in Debian)", "noazure_warm_ours", None),
     ("13. kubelet answer, cached ECR token (peer: ours get, same run)", "kubelet_ecr_ours", "ecr_warm_ours"),
     ("13. kubelet answer, static login from the file store (peer: ours get, same run)", "kubelet_file_ours", "file_get_ours"),
 ]

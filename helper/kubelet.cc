@@ -30,6 +30,9 @@ constexpr int kDefaultTimeoutSeconds = 50;
 constexpr const char* kDefaultRoleAnnotation = "eks.amazonaws.com/role-arn";
 constexpr const char* kDefaultGoogleProviderAnnotation = "docker-credential-ssm/gcp-workload-identity-provider";
 constexpr const char* kDefaultGoogleAccountAnnotation = "iam.gke.io/gcp-service-account";
+// Azure Workload Identity's own keys (its webhook reads the same ones).
+constexpr const char* kDefaultAzureClientAnnotation = "azure.workload.identity/client-id";
+constexpr const char* kDefaultAzureTenantAnnotation = "azure.workload.identity/tenant-id";
 
 bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -140,12 +143,16 @@ const std::string* ReadStringField(const nlohmann::json& doc, const char* name, 
   return &it->get_ref<const std::string&>();
 }
 
-// The value of the pod's annotation named by variable (else fallback), or "".
-std::string PodAnnotation(const nlohmann::json& request, const char* variable, const char* fallback) {
+// The value of the pod's annotation named by variable (else fallback), or "";
+// *key (when given) is set to that annotation's key.
+std::string PodAnnotation(const nlohmann::json& request, const char* variable, const char* fallback,
+                          std::string* key = nullptr) {
+  std::string name = EnvOr(variable, fallback);
+  if (key != nullptr) *key = name;
   auto it = request.find("serviceAccountAnnotations");
   if (it == request.end() || it->is_null()) return "";
   if (!it->is_object()) throw Error::BadInput("kubelet: the request's \"serviceAccountAnnotations\" must be an object");
-  auto value = it->find(EnvOr(variable, fallback));
+  auto value = it->find(name);
   if (value == it->end() || !value->is_string()) return "";
   return value->get<std::string>();
 }
@@ -290,11 +297,16 @@ std::string KubeletAnswer(const std::string& request_text, KubeletContext& conte
   RegistryConfig pod;
   if (sa_token != nullptr && !sa_token->empty()) {
     // Empty values leave that cloud with no source (never the node's identity).
-    pod.values[kPodRoleArn] = PodAnnotation(request, "SSM_KUBELET_AWS_ROLE_ANNOTATION", kDefaultRoleAnnotation);
+    pod.values[kPodRoleArn] = PodAnnotation(request, "SSM_KUBELET_AWS_ROLE_ANNOTATION", kDefaultRoleAnnotation,
+                                            &pod.values[kPodRoleArnAnnotation]);
     pod.values[kPodGoogleAudience] =
         PodAnnotation(request, "SSM_KUBELET_GCP_PROVIDER_ANNOTATION", kDefaultGoogleProviderAnnotation);
     pod.values[kPodGoogleServiceAccount] =
         PodAnnotation(request, "SSM_KUBELET_GCP_SERVICE_ACCOUNT_ANNOTATION", kDefaultGoogleAccountAnnotation);
+    pod.values[kPodAzureClientId] = PodAnnotation(request, "SSM_KUBELET_AZURE_CLIENT_ID_ANNOTATION",
+                                                  kDefaultAzureClientAnnotation, &pod.values[kPodAzureClientIdAnnotation]);
+    pod.values[kPodAzureTenantId] = PodAnnotation(request, "SSM_KUBELET_AZURE_TENANT_ID_ANNOTATION",
+                                                  kDefaultAzureTenantAnnotation, &pod.values[kPodAzureTenantIdAnnotation]);
     pod.secrets[kPodWebIdentityToken] = SecretString(*sa_token);
   }
 

@@ -22,8 +22,16 @@
 // docker-credential-ssm/gcp-workload-identity-provider, the provider's full
 // resource name), then the service account of
 // SSM_KUBELET_GCP_SERVICE_ACCOUNT_ANNOTATION (default
-// iam.gke.io/gcp-service-account) impersonated when set. Other registries
-// answer as without a token. TODO: Azure workload identity per pod.
+// iam.gke.io/gcp-service-account) impersonated when set. ACR likewise: the
+// token as the federated client assertion of the client-credentials grant for
+// the app of SSM_KUBELET_AZURE_CLIENT_ID_ANNOTATION (default
+// azure.workload.identity/client-id) in the tenant of
+// SSM_KUBELET_AZURE_TENANT_ID_ANNOTATION (default
+// azure.workload.identity/tenant-id; else the registry's tenantid, else
+// AZURE_TENANT_ID), then the ACR exchange; without the client id annotation no
+// auth. A configured ECR or ACR registry the pod names no identity for is an
+// error naming the missing annotation. Other registries answer as without a
+// token.
 // Errors: one line on stderr, exit status 1, nothing on stdout; the whole
 // answer is bounded by SSM_KUBELET_TIMEOUT seconds (default 50, under the
 // kubelet's one minute).

@@ -81,12 +81,18 @@ void AcrProvider::Validate(const RegistryConfig& c) const {
 
 std::optional<Credential> AcrProvider::Credentials(const RegistryConfig& c, const ServerKey& server,
                                                    ProviderContext& context) const {
-  if (c.Has("clientsecret") && !c.Has("tenantid")) return MakeCredential(c.Get("clientid"), c.Get("clientsecret"));
+  // A pod's token (kubelet mode) replaces the registry's own service principal.
+  bool pod = c.Has(kPodWebIdentityToken);
+  if (!pod && c.Has("clientsecret") && !c.Has("tenantid")) return MakeCredential(c.Get("clientid"), c.Get("clientsecret"));
   return TokenProvider::Credentials(c, server, context);
 }
 
 std::optional<Credential> AcrProvider::NothingToMintWith(const RegistryConfig& c) const {
   if (c.sources.empty()) return std::nullopt;  // unconfigured: anonymous
+  if (c.Has(kPodWebIdentityToken)) {
+    throw Error::Failure(c.Id() + ": the pod's service account has no " + c.Get(kPodAzureClientIdAnnotation) +
+                         " annotation: no Azure identity for its token (a pod never gets the node's)");
+  }
   throw Error::Failure(c.Id() + ": no Azure identity: set clientid and clientsecret (registry add acr ...), or "
                                 "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or run with a managed or "
                                 "workload identity");
@@ -99,7 +105,7 @@ std::optional<MintRequest> AcrProvider::Prepare(const RegistryConfig& c, const S
   r.registry = server.key;
   r.exchange_url = c.Has("exchangeurl") ? c.Get("exchangeurl") : "https://" + server.key + "/oauth2/exchange";
   r.ca_pem = c.Get("cacert");
-  if (!c.Has("clientsecret")) {
+  if (!c.Has("clientsecret") || c.Has(kPodWebIdentityToken)) {
     if (!PrepareAzureIdentity(c, &r)) {
       NothingToMintWith(c);  // throws for a configured registry
       return std::nullopt;

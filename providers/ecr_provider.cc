@@ -163,6 +163,10 @@ std::string EcrProvider::IdentitySource(const RegistryConfig& c) const {
 
 std::optional<Credential> EcrProvider::NothingToMintWith(const RegistryConfig& c) const {
   if (c.sources.empty()) return std::nullopt;
+  if (c.Has(kPodWebIdentityToken)) {
+    throw Error::Failure(c.Id() + ": the pod's service account has no " + c.Get(kPodRoleArnAnnotation) +
+                         " annotation: no AWS role for its token (a pod never gets the node's identity)");
+  }
   throw Error::Failure(c.Id() +
                        ": no AWS credentials: set accesskey and secretaccesskey or profile (registry add " + Name() +
                        " ...), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an AWS role is available "

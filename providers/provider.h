@@ -48,6 +48,13 @@ inline constexpr char kPodWebIdentityToken[] = "pod-web-identity-token";
 inline constexpr char kPodRoleArn[] = "pod-role-arn";                    // AWS
 inline constexpr char kPodGoogleAudience[] = "pod-google-audience";      // a workload identity provider
 inline constexpr char kPodGoogleServiceAccount[] = "pod-google-service-account";  // to impersonate
+inline constexpr char kPodAzureClientId[] = "pod-azure-client-id";      // the federated app (client)
+inline constexpr char kPodAzureTenantId[] = "pod-azure-tenant-id";      // its tenant
+// The annotation keys the kubelet read those from, for a message naming what a
+// pod's service account lacks.
+inline constexpr char kPodRoleArnAnnotation[] = "pod-role-arn-annotation";
+inline constexpr char kPodAzureClientIdAnnotation[] = "pod-azure-client-id-annotation";
+inline constexpr char kPodAzureTenantIdAnnotation[] = "pod-azure-tenant-id-annotation";
 
 class TokenCache;
 class MintLock;

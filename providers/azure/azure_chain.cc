@@ -51,7 +51,7 @@ class Chain {
     std::string source = Text(plan_, "source");
     if (source == "secret") return ClientCredentials(Text(plan_, "client_secret"), "");
     if (source == "certificate") return ClientCredentials("", CertificateAssertion());
-    if (source == "workload") return ClientCredentials("", FederatedToken());
+    if (source == "workload") return ClientCredentials("", plan_.contains("assertion") ? PodToken() : FederatedToken());
     if (source == "appservice") return AppService();
     if (source == "arc") return Arc();
     if (source == "imds") return Imds();
@@ -76,6 +76,21 @@ class Chain {
     return ParseAzureTokenAnswer(response.body.str(), request_.now, request_.what, "Azure AD");
   }
 
+  // A pod's service account token (kubelet mode), in memory only.
+  std::string PodToken() {
+    std::string token = Text(plan_, "assertion");
+    if (!LooksLikeJwt(token)) {
+      Cleanse(token);
+      throw Error::BadInput(request_.what + ": the pod's service account token is not a JWT");
+    }
+    return token;
+  }
+
+  static bool LooksLikeJwt(const std::string& token) {
+    return !token.empty() && std::count(token.begin(), token.end(), '.') == 2 &&
+           token.find_first_of(" \t\r\n") == std::string::npos;
+  }
+
   // The federated token (a JWT the platform writes and rotates), re-read at
   // every mint.
   std::string FederatedToken() {
@@ -90,8 +105,7 @@ class Chain {
     SecretString owned(std::move(*text));
     std::string token = owned.str();
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
-    if (token.empty() || std::count(token.begin(), token.end(), '.') != 2 ||
-        token.find_first_of(" \t\r\n") != std::string::npos) {
+    if (!LooksLikeJwt(token)) {
       Cleanse(token);
       throw Error::BadInput(request_.what + ": the federated token file " + path + " (AZURE_FEDERATED_TOKEN_FILE) does not hold a JWT");
     }

@@ -23,7 +23,8 @@ struct AzureAadToken {
 // plan (providers/azure/azure_identity.cc): {"source": secret | certificate |
 // workload | appservice | arc | imds, "description", "pinned", "strict",
 // "tenant", "client_id", "authority", "client_secret", "certificate_path",
-// "token_file", "endpoint", "header", "resource_id", "scope", "resource"}.
+// "token_file" (or "assertion": a pod's token inline), "endpoint", "header",
+// "resource_id", "scope", "resource"}.
 // nullopt when the plan is the instance metadata service of a registry that
 // is neither configured nor pinned, and nothing (or not Azure) answers there
 // within its short bound: a machine outside Azure. Throws one line naming the

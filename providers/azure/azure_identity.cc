@@ -43,6 +43,7 @@ class Planner {
   Planner(const RegistryConfig& c, const EnvLookup& env, const Cloud& cloud) : c_(c), env_(env), cloud_(cloud) {}
 
   std::optional<nlohmann::json> Plan() {
+    if (c_.Has(kPodWebIdentityToken)) return Pod();
     std::string pinned = c_.Get("identity");
     if (pinned == "serviceprincipal") return ServicePrincipal(true);
     if (pinned == "workload") return Workload(true);
@@ -130,6 +131,30 @@ class Planner {
     plan["authority"] = Authority();
     plan["token_file"] = file;
     plan["description"] = "workload identity: client " + ClientId() + " of tenant " + TenantId() + ", token file " + file;
+    return plan;
+  }
+
+  // A pod's own workload identity (kubelet mode): its service account token,
+  // in the plan only (never a file), for the app its annotation names.
+  std::optional<nlohmann::json> Pod() const {
+    if (!c_.Has(kPodAzureClientId)) {
+      SSM_DEBUG(c_.Id() + ": azure: the pod's service account has no " + c_.Get(kPodAzureClientIdAnnotation) +
+                " annotation; no source");
+      return std::nullopt;
+    }
+    std::string tenant = c_.Has(kPodAzureTenantId) ? c_.Get(kPodAzureTenantId) : TenantId();
+    if (tenant.empty()) {
+      Refuse("the pod's service account has no " + c_.Get(kPodAzureTenantIdAnnotation) +
+             " annotation, and neither tenantid nor AZURE_TENANT_ID is set");
+    }
+    std::string client = c_.Get(kPodAzureClientId);
+    nlohmann::json plan = Base("workload", false);
+    plan["strict"] = true;
+    plan["tenant"] = tenant;
+    plan["client_id"] = client;
+    plan["authority"] = Authority();
+    plan["assertion"] = c_.Get(kPodWebIdentityToken);
+    plan["description"] = "the pod's service account token for client " + client + " of tenant " + tenant;
     return plan;
   }
 

@@ -18,6 +18,10 @@
 // AZURE_TENANT_ID. The plan travels in MintRequest::azure_chain and runs in
 // the network module (providers/azure/azure_chain.h); identity_key names the
 // Azure AD token it yields in the token cache, shared by every registry.
+// A configuration carrying kPodWebIdentityToken (provider.h, kubelet mode)
+// uses only the pod's token, inline as the federated client assertion, for
+// the client kPodAzureClientId of kPodAzureTenantId (else tenantid, else
+// AZURE_TENANT_ID): nothing of the node's; no client id is no source.
 #pragma once
 
 #include <optional>

@@ -24,7 +24,13 @@
 # a pinned source that is absent, IMDS without the identity); with no Azure at all, "credentials
 # not found" within a bound and remembered (IMDS unreachable or silent); registry list and
 # registry test naming the source; skopeo inspect with no key stored for managed and workload
-# identity; no secret in the helper's stderr (SSM_LOG=debug); nothing left running.
+# identity; `kubelet` with a pod's service account token (KEP-4412): the token is the federated
+# assertion for the app of the pod's azure.workload.identity/client-id annotation (the stand-in
+# checks it is that pod's JWT for that app: another pod's token, or the pod's token for another
+# app, is refused), the tenant from its annotation or AZURE_TENANT_ID, never IMDS or the node's
+# principal; no client id annotation: no auth and no request (a configured acr: one line naming
+# the annotation); no file written for a pod; no secret in the helper's stderr (SSM_LOG=debug);
+# nothing left running.
 #
 # Output (stdout): "ok - ..." / "not ok - ..." per check, then "N passed, M failed".
 # shellcheck source-path=SCRIPTDIR
@@ -127,8 +133,8 @@ openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 2 -keyout "$W/sp.key" -o
 cat "$W/sp.crt" "$W/sp.key" >"$W/sp.pem"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/issuer.key" >/dev/null 2>&1
 openssl pkey -in "$W/issuer.key" -pubout -out "$W/issuer.pub" >/dev/null 2>&1
-make_jwt() { # OUT KEY
-	/usr/bin/python3 - "$1" "$2" "$ISSUER" "$SUBJECT" <<'EOF'
+make_jwt() { # OUT KEY [SUBJECT]
+	/usr/bin/python3 - "$1" "$2" "$ISSUER" "${3:-$SUBJECT}" <<'EOF'
 import base64, json, sys, time
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -372,6 +378,60 @@ fi
 cache_clear
 
 # ---------------------------------------------------------------------------------------------
+# kubelet mode: a pod's service account token as its own workload identity
+
+POD_CLIENT="$(rnd 4)-pod-app"
+POD_SUBJECT="system:serviceaccount:shop:puller"
+make_jwt "$W/pod-a.jwt" "$W/issuer.key" "$POD_SUBJECT"
+make_jwt "$W/pod-b.jwt" "$W/issuer.key" "system:serviceaccount:other:intruder"
+st_config "$(jq -n --arg c "$POD_CLIENT" --arg s "$POD_SUBJECT" '{federated_apps: {($c): $s}}')"
+mkdir -p "$W/krun" "$W/ktmp"
+chmod 700 "$W/krun"
+# As the kubelet runs it: root, no HOME, no store; the node's IMDS identity is there (mode ok).
+KUBELET_ENV=(PATH=/usr/bin:/bin XDG_RUNTIME_DIR="$W/krun" TMPDIR="$W/ktmp" SSL_CERT_FILE="$ST/ca.crt" SSM_LOG=debug)
+kreq() { # TOKEN-FILE CLIENT TENANT
+	jq -n -c --arg i "$ACR/e2e/azure-hello" --rawfile t "$1" --arg c "$2" --arg n "$3" '
+	  {apiVersion: "credentialprovider.kubelet.k8s.io/v1", kind: "CredentialProviderRequest", image: $i,
+	   serviceAccountToken: ($t | rtrimstr("\n")),
+	   serviceAccountAnnotations: ((if $c == "" then {} else {"azure.workload.identity/client-id": $c} end)
+	     + (if $n == "" then {} else {"azure.workload.identity/tenant-id": $n} end))}'
+}
+kask() { # REQUEST [VAR=VALUE...]: sets HOUT HERR HRC
+	local req=$1
+	shift
+	HRC=0
+	HOUT=$(printf '%s' "$req" | env -i "${KUBELET_ENV[@]}" "$@" "$HELPER" kubelet 2>"$W/err") || HRC=$?
+	HERR=$(cat "$W/err")
+	cat "$W/err" >>"$ALL_ERR"
+}
+kauth() { printf '%s' "$HOUT" | jq -r --arg h "$ACR" '.auth[$h] | "\(.username) \(.password)"' 2>/dev/null; }
+
+mark
+kask "$(kreq "$W/pod-a.jwt" "$POD_CLIENT" "$TENANT")"
+check_eq "kubelet, a pod's token and client id annotation: its federated assertion for that app, then the exchange (not IMDS)" \
+	"0/$ZERO $REFRESH/Registry/aad:200:ok federated acr:200:ok" \
+	"$HRC/$(kauth)/$(printf '%s' "$HOUT" | jq -r .cacheKeyType)/$(since '"\(.server):\(.status):\(.reason)"')"
+mark
+kask "$(kreq "$W/pod-b.jwt" "$POD_CLIENT" "$TENANT")"
+check_eq "... another pod's token for that app: Azure AD refuses (no federated credential for its subject); exit 1, nothing on stdout, no exchange" \
+	"1//1/aad:400" "$HRC/$HOUT/$(tail -n 1 <<<"$HERR" | grep -c 'AADSTS70021')/$(since '"\(.server):\(.status)"')"
+mark
+kask "$(kreq "$W/pod-a.jwt" "$CLIENT" "$TENANT")"
+check_eq "... the pod's token for another app (the node's client): refused" "1/aad:400" "$HRC/$(since '"\(.server):\(.status)"')"
+mark
+kask "$(kreq "$W/pod-a.jwt" "$POD_CLIENT" "")" AZURE_TENANT_ID="$TENANT"
+check_eq "... no tenant annotation: AZURE_TENANT_ID" "0/$ZERO $REFRESH/aad:200:ok federated acr:200:ok" \
+	"$HRC/$(kauth)/$(since '"\(.server):\(.status):\(.reason)"')"
+mark
+kask "$(kreq "$W/pod-a.jwt" "" "$TENANT")" AZURE_TENANT_ID="$TENANT" AZURE_CLIENT_ID="$CLIENT" AZURE_CLIENT_SECRET="$SP_SECRET"
+check_eq "... no client id annotation: auth {}, not cached, no request (never the node's principal or IMDS)" \
+	"0/{}/0s/" "$HRC/$(printf '%s' "$HOUT" | jq -c .auth)/$(printf '%s' "$HOUT" | jq -r .cacheDuration)/$(since '.server')"
+kask "$(kreq "$W/pod-a.jwt" "" "$TENANT")" SSM_REGISTRY_ACR_URL="https://$ACR" SSM_REGISTRY_ACR_IDENTITY=managed
+check_eq "... a configured acr registry: one line naming the missing annotation, nothing on stdout" \
+	"1//1" "$HRC/$HOUT/$(tail -n 1 <<<"$HERR" | grep -c -F "docker-credential-ssm: acr: the pod's service account has no azure.workload.identity/client-id annotation")"
+check_eq "... no file written for the pods (runtime and temporary folders empty)" "0" "$(find "$W/krun" "$W/ktmp" -type f | wc -l)"
+
+# ---------------------------------------------------------------------------------------------
 # skopeo with no key stored
 
 cp -a /etc/containers "$W/etc-containers"
@@ -408,12 +468,14 @@ cache_clear
 
 {
 	printf '%s\n' "$SP_SECRET" "$ID_HEADER" "$REFRESH" "$FED_JWT" "${FED_JWT##*.}"
+	cat "$W/pod-a.jwt" "$W/pod-b.jwt"
+	printf '\n'
 	cat /var/opt/azcmagent/tokens/*.key 2>/dev/null && echo
 } | sed '/^$/d' >"$W/secrets.txt"
 check_eq "the helper ran with SSM_LOG=debug ($(wc -l <"$ALL_ERR") lines of stderr kept); the refresh token is found where it belongs (its answers)" \
 	"1/1" "$([ -s "$ALL_ERR" ] && echo 1)/$(grep -q -F "$REFRESH" "$W/helper-stdout.all" && echo 1)"
 hits=$(grep -c -F -f "$W/secrets.txt" "$ALL_ERR" "$ST/requests.log" "$ST/server.log" | grep -v ':0$' || true)
-check_eq "no client secret, identity header, federated token, Arc key or refresh token in the helper's stderr or the stand-in's logs ($(wc -l <"$W/secrets.txt") secrets)" "" "$hits"
+check_eq "no client secret, identity header, federated or pod token, Arc key or refresh token in the helper's stderr or the stand-in's logs ($(wc -l <"$W/secrets.txt") secrets)" "" "$hits"
 
 kill "$ST_PID" 2>/dev/null
 wait "$ST_PID" 2>/dev/null

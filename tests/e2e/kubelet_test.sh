@@ -18,7 +18,7 @@
 # an ECR request signed with that role's keys, cacheKeyType Registry and half the token's life;
 # another pod's token (a subject the role does not trust) is refused by STS: exit 1, one line
 # on stderr, nothing on stdout; a pod whose annotation names no role gets no auth and STS is
-# not asked; a token of another issuer key is refused; a hanging STS is given up within
+# not asked (with ECR configured: one line naming the annotation); a token of another issuer key is refused; a hanging STS is given up within
 # SSM_KUBELET_TIMEOUT; the node's own identity (AWS_ROLE_ARN + token file) without a pod
 # token (its token cached in the root-only runtime folder, as for get); hostile image
 # references get no auth; no token, password or JWT in stderr (SSM_LOG=debug); no file at
@@ -221,6 +221,11 @@ mark
 ask "$(request "$IMAGE" "$W/jwt/pod-a")"
 check_eq "a pod whose service account names no role: auth {}, not cached, STS and ECR not asked (never the node's identity)" \
 	"0/{}/0s/0" "$KRC/$(printf '%s' "$KOUT" | jq -c .auth)/$(printf '%s' "$KOUT" | jq -r .cacheDuration)/$(since . | wc -l)"
+
+mark
+ask "$(request "$IMAGE" "$W/jwt/pod-a")" SSM_REGISTRY_ECR_REGION="$REGION"
+check_eq "... the same with ECR configured (SSM_REGISTRY_ECR_*): exit 1, one line naming the missing annotation, STS not asked" \
+	"1//1/0" "$KRC/$KOUT/$(tail -n 1 <<<"$KERR" | grep -c -F "docker-credential-ssm: ecr: the pod's service account has no eks.amazonaws.com/role-arn annotation")/$(since . | wc -l)"
 
 mark
 ask "$(request "$IMAGE" "$W/jwt/forged" "$POD_ROLE")"

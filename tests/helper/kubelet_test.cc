@@ -390,6 +390,129 @@ TEST_CASE("kubelet: a pod's service account token for GCR: workload identity fed
   CHECK(f.minted.size() == 1);
 }
 
+namespace {
+
+// The node's own Azure identity: a service principal in the environment.
+struct NodeAzure {
+  ssm::test::ScopedEnv tenant{"AZURE_TENANT_ID", "node-tenant"};
+  ssm::test::ScopedEnv client{"AZURE_CLIENT_ID", "node-client"};
+  ssm::test::ScopedEnv secret{"AZURE_CLIENT_SECRET", "node-secret"};
+  ssm::test::ScopedEnv file{"AZURE_FEDERATED_TOKEN_FILE", nullptr};
+  ssm::test::ScopedEnv cert{"AZURE_CLIENT_CERTIFICATE_PATH", nullptr};
+  ssm::test::ScopedEnv endpoint{"IDENTITY_ENDPOINT", nullptr};
+  ssm::test::ScopedEnv authority{"AZURE_AUTHORITY_HOST", nullptr};
+  ssm::test::ScopedEnv client_key{"SSM_KUBELET_AZURE_CLIENT_ID_ANNOTATION", nullptr};
+  ssm::test::ScopedEnv tenant_key{"SSM_KUBELET_AZURE_TENANT_ID_ANNOTATION", nullptr};
+};
+
+const char* const kAcrImage = "myregistry.azurecr.io/team/app:v1";
+
+std::string AzurePodRequest(const std::string& token, const std::string& client, const std::string& tenant) {
+  nlohmann::json r = nlohmann::json::parse(Request(kAcrImage, "credentialprovider.kubelet.k8s.io/v1", token));
+  if (!client.empty()) r["serviceAccountAnnotations"]["azure.workload.identity/client-id"] = client;
+  if (!tenant.empty()) r["serviceAccountAnnotations"]["azure.workload.identity/tenant-id"] = tenant;
+  return r.dump();
+}
+
+nlohmann::json AskAzure(KubeletFixture& f, const std::string& token, const std::string& client, const std::string& tenant) {
+  return ReadStrictly(ssm::KubeletAnswer(AzurePodRequest(token, client, tenant), f.context),
+                      "credentialprovider.kubelet.k8s.io/v1", kAcrImage);
+}
+
+std::string KubeletError(KubeletFixture& f, const std::string& request) {
+  try {
+    ssm::KubeletAnswer(request, f.context);
+  } catch (const ssm::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("kubelet: a pod's service account token for ACR: Azure workload identity, in memory, no cache", "[kubelet]") {
+  NodeAzure node;
+  KubeletFixture f;
+  nlohmann::json a = AskAzure(f, "eyJh.pod-a.c2ln", "pod-client", "pod-tenant");
+  nlohmann::json b = AskAzure(f, "eyJh.pod-b.c2ln", "other-client", "pod-tenant");
+  REQUIRE(a["auth"].size() == 1);
+  CHECK(a["auth"]["myregistry.azurecr.io"]["username"] == "00000000-0000-0000-0000-000000000000");
+  CHECK(a["cacheDuration"] == "6h0m0s");
+  REQUIRE(f.minted.size() == 2);
+  CHECK(a["auth"].begin().value()["password"] != b["auth"].begin().value()["password"]);
+  for (size_t i = 0; i < 2; ++i) {
+    nlohmann::json plan = nlohmann::json::parse(f.minted[i].azure_chain.str());
+    CHECK(plan["source"] == "workload");
+    CHECK(plan["assertion"] == (i == 0 ? "eyJh.pod-a.c2ln" : "eyJh.pod-b.c2ln"));
+    CHECK(plan["client_id"] == (i == 0 ? "pod-client" : "other-client"));
+    CHECK(plan["tenant"] == "pod-tenant");
+    CHECK(plan["authority"] == "https://login.microsoftonline.com/");
+    CHECK(plan.contains("token_file") == false);
+    CHECK(plan.contains("client_secret") == false);  // never the node's principal
+    CHECK(f.minted[i].tenant == "pod-tenant");
+    CHECK(f.minted[i].exchange_url == "https://myregistry.azurecr.io/oauth2/exchange");
+  }
+  CHECK(f.cache.size() == 0);
+  // No tenant annotation: AZURE_TENANT_ID (the registry's tenantid would win).
+  CHECK(AskAzure(f, "eyJh.pod-a.c2ln", "pod-client", "")["auth"].size() == 1);
+  CHECK(nlohmann::json::parse(f.minted.back().azure_chain.str())["tenant"] == "node-tenant");
+  // No client id annotation: no auth, nothing minted, not the node's identity.
+  nlohmann::json none = AskAzure(f, "eyJh.pod-c.c2ln", "", "pod-tenant");
+  CHECK(none["auth"] == nlohmann::json::object());
+  CHECK(none["cacheDuration"] == "0s");
+  CHECK(f.minted.size() == 3);
+  // Annotation keys of one's own.
+  {
+    ssm::test::ScopedEnv key{"SSM_KUBELET_AZURE_CLIENT_ID_ANNOTATION", "example.com/azure-app"};
+    CHECK(AskAzure(f, "eyJh.pod-a.c2ln", "pod-client", "pod-tenant")["auth"] == nlohmann::json::object());
+    nlohmann::json r = nlohmann::json::parse(AzurePodRequest("eyJh.pod-a.c2ln", "", "pod-tenant"));
+    r["serviceAccountAnnotations"]["example.com/azure-app"] = "own-client";
+    CHECK(nlohmann::json::parse(ssm::KubeletAnswer(r.dump(), f.context))["auth"].size() == 1);
+    CHECK(nlohmann::json::parse(f.minted.back().azure_chain.str())["client_id"] == "own-client");
+  }
+  // Without a token: the node's identity.
+  CHECK(f.Ask(kAcrImage)["auth"].size() == 1);
+  CHECK(nlohmann::json::parse(f.minted.back().azure_chain.str())["client_secret"] == "node-secret");
+}
+
+TEST_CASE("kubelet: a pod with a client id and no tenant anywhere is one line naming the annotation", "[kubelet]") {
+  NodeAzure node;
+  ssm::test::ScopedEnv no_tenant{"AZURE_TENANT_ID", nullptr};
+  KubeletFixture f;
+  CHECK(KubeletError(f, AzurePodRequest("eyJh.pod-a.c2ln", "pod-client", "")) ==
+        "acr: the pod's service account has no azure.workload.identity/tenant-id annotation, and neither tenantid nor "
+        "AZURE_TENANT_ID is set");
+  CHECK(f.minted.empty());
+}
+
+TEST_CASE("kubelet: a configured ACR or ECR registry the pod names no identity for: one line naming the annotation",
+          "[kubelet]") {
+  NodeAzure node;
+  NodeAwsKeys aws;
+  KubeletFixture f({"SSM_REGISTRY_ACR_CLIENTID=11111111-2222-3333-4444-555555555555",
+                    "SSM_REGISTRY_ACR_CLIENTSECRET=acr-secret", "SSM_REGISTRY_ECR_ACCESSKEY=AKIAIOSFODNN7EXAMPLE",
+                    "SSM_REGISTRY_ECR_SECRETACCESSKEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"});
+  // The pod's identity replaces the registry's own service principal.
+  REQUIRE(AskAzure(f, "eyJh.pod-a.c2ln", "pod-client", "pod-tenant")["auth"].size() == 1);
+  REQUIRE(f.minted.size() == 1);
+  nlohmann::json plan = nlohmann::json::parse(f.minted[0].azure_chain.str());
+  CHECK(plan["assertion"] == "eyJh.pod-a.c2ln");
+  CHECK(plan["client_id"] == "pod-client");
+  CHECK(f.minted[0].client_secret.empty());
+  CHECK(KubeletError(f, AzurePodRequest("eyJh.pod-a.c2ln", "", "pod-tenant")) ==
+        "acr: the pod's service account has no azure.workload.identity/client-id annotation: no Azure identity for "
+        "its token (a pod never gets the node's)");
+  CHECK(KubeletError(f, Request(kEcrImage, "credentialprovider.kubelet.k8s.io/v1", "pod-token")) ==
+        "ecr: the pod's service account has no eks.amazonaws.com/role-arn annotation: no AWS role for its token (a "
+        "pod never gets the node's identity)");
+  {
+    ssm::test::ScopedEnv key{"SSM_KUBELET_AWS_ROLE_ANNOTATION", "example.com/role"};
+    CHECK(KubeletError(f, Request(kEcrImage, "credentialprovider.kubelet.k8s.io/v1", "pod-token", kRole))
+              .find("no example.com/role annotation") != std::string::npos);
+  }
+  CHECK(f.minted.size() == 1);
+}
+
 TEST_CASE("kubelet config: a CredentialProviderConfig naming the provider hosts and the configured ones", "[kubelet]") {
   nlohmann::json j =
       nlohmann::json::parse(ssm::KubeletProviderConfig({"lab.example.com:5000", "ghcr.io", ssm::kDockerHubKey}));

@@ -232,6 +232,21 @@ TEST_CASE("azure: workload identity sends the federated token as the client asse
   CHECK(message.find("eyJi") == std::string::npos);
 }
 
+TEST_CASE("azure: a pod's token (kubelet mode) is the client assertion as given, never a file", "[azure]") {
+  Fixture f;
+  nlohmann::json plan = Plan("workload", Aad({{"assertion", "eyJh.eyJwb2Q.c2ln"}, {"strict", true}}));
+  f.http.answers[kAad] = {{200, kAadAnswer, {}}};
+  REQUIRE(f.Run(plan));
+  auto form = ssm::test::FormFields(f.http.sent[0].body.str());
+  CHECK(form["client_id"] == "client-1");
+  CHECK(form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+  CHECK(form["client_assertion"] == "eyJh.eyJwb2Q.c2ln");
+  CHECK(form.count("client_secret") == 0);
+  plan["assertion"] = "not a jwt";
+  CHECK(f.Refusal(plan) == "acr: the pod's service account token is not a JWT");
+  CHECK(f.http.sent.size() == 1);
+}
+
 TEST_CASE("azure: a certificate signs a client assertion with its x5t thumbprint", "[azure]") {
   Fixture f;
   TestCertificate cert;

@@ -15,7 +15,8 @@
 #               https://containerregistry.azure.net/.default, and one of: client_secret equal to
 #               the configured one; client_assertion_type jwt-bearer with a client_assertion that
 #               is the federated token (RS256 by the issuer key, iss/sub/aud as configured,
-#               unexpired) or a certificate assertion (RS256 by the certificate's key, x5t its
+#               unexpired; the subject of the app's own credential, config "federated_apps") or a
+#               certificate assertion (RS256 by the certificate's key, x5t its
 #               SHA-1 thumbprint, aud the token URL, iss = sub = client_id). Errors as Azure AD
 #               sends them: {"error", "error_description", "error_codes"}.
 #   acr         POST /oauth2/exchange (grant_type access_token, service = the Host, an access
@@ -36,6 +37,8 @@
 #
 # config.json: {"tenant", "client_id", "client_secret", "certificate_pem",
 #   "federated": {"public_key_pem", "issuer", "subject", "audience"},
+#   "federated_apps": {"<client_id>": "<subject>"} (more apps, each with only a federated
+#            credential for that subject: a pod's service account, same issuer and audience),
 #   "imds": {"mode": "ok" | "noidentity" | "slow" (10 s before answering), "client_id": null,
 #            "resource_id": null},
 #   "appservice": {"header"}, "refresh_token", "backend"}
@@ -196,7 +199,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.aad_error(400, "unsupported_grant_type", 70003,
                                   "The app requested an unsupported grant type.", "grant_type")
         client = form.get("client_id", "")
-        if client != cfg.get("client_id"):
+        pod_apps = cfg.get("federated_apps") or {}
+        if client != cfg.get("client_id") and client not in pod_apps:
             return self.aad_error(400, "unauthorized_client", 700016,
                                   "Application with identifier '%s' was not found in the directory."
                                   % client[:60], "unknown client_id")
@@ -205,13 +209,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                   "The provided value for scope is not valid.", "scope %r" % form.get("scope"))
         how = None
         if "client_secret" in form:
-            want = cfg.get("client_secret") or ""
+            want = cfg.get("client_secret") if client == cfg.get("client_id") else ""
+            want = want or ""
             if not want or not hmac.compare_digest(form["client_secret"].encode(), want.encode()):
                 return self.aad_error(401, "invalid_client", 7000215, "Invalid client secret provided.",
                                       "wrong client_secret")
             how = "secret"
         elif form.get("client_assertion_type") == JWT_BEARER and form.get("client_assertion"):
             how, problem = self.assertion(cfg, tenant, client, form["client_assertion"])
+            if client in pod_apps and how != "federated":
+                how, problem = "federated", "the app has only a federated credential"
             if problem:
                 return self.aad_error(400 if how == "federated" else 401, "invalid_client" if how != "federated"
                                       else "invalid_request", 70021 if how == "federated" else 700027,
@@ -253,7 +260,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         _, claims, problem = verify_rs256(jwt, key)
         if problem:
             return "federated", problem
-        if claims.get("iss") != fed.get("issuer") or claims.get("sub") != fed.get("subject") or \
+        # The subject of the app's own federated credential: a pod app's, else the main client's.
+        subject = (cfg.get("federated_apps") or {}).get(client, fed.get("subject"))
+        if claims.get("iss") != fed.get("issuer") or claims.get("sub") != subject or \
                 claims.get("aud") != fed.get("audience"):
             return "federated", "No matching federated identity record found for presented assertion"
         if claims.get("exp", 0) <= now:
