@@ -16,11 +16,8 @@ std::vector<VariableSpec> AcrProvider::Variables() const {
           {"exchangeurl", false, "token exchange URL (default https://<registry>/oauth2/exchange)"},
           {"identity", false, "pin one Azure identity source: managed, workload or serviceprincipal"},
           {"resourceid", false, "a user-assigned managed identity's resource ID (instead of clientid)"},
-          // TODO(azure chain): the client-assertion grant with the job's ID
-          // token (audience api://AzureADTokenExchange) belongs to the Azure
-          // chain (providers/azure/); until it lands these are only checked.
-          {"webidentity", false, "the CI job's OIDC ID token instead of clientsecret: github, env:NAME or file:PATH "
-                                 "(not yet: needs the Azure chain)"},
+          {"webidentity", false, "the CI job's OIDC ID token as the federated client assertion of clientid in "
+                                 "tenantid: github, env:NAME or file:PATH"},
           {"audience", false, "the ID token's audience for webidentity github (default api://AzureADTokenExchange)"}};
 }
 
@@ -41,8 +38,15 @@ std::string AcrProvider::IdentitySource(const RegistryConfig& c) const {
 void AcrProvider::Validate(const RegistryConfig& c) const {
   ValidateWebIdentity(c);
   if (c.Has("webidentity")) {
-    throw Error::BadInput(c.Id() + ": webidentity (a federated client assertion) is not supported for acr yet; use "
-                          "clientsecret, or azure/login in the job and docker login");
+    // A CI job's ID token as the federated client assertion of an app
+    // registration: which app, in which tenant, is configuration.
+    if (c.Has("clientsecret")) throw Error::BadInput(c.Id() + ": webidentity replaces clientsecret: give one of them");
+    if (c.Has("resourceid")) throw Error::BadInput(c.Id() + ": webidentity names an app registration by clientid, not resourceid");
+    if (c.Has("identity") && c.Get("identity") != "workload") {
+      throw Error::BadInput(c.Id() + ": webidentity is a workload identity; it excludes identity " + c.Get("identity"));
+    }
+    RequireVariable(c, "clientid");
+    RequireVariable(c, "tenantid");
   }
   if (c.Has("clientsecret")) RequireVariable(c, "clientid");
   RequireUrl(c, "url");

@@ -10,6 +10,8 @@
 #include "common/log.h"
 #include "common/secret_json.h"
 #include "common/time_text.h"
+#include "providers/ci/id_token.h"
+#include "providers/ci/web_identity.h"
 #include "providers/crypto/digest.h"
 #include "providers/crypto/jwt.h"
 #include "providers/tokens/token_clients.h"
@@ -51,7 +53,10 @@ class Chain {
     std::string source = Text(plan_, "source");
     if (source == "secret") return ClientCredentials(Text(plan_, "client_secret"), "");
     if (source == "certificate") return ClientCredentials("", CertificateAssertion());
-    if (source == "workload") return ClientCredentials("", plan_.contains("assertion") ? PodToken() : FederatedToken());
+    if (source == "workload") {
+      if (plan_.contains("web_identity")) return ClientCredentials("", JobToken());
+      return ClientCredentials("", plan_.contains("assertion") ? PodToken() : FederatedToken());
+    }
     if (source == "appservice") return AppService();
     if (source == "arc") return Arc();
     if (source == "imds") return Imds();
@@ -74,6 +79,13 @@ class Chain {
     HttpResponse response = http_.Send(FormPost(url, body.str(), request_));
     if (response.status != 200) ThrowRemoteError(request_, "Azure AD at " + url + " (" + description_ + ")", response);
     return ParseAzureTokenAnswer(response.body.str(), request_.now, request_.what, "Azure AD");
+  }
+
+  // A CI job's ID token (`webidentity`): asked of the job's token service,
+  // or read from its variable or file, now; in memory only.
+  std::string JobToken() {
+    WebIdentity source = WebIdentityFromJson(plan_["web_identity"]);
+    return FetchIdToken(source, http_, ProcessEnv, read_file_, request_.what).str();
   }
 
   // A pod's service account token (kubelet mode), in memory only.

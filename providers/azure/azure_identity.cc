@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/secret_json.h"
 #include "common/text.h"
+#include "providers/ci/web_identity_config.h"
 
 namespace ssm {
 namespace {
@@ -44,6 +45,7 @@ class Planner {
 
   std::optional<nlohmann::json> Plan() {
     if (c_.Has(kPodWebIdentityToken)) return Pod();
+    if (c_.Has("webidentity")) return Job();
     std::string pinned = c_.Get("identity");
     if (pinned == "serviceprincipal") return ServicePrincipal(true);
     if (pinned == "workload") return Workload(true);
@@ -131,6 +133,20 @@ class Planner {
     plan["authority"] = Authority();
     plan["token_file"] = file;
     plan["description"] = "workload identity: client " + ClientId() + " of tenant " + TenantId() + ", token file " + file;
+    return plan;
+  }
+
+  // A CI job's ID token (`webidentity`) as the federated client assertion
+  // of the configured app (Validate requires clientid and tenantid); fetched
+  // or read by the network module when the token is minted, never stored.
+  nlohmann::json Job() const {
+    WebIdentity source = WebIdentityFor(c_, kAzureWebIdentityAudience, env_);
+    nlohmann::json plan = Base("workload", true);
+    plan["tenant"] = TenantId();
+    plan["client_id"] = ClientId();
+    plan["authority"] = Authority();
+    plan["web_identity"] = WebIdentityToJson(source);
+    plan["description"] = "web identity (" + source.Describe() + ") for client " + ClientId() + " of tenant " + TenantId();
     return plan;
   }
 

@@ -37,6 +37,10 @@ inline constexpr const char* kAcrAadResource = "https://containerregistry.azure.
 inline constexpr const char* kAzureDefaultAuthority = "https://login.microsoftonline.com/";
 inline constexpr const char* kAzureImdsTokenUrl = "http://169.254.169.254/metadata/identity/oauth2/token";
 
+// The audience a CI job's ID token is asked for (`webidentity github`): the
+// one Azure AD accepts for federated credentials.
+inline constexpr const char* kAzureWebIdentityAudience = "api://AzureADTokenExchange";
+
 // Fills request->azure_chain, identity_key, tenant, client_id and scope for
 // config with env. The cloud of request->registry (set first) picks the
 // default Azure AD and the token's audience: *.azurecr.io the public cloud

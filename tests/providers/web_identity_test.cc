@@ -10,12 +10,15 @@
 #include "providers/aws/aws_chain.h"
 #include "providers/aws/aws_identity.h"
 #include "providers/aws/aws_plan_codec.h"
+#include "providers/azure/azure_chain.h"
+#include "providers/azure/azure_identity.h"
 #include "providers/ci/id_token.h"
 #include "providers/ci/web_identity_config.h"
 #include "providers/google/google_chain.h"
 #include "providers/google/google_identity.h"
 #include "providers/provider_table.h"
 #include "support/http_fakes.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -354,10 +357,75 @@ TEST_CASE("web identity: gcr exchanges the job's token at Google's STS, then imp
   }
 }
 
-TEST_CASE("web identity: acr takes the variables but says it is not supported yet", "[web_identity]") {
+TEST_CASE("web identity: acr needs clientid and tenantid, and takes no secret beside it", "[web_identity]") {
   auto c = Config("acr", {{"clientid", "app"}, {"tenantid", "t"}, {"webidentity", "github"}});
-  CHECK(Refusal(c).find("acr: webidentity (a federated client assertion) is not supported for acr yet") == 0);
+  CHECK(Refusal(c).empty());
   CHECK(ssm::FindProvider("acr")->FindVariable("audience"));
+  c.values.erase("tenantid");
+  CHECK(Refusal(c) == "acr: the variable tenantid is required");
+  c.values["tenantid"] = "t";
+  c.values.erase("clientid");
+  CHECK(Refusal(c) == "acr: the variable clientid is required");
+  c.values["clientid"] = "app";
+  c.secrets["clientsecret"] = ssm::SecretString("s");
+  CHECK(Refusal(c) == "acr: webidentity replaces clientsecret: give one of them");
+  c.secrets.clear();
+  c.values["identity"] = "managed";
+  CHECK(Refusal(c) == "acr: webidentity is a workload identity; it excludes identity managed");
+  c.values.erase("identity");
   c.values["webidentity"] = "bogus";
   CHECK(Refusal(c).find("acr: webidentity is not one of the known sources") == 0);
+}
+
+TEST_CASE("web identity: acr sends the job's token as the federated client assertion of clientid", "[web_identity]") {
+  auto c = Config("acr", {{"clientid", "app-1"}, {"tenantid", "tenant-1"}, {"webidentity", "github"}});
+  auto env = Env({{"ACTIONS_ID_TOKEN_REQUEST_URL", kRequestUrl},
+                  {"ACTIONS_ID_TOKEN_REQUEST_TOKEN", kRequestToken},
+                  {"GITHUB_ACTIONS", "true"},
+                  {"GITHUB_RUN_ID", "42"}});
+  ssm::MintRequest r;
+  r.kind = "acr";
+  r.what = "acr";
+  r.registry = "myreg.azurecr.io";
+  r.now = kNow;
+  REQUIRE(ssm::PlanAzureIdentity(c, env, &r));
+  // The plan names the token's source, never a token.
+  CHECK(r.azure_chain.str().find(kJwt) == std::string::npos);
+  CHECK(r.azure_chain.str().find(kRequestToken) == std::string::npos);
+  nlohmann::json plan = nlohmann::json::parse(r.azure_chain.str());
+  CHECK(plan["source"] == "workload");
+  CHECK(plan["web_identity"]["audience"] == "api://AzureADTokenExchange");
+
+  // The chain runs in the network module, which reads the process environment.
+  ssm::test::ScopedEnv url("ACTIONS_ID_TOKEN_REQUEST_URL", kRequestUrl.c_str());
+  ssm::test::ScopedEnv bearer("ACTIONS_ID_TOKEN_REQUEST_TOKEN", kRequestToken.c_str());
+  Services http;
+  http.answers["GET " + kRequestUrl + "&audience=api%3A%2F%2FAzureADTokenExchange"] = {200, "{\"value\":\"" + kJwt + "\"}"};
+  http.answers["POST https://login.microsoftonline.com/tenant-1/oauth2/v2.0/token"] = {
+      200, R"({"token_type":"Bearer","expires_in":3599,"access_token":"aad-ci"})"};
+  auto token = ssm::RunAzureChain(plan, r, http, [](const std::string&) { return std::nullopt; });
+  REQUIRE(token);
+  REQUIRE(http.sent.size() == 2);
+  CHECK(ssm::test::HeaderValue(http.sent[0], "Authorization") == "Bearer " + kRequestToken);
+  auto form = ssm::test::FormFields(http.sent[1].body.str());
+  CHECK(form["grant_type"] == "client_credentials");
+  CHECK(form["client_id"] == "app-1");
+  CHECK(form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+  CHECK(form["client_assertion"] == kJwt);
+  CHECK(form.count("client_secret") == 0);
+
+  // Refused by Azure AD: one line naming the source, never the token.
+  Services refused;
+  refused.answers["GET " + kRequestUrl + "&audience=api%3A%2F%2FAzureADTokenExchange"] = {200, "{\"value\":\"" + kJwt + "\"}"};
+  refused.answers["POST https://login.microsoftonline.com/tenant-1/oauth2/v2.0/token"] = {
+      400, R"({"error":"invalid_client","error_description":"AADSTS70021: No matching federated identity record found."})"};
+  try {
+    ssm::RunAzureChain(plan, r, refused, [](const std::string&) { return std::nullopt; });
+    FAIL("no refusal");
+  } catch (const ssm::Error& e) {
+    std::string message = e.what();
+    CHECK(message.find("AADSTS70021") != std::string::npos);
+    CHECK(message.find(kJwt) == std::string::npos);
+    CHECK(message.find('\n') == std::string::npos);
+  }
 }
