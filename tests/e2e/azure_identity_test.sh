@@ -288,6 +288,16 @@ hget "$ACR" IDENTITY_ENDPOINT="http://127.0.0.1:$ARC_PORT/metadata/identity/oaut
 expect_token "managed identity from Azure Arc (the 401 challenge's key file, then Basic)" \
 	"arc:401:challenge arc:200:ok acr:200:ok"
 mark
+# A CI job's ID token (webidentity, issue 15): the same federated assertion, from a variable,
+# for the configured app; the node's environment ignored.
+hget "$ACR" SSM_REGISTRY_ACR_WEBIDENTITY=env:JOB_ID_TOKEN JOB_ID_TOKEN="$FED_JWT" \
+	SSM_REGISTRY_ACR_CLIENTID="$CLIENT" SSM_REGISTRY_ACR_TENANTID="$TENANT" AZURE_CLIENT_SECRET="wrong-$(rnd 4)"
+expect_token "webidentity env:NAME (a CI job's ID token): the federated client assertion of clientid, then the exchange" \
+	"aad:200:ok federated acr:200:ok"
+hget "$ACR" SSM_REGISTRY_ACR_WEBIDENTITY=env:JOB_ID_TOKEN SSM_REGISTRY_ACR_CLIENTID="$CLIENT" \
+	SSM_REGISTRY_ACR_TENANTID="$TENANT"
+expect_line "webidentity env:NAME with the variable unset: one line naming it" "*JOB_ID_TOKEN*"
+mark
 hget "$ACR" AZURE_TENANT_ID="$TENANT" AZURE_CLIENT_ID="$CLIENT" AZURE_CLIENT_SECRET="$SP_SECRET" \
 	AZURE_FEDERATED_TOKEN_FILE="$W/federated.jwt"
 expect_token "order: the environment's service principal before workload identity" "aad:200:ok secret acr:200:ok"
