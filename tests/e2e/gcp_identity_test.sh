@@ -512,21 +512,10 @@ else
 	tap_summary
 	exit 1
 fi
-cp -a /etc/containers "$W/etc-containers"
-mkdir -p "$W/etc-containers/certs.d/$GCR_HOST"
-cp "$REGISTRY_CA" "$W/etc-containers/certs.d/$GCR_HOST/ca.crt"
-mount --bind "$W/etc-containers" /etc/containers
-mkdir -p "$W/containers"
-POLICY="$W/containers/policy.json"
-printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' >"$POLICY"
-printf '[storage]\ndriver = "vfs"\nrunroot = "%s"\ngraphroot = "%s"\n' "$W/containers/run" "$W/containers/root" >"$W/containers/storage.conf"
-printf '[engine]\nevents_logger = "none"\ncgroup_manager = "cgroupfs"\ntmp_dir = "%s"\nimage_copy_tmp_dir = "%s"\n[network]\nnetwork_config_dir = "%s"\n' \
-	"$W/containers/tmp" "$W/tmp" "$W/containers/networks" >"$W/containers/containers.conf"
-echo 'unqualified-search-registries = []' >"$W/containers/registries.conf"
+sandbox_clients "$W" --ca "$REGISTRY_CA" --trust "$GCR_HOST"
 AUTHFILE="$W/auth.json"
 jq -n --arg s "$SUFFIX" --arg g "$GCR_HOST" '{credHelpers: {($g): $s}}' >"$AUTHFILE"
-CLIENT_ENV=("${BASE_ENV[@]}" SSM_LOG=warn CONTAINERS_STORAGE_CONF="$W/containers/storage.conf"
-	CONTAINERS_CONF="$W/containers/containers.conf" CONTAINERS_REGISTRIES_CONF="$W/containers/registries.conf")
+CLIENT_ENV=("${BASE_ENV[@]}" SSM_LOG=warn "${CONTAINERS_ENV[@]}")
 
 # The metadata server and the impersonated puller account now hand out the registry's token.
 md_config "$(jq -n --arg t "$REG_TOKEN" '{metadata: {token: $t}}')"
