@@ -226,28 +226,8 @@ log "helper: $HELPER; workdir: $W"
 # ---------------------------------------------------------------------------------------------
 # Running the helper and reading the logs
 
-ALL_ERR="$W/helper-stderr.all"
-: >"$ALL_ERR"
-BASE_ENV=(PATH="$PATH" HOME="$W/home" XDG_CONFIG_HOME="$W/config" XDG_DATA_HOME="$W/data"
-	XDG_CACHE_HOME="$W/cache" XDG_RUNTIME_DIR="$W/run" TMPDIR="$W/tmp" SSM_STORE=file SSM_CACHE_TTL=0
-	SSL_CERT_FILE="$STANDIN_CA" SSM_LOG=debug)
-# hget HOST [VAR=VALUE...]: `get` with a clean environment (token cache off unless given);
-# sets HOUT, HERR, HRC, HMS (elapsed milliseconds). Every stderr is kept for the secret check.
-hget() {
-	local host=$1 t0 t1
-	shift
-	t0=$(date +%s%N)
-	HRC=0
-	HOUT=$(printf '%s' "$host" | env -i "${BASE_ENV[@]}" SSM_TOKEN_CACHE=off "$@" "$HELPER" get 2>"$W/err") || HRC=$?
-	t1=$(date +%s%N)
-	HMS=$(((t1 - t0) / 1000000))
-	HERR=$(cat "$W/err")
-	cat "$W/err" >>"$ALL_ERR"
-	printf '%s\n' "$HOUT" >>"$W/helper-stdout.all"
-}
-cache_clear() { env -i "${BASE_ENV[@]}" "$HELPER" cache clear >/dev/null 2>&1; }
-secret_of() { printf '%s' "$HOUT" | jq -r '.Username + " " + .Secret' 2>/dev/null; }
-one_line() { [ "$HRC" != 0 ] && [ "$(printf '%s\n' "$HOUT" | wc -l)" = 1 ]; }
+# BASE_ENV, hget, cache_clear, secret_of, one_line: tests/support/cloud_e2e.sh.
+cloud_e2e_runner "$W" "$STANDIN_CA"
 
 MARK_S=0 MARK_M=0
 mark() {

@@ -50,13 +50,11 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SUPPORT_DIR=$(cd "$E2E_DIR/../support" && pwd)
 SELF="$E2E_DIR/$(basename "${BASH_SOURCE[0]}")"
 
-if [ $# -lt 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-	awk 'NR > 1 && /^# shellcheck/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$SELF" >&2
-	exit 2
-fi
-
 # shellcheck source=../support/sandbox.sh
 . "$SUPPORT_DIR/sandbox.sh"
+if [ $# -lt 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
+	sandbox_usage "$SELF"
+fi
 sandbox_enter "$SELF" "$@"
 
 # shellcheck source=../support/tap.sh

@@ -24,6 +24,10 @@
 # Signals: INT/TERM/HUP to the calling process are passed on as TERM to the test script
 # itself, whose own trap then stops its servers; the caller waits for it before cleaning up.
 #
+#     sandbox_usage SCRIPT
+# prints SCRIPT's header comment (from line 2 to its first "# shellcheck" line, without the
+# "# ") on stderr and exits 2: the usage of every e2e script.
+#
 # Inside the sandbox, the container clients' configuration, one way for every script:
 #     sandbox_clients DIR [--insecure HOST]... [--ca CA_FILE --trust HOST...]
 # writes DIR/containers/policy.json (accept anything), storage.conf (vfs under
@@ -169,6 +173,7 @@ sandbox_clients() {
 			printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$h"
 		done
 	} >"$dir/containers/registries.conf" || return 1
+	# shellcheck disable=SC2034 # for the caller
 	CONTAINERS_ENV=(CONTAINERS_STORAGE_CONF="$dir/containers/storage.conf"
 		CONTAINERS_CONF="$dir/containers/containers.conf"
 		CONTAINERS_REGISTRIES_CONF="$dir/containers/registries.conf")
@@ -182,4 +187,9 @@ sandbox_clients() {
 		mkdir -p "$dir/etc-containers/certs.d/$h" && cp "$ca" "$dir/etc-containers/certs.d/$h/ca.crt" || return 1
 	done
 	mount --bind "$dir/etc-containers" /etc/containers
+}
+
+sandbox_usage() {
+	awk 'NR > 1 && /^# shellcheck/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$1" >&2
+	exit 2
 }

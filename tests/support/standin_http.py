@@ -12,7 +12,10 @@
 
 import base64
 import json
+import os
 import re
+import signal
+import threading
 import urllib.parse
 
 
@@ -56,3 +59,38 @@ def b64url_decode(s):
     if not re.fullmatch(r"[A-Za-z0-9_-]*", s) or len(s) % 4 == 1:
         raise ValueError("not base64url without padding")
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def serve_listeners(ap, args, kinds, make_server):
+    """main() of a plain-HTTP stand-in program (aws_metadata_standin.py, gcp_standin.py):
+    --state DIR, --listen KIND@ADDR:PORT (repeatable; PORT 0 = a free port). make_server((host,
+    port), kind, state_dir) -> a socketserver. Writes "KIND ADDR PORT" per listener to
+    DIR/listening once all listen, then DIR/pid; serves until SIGTERM/SIGINT (exit 0)."""
+    state = os.path.abspath(args.state)
+    os.makedirs(state, exist_ok=True)
+    servers, lines = [], []
+    specs = []
+    for spec in args.listen:
+        kind, _, addr = spec.partition("@")
+        host, _, port = addr.rpartition(":")
+        if kind not in kinds or not host:
+            ap.error("bad --listen %r" % spec)
+        specs.append((kind, host, port))
+    build = make_server(state)
+    for kind, host, port in specs:
+        srv = build((host.strip("[]"), int(port)), kind)
+        servers.append(srv)
+        lines.append("%s %s %d" % (kind, host, srv.server_address[1]))
+    with open(os.path.join(state, "listening"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(os.path.join(state, "pid"), "w") as f:
+        f.write("%d\n" % os.getpid())
+
+    def stop(signum, frame):
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for srv in servers[1:]:
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+    servers[0].serve_forever(poll_interval=0.5)
