@@ -226,17 +226,8 @@ log "helper: $HELPER; workdir: $W"
 
 # BASE_ENV, hget, cache_clear, secret_of, one_line: tests/support/cloud_e2e.sh.
 cloud_e2e_runner "$W" "$STANDIN_CA"
-
-MARK_S=0 MARK_M=0
-mark() {
-	MARK_S=$(wc -l <"$STANDIN_DIR/requests.log" 2>/dev/null || echo 0)
-	MARK_M=$(wc -l <"$MD/requests.log")
-}
-# since_s JQ-FILTER / since_m JQ-FILTER: lines of the stand-ins' logs since `mark`, filtered.
-since_s() { tail -n "+$((MARK_S + 1))" "$STANDIN_DIR/requests.log" 2>/dev/null | jq -c "$1"; }
-since_m() { tail -n "+$((MARK_M + 1))" "$MD/requests.log" | jq -c "$1"; }
-count_s() { since_s "$1" | wc -l; }
-count_m() { since_m "$1" | wc -l; }
+# mark, since_s, since_m, count_s, count_m: tests/support/cloud_e2e.sh.
+cloud_e2e_logs "$MD/requests.log"
 # ecr_signers: "AKID ..." of the ECR requests accepted since mark.
 ecr_signers() { since_s 'select(.endpoint == "ecr" and .outcome == "accepted") | .reason' | sed 's/.*signed by //; s/"//g' | paste -sd' '; }
 sts_summary() { since_s 'select(.endpoint == "sts") | .outcome' | tr -d '"' | paste -sd' '; }

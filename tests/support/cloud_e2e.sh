@@ -30,6 +30,10 @@
 #       every stdout to WORKDIR/helper-stdout.all.
 #   cache_clear; secret_of (HOUT's "Username Secret"); one_line (HRC != 0 and HOUT one line:
 #       the helper's one error line).
+#   cloud_e2e_logs METADATA_LOG
+#       Then: mark (remembers where the TLS stand-in's requests.log and METADATA_LOG end);
+#       since_s / since_m JQ-FILTER (their lines since mark through jq -rc JQ-FILTER);
+#       count_s / count_m JQ-FILTER (how many).
 # shellcheck source-path=SCRIPTDIR
 
 _CLOUD_E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -136,3 +140,16 @@ hget() {
 cache_clear() { env -i "${BASE_ENV[@]}" "$HELPER" cache clear >/dev/null 2>&1; }
 secret_of() { printf '%s' "$HOUT" | jq -r '.Username + " " + .Secret' 2>/dev/null; }
 one_line() { [ "$HRC" != 0 ] && [ "$(printf '%s\n' "$HOUT" | wc -l)" = 1 ]; }
+
+cloud_e2e_logs() {
+	_CLOUD_E2E_MD_LOG=$1
+	MARK_S=0 MARK_M=0
+}
+mark() {
+	MARK_S=$(wc -l <"$STANDIN_DIR/requests.log" 2>/dev/null || echo 0)
+	MARK_M=$(wc -l <"$_CLOUD_E2E_MD_LOG")
+}
+since_s() { tail -n "+$((MARK_S + 1))" "$STANDIN_DIR/requests.log" 2>/dev/null | jq -rc "$1"; }
+since_m() { tail -n "+$((MARK_M + 1))" "$_CLOUD_E2E_MD_LOG" | jq -rc "$1"; }
+count_s() { since_s "$1" | wc -l; }
+count_m() { since_m "$1" | wc -l; }
