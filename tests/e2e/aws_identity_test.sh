@@ -224,40 +224,10 @@ log "helper: $HELPER; workdir: $W"
 # ---------------------------------------------------------------------------------------------
 # Running the helper and reading the logs
 
-ALL_ERR="$W/helper-stderr.all"
-: >"$ALL_ERR"
-BASE_ENV=(PATH="$PATH" HOME="$W/home" XDG_CONFIG_HOME="$W/config" XDG_DATA_HOME="$W/data"
-	XDG_CACHE_HOME="$W/cache" XDG_RUNTIME_DIR="$W/run" TMPDIR="$W/tmp" SSM_STORE=file SSM_CACHE_TTL=0
-	SSL_CERT_FILE="$STANDIN_CA" SSM_LOG=debug)
-# hget HOST [VAR=VALUE...]: `get` with a clean environment (token cache off unless given);
-# sets HOUT, HERR, HRC, HMS (elapsed milliseconds). Every stderr is kept for the secret check.
-hget() {
-	local host=$1 t0 t1
-	shift
-	t0=$(date +%s%N)
-	HRC=0
-	HOUT=$(printf '%s' "$host" | env -i "${BASE_ENV[@]}" SSM_TOKEN_CACHE=off "$@" "$HELPER" get 2>"$W/err") || HRC=$?
-	t1=$(date +%s%N)
-	HMS=$(((t1 - t0) / 1000000))
-	HERR=$(cat "$W/err")
-	cat "$W/err" >>"$ALL_ERR"
-	printf '%s\n' "$HOUT" >>"$W/helper-stdout.all"
-}
-cache_clear() { env -i "${BASE_ENV[@]}" "$HELPER" cache clear >/dev/null 2>&1; }
-secret_of() { printf '%s' "$HOUT" | jq -r '.Username + " " + .Secret' 2>/dev/null; }
-# The error line: the helper's stdout on failure (one line).
-one_line() { [ "$HRC" != 0 ] && [ "$(printf '%s\n' "$HOUT" | wc -l)" = 1 ]; }
-
-MARK_S=0 MARK_M=0
-mark() {
-	MARK_S=$(wc -l <"$STANDIN_DIR/requests.log" 2>/dev/null || echo 0)
-	MARK_M=$(wc -l <"$MD/requests.log")
-}
-# since_s JQ-FILTER / since_m JQ-FILTER: lines of the stand-ins' logs since `mark`, filtered.
-since_s() { tail -n "+$((MARK_S + 1))" "$STANDIN_DIR/requests.log" 2>/dev/null | jq -c "$1"; }
-since_m() { tail -n "+$((MARK_M + 1))" "$MD/requests.log" | jq -c "$1"; }
-count_s() { since_s "$1" | wc -l; }
-count_m() { since_m "$1" | wc -l; }
+# BASE_ENV, hget, cache_clear, secret_of, one_line: tests/support/cloud_e2e.sh.
+cloud_e2e_runner "$W" "$STANDIN_CA"
+# mark, since_s, since_m, count_s, count_m: tests/support/cloud_e2e.sh.
+cloud_e2e_logs "$MD/requests.log"
 # ecr_signers: "AKID ..." of the ECR requests accepted since mark.
 ecr_signers() { since_s 'select(.endpoint == "ecr" and .outcome == "accepted") | .reason' | sed 's/.*signed by //; s/"//g' | paste -sd' '; }
 sts_summary() { since_s 'select(.endpoint == "sts") | .outcome' | tr -d '"' | paste -sd' '; }
@@ -534,21 +504,10 @@ else
 	tap_summary
 	exit 1
 fi
-cp -a /etc/containers "$W/etc-containers"
-mkdir -p "$W/etc-containers/certs.d/$ECR_HOST"
-cp "$REGISTRY_CA" "$W/etc-containers/certs.d/$ECR_HOST/ca.crt"
-mount --bind "$W/etc-containers" /etc/containers
-mkdir -p "$W/containers"
-POLICY="$W/containers/policy.json"
-printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' >"$POLICY"
-printf '[storage]\ndriver = "vfs"\nrunroot = "%s"\ngraphroot = "%s"\n' "$W/containers/run" "$W/containers/root" >"$W/containers/storage.conf"
-printf '[engine]\nevents_logger = "none"\ncgroup_manager = "cgroupfs"\ntmp_dir = "%s"\nimage_copy_tmp_dir = "%s"\n[network]\nnetwork_config_dir = "%s"\n' \
-	"$W/containers/tmp" "$W/tmp" "$W/containers/networks" >"$W/containers/containers.conf"
-echo 'unqualified-search-registries = []' >"$W/containers/registries.conf"
+sandbox_clients "$W" --ca "$REGISTRY_CA" --trust "$ECR_HOST"
 AUTHFILE="$W/auth.json"
 jq -n --arg s "$SUFFIX" --arg e "$ECR_HOST" '{credHelpers: {($e): $s}}' >"$AUTHFILE"
-CLIENT_ENV=("${BASE_ENV[@]}" SSM_LOG=warn CONTAINERS_STORAGE_CONF="$W/containers/storage.conf"
-	CONTAINERS_CONF="$W/containers/containers.conf" CONTAINERS_REGISTRIES_CONF="$W/containers/registries.conf")
+CLIENT_ENV=("${BASE_ENV[@]}" SSM_LOG=warn "${CONTAINERS_ENV[@]}")
 
 pull_with() { # NAME AKID VAR=VALUE...: skopeo inspect and podman pull with that identity only.
 	local name=$1 akid=$2 rc=0 out

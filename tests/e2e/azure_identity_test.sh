@@ -444,15 +444,10 @@ check_eq "... no file written for the pods (runtime and temporary folders empty)
 # ---------------------------------------------------------------------------------------------
 # skopeo with no key stored
 
-cp -a /etc/containers "$W/etc-containers"
-mkdir -p "$W/etc-containers/certs.d/$ACR"
-cp "$ST/ca.crt" "$W/etc-containers/certs.d/$ACR/ca.crt"
-mount --bind "$W/etc-containers" /etc/containers
-printf '[]\n' >/dev/null
-echo 'unqualified-search-registries = []' >"$W/registries.conf"
+sandbox_clients "$W" --ca "$ST/ca.crt" --trust "$ACR"
 AUTHFILE="$W/auth.json"
 jq -n --arg s "$SUFFIX" --arg e "$ACR" '{credHelpers: {($e): $s}}' >"$AUTHFILE"
-CLIENT_ENV=("${BASE_ENV[@]}" SSM_LOG=warn CONTAINERS_REGISTRIES_CONF="$W/registries.conf")
+CLIENT_ENV=("${BASE_ENV[@]}" SSM_LOG=warn "${CONTAINERS_ENV[@]}")
 pull_with() { # NAME VAR=VALUE...
 	local name=$1 rc=0 out
 	shift

@@ -27,13 +27,11 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SUPPORT_DIR=$(cd "$E2E_DIR/../support" && pwd)
 SELF="$E2E_DIR/$(basename "${BASH_SOURCE[0]}")"
 
-if [ $# -lt 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-	sed -n '2,23p' "$SELF" | sed 's/^# \{0,1\}//' >&2
-	exit 2
-fi
-
 # shellcheck source=../support/sandbox.sh
 . "$SUPPORT_DIR/sandbox.sh"
+if [ $# -lt 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
+	sandbox_usage "$SELF"
+fi
 sandbox_enter "$SELF" "$@"
 
 # shellcheck source=../support/tap.sh
@@ -350,36 +348,11 @@ run_store() {
 		export SSM_STORE="$store"
 	fi
 	AUTHFILE="$S/auth.json"
-	POLICY="$S/containers/policy.json"
-	printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' >"$POLICY"
-	cat >"$S/containers/storage.conf" <<-EOF
-		[storage]
-		driver = "vfs"
-		runroot = "$S/containers/run"
-		graphroot = "$S/containers/root"
-	EOF
-	cat >"$S/containers/containers.conf" <<-EOF
-		[engine]
-		events_logger = "none"
-		cgroup_manager = "cgroupfs"
-		tmp_dir = "$S/containers/tmp"
-		image_copy_tmp_dir = "$S/tmp"
-		[network]
-		network_config_dir = "$S/containers/networks"
-	EOF
-	cat >"$S/containers/registries.conf" <<-EOF
-		unqualified-search-registries = []
-		[[registry]]
-		location = "$REGISTRY_HOST"
-		insecure = true
-	EOF
-	export CONTAINERS_STORAGE_CONF="$S/containers/storage.conf" \
-		CONTAINERS_CONF="$S/containers/containers.conf" \
-		CONTAINERS_REGISTRIES_CONF="$S/containers/registries.conf"
+	sandbox_clients "$S" --insecure "$REGISTRY_HOST"
+	export "${CONTAINERS_ENV[@]}"
 
 	# The recorder, installed under the helper's own name, in front of the real one.
 	CALLS_LOG="$S/calls.log"
-	: >"$CALLS_LOG"
 	"$SUPPORT_DIR/recording-helper.sh" install "$S/bin" "$HELPER_BIN" "$CALLS_LOG" "$SUFFIX"
 	export PATH="$S/bin:$ORIG_PATH"
 

@@ -210,12 +210,9 @@ REG_DIR=$REGISTRY_DIR
 RC_DIR="$REG_DIR/certs"
 
 # /etc/containers: a private copy with certs.d/<host>/ca.crt, bind-mounted over the real one.
-cp -a /etc/containers "$W/etc-containers"
-for h in "${HOSTS[@]}"; do
-	mkdir -p "$W/etc-containers/certs.d/$h"
-	cp "$RC_DIR/ca.crt" "$W/etc-containers/certs.d/$h/ca.crt"
-done
-mount --bind "$W/etc-containers" /etc/containers
+trust=()
+for h in "${HOSTS[@]}"; do trust+=(--trust "$h"); done
+sandbox_clients "$W" --ca "$RC_DIR/ca.crt" "${trust[@]}"
 check "clients trust the registry CA through /etc/containers/certs.d/<host>/ca.crt (private copy)" \
 	test -f "/etc/containers/certs.d/$GCR_HOST/ca.crt"
 
@@ -299,27 +296,8 @@ mkdir -p "$W"/{home,config,data,cache,run,tmp,bin,containers}
 chmod 700 "$W/run"
 export HOME="$W/home" XDG_CONFIG_HOME="$W/config" XDG_DATA_HOME="$W/data" XDG_CACHE_HOME="$W/cache" \
 	XDG_RUNTIME_DIR="$W/run" TMPDIR="$W/tmp"
-POLICY="$W/containers/policy.json"
-printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' >"$POLICY"
-cat >"$W/containers/storage.conf" <<EOF
-[storage]
-driver = "vfs"
-runroot = "$W/containers/run"
-graphroot = "$W/containers/root"
-EOF
-cat >"$W/containers/containers.conf" <<EOF
-[engine]
-events_logger = "none"
-cgroup_manager = "cgroupfs"
-tmp_dir = "$W/containers/tmp"
-image_copy_tmp_dir = "$W/tmp"
-[network]
-network_config_dir = "$W/containers/networks"
-EOF
-# No "insecure", no mirrors: TLS verification on, trust from certs.d only.
-echo 'unqualified-search-registries = []' >"$W/containers/registries.conf"
-export CONTAINERS_STORAGE_CONF="$W/containers/storage.conf" CONTAINERS_CONF="$W/containers/containers.conf" \
-	CONTAINERS_REGISTRIES_CONF="$W/containers/registries.conf"
+# No "insecure", no mirrors (sandbox_clients above): TLS verification on, trust from certs.d only.
+export "${CONTAINERS_ENV[@]}"
 
 AUTHFILE="$W/auth.json"
 jq -n --arg s "$SUFFIX" --arg e "$ECR_HOST" --arg g "$GCR_HOST" --arg a "$AR_HOST" \
@@ -328,7 +306,6 @@ AUTHFILE_BEFORE=$(cat "$AUTHFILE")
 
 # Every call the clients make to the helper is recorded (the helper's stderr passes through).
 CALLS_LOG="$W/calls.log"
-: >"$CALLS_LOG"
 "$SUPPORT_DIR/recording-helper.sh" install "$W/bin" "$HELPER_BIN" "$CALLS_LOG" "$SUFFIX"
 export PATH="$W/bin:$PATH"
 

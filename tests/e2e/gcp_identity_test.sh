@@ -226,39 +226,10 @@ log "helper: $HELPER; workdir: $W"
 # ---------------------------------------------------------------------------------------------
 # Running the helper and reading the logs
 
-ALL_ERR="$W/helper-stderr.all"
-: >"$ALL_ERR"
-BASE_ENV=(PATH="$PATH" HOME="$W/home" XDG_CONFIG_HOME="$W/config" XDG_DATA_HOME="$W/data"
-	XDG_CACHE_HOME="$W/cache" XDG_RUNTIME_DIR="$W/run" TMPDIR="$W/tmp" SSM_STORE=file SSM_CACHE_TTL=0
-	SSL_CERT_FILE="$STANDIN_CA" SSM_LOG=debug)
-# hget HOST [VAR=VALUE...]: `get` with a clean environment (token cache off unless given);
-# sets HOUT, HERR, HRC, HMS (elapsed milliseconds). Every stderr is kept for the secret check.
-hget() {
-	local host=$1 t0 t1
-	shift
-	t0=$(date +%s%N)
-	HRC=0
-	HOUT=$(printf '%s' "$host" | env -i "${BASE_ENV[@]}" SSM_TOKEN_CACHE=off "$@" "$HELPER" get 2>"$W/err") || HRC=$?
-	t1=$(date +%s%N)
-	HMS=$(((t1 - t0) / 1000000))
-	HERR=$(cat "$W/err")
-	cat "$W/err" >>"$ALL_ERR"
-	printf '%s\n' "$HOUT" >>"$W/helper-stdout.all"
-}
-cache_clear() { env -i "${BASE_ENV[@]}" "$HELPER" cache clear >/dev/null 2>&1; }
-secret_of() { printf '%s' "$HOUT" | jq -r '.Username + " " + .Secret' 2>/dev/null; }
-one_line() { [ "$HRC" != 0 ] && [ "$(printf '%s\n' "$HOUT" | wc -l)" = 1 ]; }
-
-MARK_S=0 MARK_M=0
-mark() {
-	MARK_S=$(wc -l <"$STANDIN_DIR/requests.log" 2>/dev/null || echo 0)
-	MARK_M=$(wc -l <"$MD/requests.log")
-}
-# since_s JQ-FILTER / since_m JQ-FILTER: lines of the stand-ins' logs since `mark`, filtered.
-since_s() { tail -n "+$((MARK_S + 1))" "$STANDIN_DIR/requests.log" 2>/dev/null | jq -rc "$1"; }
-since_m() { tail -n "+$((MARK_M + 1))" "$MD/requests.log" | jq -rc "$1"; }
-count_s() { since_s "$1" | wc -l; }
-count_m() { since_m "$1" | wc -l; }
+# BASE_ENV, hget, cache_clear, secret_of, one_line: tests/support/cloud_e2e.sh.
+cloud_e2e_runner "$W" "$STANDIN_CA"
+# mark, since_s, since_m, count_s, count_m: tests/support/cloud_e2e.sh.
+cloud_e2e_logs "$MD/requests.log"
 # google_calls: "endpoint outcome" of the TLS stand-in's requests since mark, comma-separated.
 google_calls() { since_s '"\(.endpoint) \(.outcome)"' | paste -sd,; }
 iam_callers() { since_s 'select(.endpoint == "gcp-iam" and .outcome == "accepted") | .reason | sub(".* by "; "")' | paste -sd,; }
@@ -512,21 +483,10 @@ else
 	tap_summary
 	exit 1
 fi
-cp -a /etc/containers "$W/etc-containers"
-mkdir -p "$W/etc-containers/certs.d/$GCR_HOST"
-cp "$REGISTRY_CA" "$W/etc-containers/certs.d/$GCR_HOST/ca.crt"
-mount --bind "$W/etc-containers" /etc/containers
-mkdir -p "$W/containers"
-POLICY="$W/containers/policy.json"
-printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' >"$POLICY"
-printf '[storage]\ndriver = "vfs"\nrunroot = "%s"\ngraphroot = "%s"\n' "$W/containers/run" "$W/containers/root" >"$W/containers/storage.conf"
-printf '[engine]\nevents_logger = "none"\ncgroup_manager = "cgroupfs"\ntmp_dir = "%s"\nimage_copy_tmp_dir = "%s"\n[network]\nnetwork_config_dir = "%s"\n' \
-	"$W/containers/tmp" "$W/tmp" "$W/containers/networks" >"$W/containers/containers.conf"
-echo 'unqualified-search-registries = []' >"$W/containers/registries.conf"
+sandbox_clients "$W" --ca "$REGISTRY_CA" --trust "$GCR_HOST"
 AUTHFILE="$W/auth.json"
 jq -n --arg s "$SUFFIX" --arg g "$GCR_HOST" '{credHelpers: {($g): $s}}' >"$AUTHFILE"
-CLIENT_ENV=("${BASE_ENV[@]}" SSM_LOG=warn CONTAINERS_STORAGE_CONF="$W/containers/storage.conf"
-	CONTAINERS_CONF="$W/containers/containers.conf" CONTAINERS_REGISTRIES_CONF="$W/containers/registries.conf")
+CLIENT_ENV=("${BASE_ENV[@]}" SSM_LOG=warn "${CONTAINERS_ENV[@]}")
 
 # The metadata server and the impersonated puller account now hand out the registry's token.
 md_config "$(jq -n --arg t "$REG_TOKEN" '{metadata: {token: $t}}')"

@@ -20,13 +20,11 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SUPPORT_DIR=$(cd "$E2E_DIR/../support" && pwd)
 SELF="$E2E_DIR/$(basename "${BASH_SOURCE[0]}")"
 
-if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
-	sed -n '2,17p' "$SELF" | sed 's/^# \{0,1\}//' >&2
-	exit 2
-fi
-
 # shellcheck source=../support/sandbox.sh
 . "$SUPPORT_DIR/sandbox.sh"
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
+	sandbox_usage "$SELF"
+fi
 sandbox_enter "$SELF" "$@"
 # shellcheck source=../support/tap.sh
 . "$SUPPORT_DIR/tap.sh"

@@ -50,13 +50,11 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SUPPORT_DIR=$(cd "$E2E_DIR/../support" && pwd)
 SELF="$E2E_DIR/$(basename "${BASH_SOURCE[0]}")"
 
-if [ $# -lt 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-	awk 'NR > 1 && /^# shellcheck/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$SELF" >&2
-	exit 2
-fi
-
 # shellcheck source=../support/sandbox.sh
 . "$SUPPORT_DIR/sandbox.sh"
+if [ $# -lt 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
+	sandbox_usage "$SELF"
+fi
 sandbox_enter "$SELF" "$@"
 
 # shellcheck source=../support/tap.sh
@@ -814,41 +812,14 @@ run_store() {
 	AUTHFILE="$S/auth.json"
 	write_cred_helpers "$AUTHFILE"
 	write_cred_helpers "$DOCKER_CONFIG/config.json"
-	POLICY="$S/containers/policy.json"
-	printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' >"$POLICY"
-	cat >"$S/containers/storage.conf" <<-EOF
-		[storage]
-		driver = "vfs"
-		runroot = "$S/containers/run"
-		graphroot = "$S/containers/root"
-	EOF
-	cat >"$S/containers/containers.conf" <<-EOF
-		[engine]
-		events_logger = "none"
-		cgroup_manager = "cgroupfs"
-		tmp_dir = "$S/containers/tmp"
-		image_copy_tmp_dir = "$S/tmp"
-		[network]
-		network_config_dir = "$S/containers/networks"
-	EOF
-	cat >"$S/containers/registries.conf" <<-EOF
-		unqualified-search-registries = []
-		[[registry]]
-		location = "$REGISTRY_HOST"
-		insecure = true
-	EOF
-	export CONTAINERS_STORAGE_CONF="$S/containers/storage.conf" \
-		CONTAINERS_CONF="$S/containers/containers.conf" \
-		CONTAINERS_REGISTRIES_CONF="$S/containers/registries.conf"
+	sandbox_clients "$S" --insecure "$REGISTRY_HOST"
+	export "${CONTAINERS_ENV[@]}"
 
 	# The recorder (tests/support/recording-helper.sh) under the helper's own name in front of
 	# PATH; its wrapper also keeps the helper's stderr (debug logs) when a client runs it.
 	CALLS_LOG="$S/calls.log"
-	: >"$CALLS_LOG"
-	printf '#!/bin/sh\nexec 2>>%q\nREC_LOG=%q REC_DELEGATE=%q exec %q "$@"\n' \
-		"$S/client-helper.err" "$CALLS_LOG" "$HELPER_BIN" "$SUPPORT_DIR/recording-helper.sh" \
-		>"$S/bin/docker-credential-$SUFFIX"
-	chmod +x "$S/bin/docker-credential-$SUFFIX"
+	"$SUPPORT_DIR/recording-helper.sh" install "$S/bin" "$HELPER_BIN" "$CALLS_LOG" "$SUFFIX" \
+		"$S/client-helper.err"
 	export PATH="$S/bin:$ORIG_PATH"
 
 	if [ "$STORE" != file ]; then

@@ -38,11 +38,12 @@ import http.server
 import json
 import os
 import secrets
-import signal
 import socket
 import sys
 import threading
 import time
+
+from standin_http import serve_listeners
 
 UTC = datetime.timezone.utc
 CREDS_PATH = "/latest/meta-data/iam/security-credentials/"
@@ -244,31 +245,11 @@ def main():
     ap.add_argument("--state", required=True)
     ap.add_argument("--listen", action="append", required=True, help="KIND@ADDR:PORT")
     args = ap.parse_args()
-    state = os.path.abspath(args.state)
-    os.makedirs(state, exist_ok=True)
-    shared = Shared(state)
-    servers, lines = [], []
-    for spec in args.listen:
-        kind, _, addr = spec.partition("@")
-        host, _, port = addr.rpartition(":")
-        if kind not in ("imds", "container") or not host:
-            ap.error("bad --listen %r" % spec)
-        srv = MetadataServer((host.strip("[]"), int(port)), kind, shared)
-        servers.append(srv)
-        lines.append("%s %s %d" % (kind, host, srv.server_address[1]))
-    with open(os.path.join(state, "listening"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    with open(os.path.join(state, "pid"), "w") as f:
-        f.write("%d\n" % os.getpid())
 
-    def stop(signum, frame):
-        os._exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for srv in servers[1:]:
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-    servers[0].serve_forever(poll_interval=0.5)
+    def make_server(state):
+        shared = Shared(state)
+        return lambda addr, kind: MetadataServer(addr, kind, shared)
+    serve_listeners(ap, args, ("imds", "container"), make_server)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
-# AWS STS stand-in (AssumeRole, AssumeRoleWithWebIdentity), called by cloud_standin.py's
-# dispatcher for a form POST to / whose Action is an STS action, so the same TLS server answers
-# ECR and STS. It checks what STS checks and answers STS's XML shapes.
+# AWS STS stand-in (AssumeRole, AssumeRoleWithWebIdentity), called through aws_standin.sts()
+# when cloud_standin.py's dispatcher routes a form POST to / whose Action is an STS action, so
+# the same TLS server answers ECR and STS (aws_standin.py verifies the signature). It checks what STS checks and answers STS's XML shapes.
 #
 # Debian's Python only (python3-cryptography) plus the standard library.
 #
-# config.json keys read here (beside cloud_standin.py's "aws" map of AKID -> {secret,
+# config.json keys read here (beside aws_standin.py's "aws" map of AKID -> {secret,
 # session_token}, which signs AssumeRole callers and holds what the roles hand out):
 #   "sts": {
 #     "region": null | "eu-west-1",              (only this signing region accepted)
@@ -143,7 +143,7 @@ def _denied(action, caller, role_arn, why):
 
 def handle(cfg, headers, body, target, now, method, verify_sigv4):
     """Answers one STS request. headers: list of (name, value) as received; verify_sigv4(
-    lookup, region_ok) runs cloud_standin.sigv4_verify for service sts and returns the caller's
+    lookup, region_ok) runs aws_standin.sigv4_verify for service sts and returns the caller's
     AKID or raises its SigV4Error (converted by the caller)."""
     sts = cfg.get("sts") or {}
     roles = sts.get("roles") or {}

@@ -20,6 +20,20 @@
 #   cloud_e2e_helper SUFFIX WORKDIR
 #       HELPER = the resolved docker-credential-SUFFIX on PATH (or fail and exit 1); creates
 #       WORKDIR/{home,config,data,cache,run,tmp}.
+#   cloud_e2e_runner WORKDIR CA_FILE
+#       BASE_ENV = the helper's whole environment (PATH, HOME and XDG_* under WORKDIR, the file
+#       store without its cache, SSL_CERT_FILE=CA_FILE, SSM_LOG=debug); ALL_ERR =
+#       WORKDIR/helper-stderr.all, emptied. Then, with HELPER:
+#   hget HOST [VAR=VALUE...]
+#       `get` with env -i BASE_ENV (token cache off unless given); sets HOUT, HERR, HRC, HMS
+#       (elapsed milliseconds). Every stderr is appended to ALL_ERR (for the secret checks),
+#       every stdout to WORKDIR/helper-stdout.all.
+#   cache_clear; secret_of (HOUT's "Username Secret"); one_line (HRC != 0 and HOUT one line:
+#       the helper's one error line).
+#   cloud_e2e_logs METADATA_LOG
+#       Then: mark (remembers where the TLS stand-in's requests.log and METADATA_LOG end);
+#       since_s / since_m JQ-FILTER (their lines since mark through jq -rc JQ-FILTER);
+#       count_s / count_m JQ-FILTER (how many).
 # shellcheck source-path=SCRIPTDIR
 
 _CLOUD_E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,8 +42,9 @@ cloud_e2e_enter() {
 	local self=$1 v
 	shift
 	if [ $# -ne 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-		awk 'NR > 1 && /^# shellcheck/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$self" >&2
-		exit 2
+		# shellcheck source=sandbox.sh
+		. "$_CLOUD_E2E_DIR/sandbox.sh"
+		sandbox_usage "$self"
 	fi
 	if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1 || ! command -v ip >/dev/null 2>&1; then
 		echo "not ok - $(basename "$self") needs root, unshare and ip (network + mount namespaces)"
@@ -97,3 +112,44 @@ cloud_e2e_helper() {
 	mkdir -p "$2"/{home,config,data,cache,run,tmp}
 	chmod 700 "$2/run"
 }
+
+cloud_e2e_runner() {
+	_CLOUD_E2E_WORK=$1
+	ALL_ERR="$1/helper-stderr.all"
+	: >"$ALL_ERR"
+	BASE_ENV=(PATH="$PATH" HOME="$1/home" XDG_CONFIG_HOME="$1/config" XDG_DATA_HOME="$1/data"
+		XDG_CACHE_HOME="$1/cache" XDG_RUNTIME_DIR="$1/run" TMPDIR="$1/tmp" SSM_STORE=file SSM_CACHE_TTL=0
+		SSL_CERT_FILE="$2" SSM_LOG=debug)
+}
+
+hget() {
+	local host=$1 t0 t1 err="$_CLOUD_E2E_WORK/err"
+	shift
+	t0=$(date +%s%N)
+	HRC=0
+	HOUT=$(printf '%s' "$host" | env -i "${BASE_ENV[@]}" SSM_TOKEN_CACHE=off "$@" "$HELPER" get 2>"$err") || HRC=$?
+	t1=$(date +%s%N)
+	# shellcheck disable=SC2034 # for the caller
+	HMS=$(((t1 - t0) / 1000000))
+	# shellcheck disable=SC2034
+	HERR=$(cat "$err")
+	cat "$err" >>"$ALL_ERR"
+	printf '%s\n' "$HOUT" >>"$_CLOUD_E2E_WORK/helper-stdout.all"
+}
+
+cache_clear() { env -i "${BASE_ENV[@]}" "$HELPER" cache clear >/dev/null 2>&1; }
+secret_of() { printf '%s' "$HOUT" | jq -r '.Username + " " + .Secret' 2>/dev/null; }
+one_line() { [ "$HRC" != 0 ] && [ "$(printf '%s\n' "$HOUT" | wc -l)" = 1 ]; }
+
+cloud_e2e_logs() {
+	_CLOUD_E2E_MD_LOG=$1
+	MARK_S=0 MARK_M=0
+}
+mark() {
+	MARK_S=$(wc -l <"$STANDIN_DIR/requests.log" 2>/dev/null || echo 0)
+	MARK_M=$(wc -l <"$_CLOUD_E2E_MD_LOG")
+}
+since_s() { tail -n "+$((MARK_S + 1))" "$STANDIN_DIR/requests.log" 2>/dev/null | jq -rc "$1"; }
+since_m() { tail -n "+$((MARK_M + 1))" "$_CLOUD_E2E_MD_LOG" | jq -rc "$1"; }
+count_s() { since_s "$1" | wc -l; }
+count_m() { since_m "$1" | wc -l; }

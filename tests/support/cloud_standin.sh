@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Cloud token endpoint stand-ins (tests/support/cloud_standin.py) for tests: one HTTPS server on
+# Cloud token endpoint stand-ins (tests/support/cloud_standin.py, the server, with its endpoints
+# in aws_standin.py, gcp_standin.py and azure_aad_standin.py) for tests: one HTTPS server on
 # 127.0.0.1 with its own test CA that serves ECR, ECR public, Google OAuth2, Azure AD and the ACR
 # exchange, and checks requests the way the real services do. Sourced library.
 #
@@ -14,7 +15,7 @@
 #   standin_config_merge JSON    deep-merge JSON into config.json (objects merge, rest replaces)
 #   standin_mode MODE [ENDPOINT] set "mode" (all token endpoints) or "modes".ENDPOINT
 #                                (ecr, ecr-public, sts, gcp, gcp-sts, gcp-iam, azure, acr); see
-#                                cloud_standin.py
+#                                cloud_standin.py (modes) and the endpoint modules
 #   standin_stats                print GET /_stats (JSON)
 #   standin_reset                POST /_reset (counts and fail_first progress)
 #   standin_curl ARGS...         curl with --cacert "$STANDIN_CA" -sS --max-time 10

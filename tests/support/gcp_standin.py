@@ -4,12 +4,17 @@
 # 1. A module imported by cloud_standin.py, whose TLS server dispatches to it (so one server at
 #    127.0.0.1:443 answers oauth2.googleapis.com, sts.googleapis.com and
 #    iamcredentials.googleapis.com, routed by path):
-#      POST /token grant_type=refresh_token            refresh_grant()   (endpoint "gcp")
-#        (the JWT bearer grant at /token stays in cloud_standin.py)
-#      POST /v1/token                                   sts_exchange()    (endpoint "gcp-sts")
+#      POST /token                                      token()           (endpoint "gcp")
+#        grant_type jwt-bearer checked in token(), refresh_token in refresh_grant()
+#      POST /v1/token                                   sts() -> sts_exchange()  ("gcp-sts")
 #      POST /v1/projects/-/serviceAccounts/EMAIL:generateAccessToken
-#                                                       generate_access_token() ("gcp-iam")
+#                                                       iam() -> generate_access_token() ("gcp-iam")
+#    (handlers called as standin_http.py describes; INJECTED and WRONGSHAPE hold the modes'
+#    Google-shaped answers)
 #    config.json keys read here (cloud_standin.py's config):
+#      "gcp":       {"EMAIL": {"public_key_pem": "...", "private_key_id": null | "...",
+#                              "access_token": "ya29.x", "expires_in": 3599}}
+#      "gcp_aud":   null | "URL" | ["URL", ...]   (accepted as JWT aud besides Google's)
 #      "gcp_users": {"CLIENT_ID": {"client_secret": "...", "refresh_token": "...",
 #                                  "access_token": "ya29.x", "expires_in": 3599}}
 #      "gcp_sts":   {"audience": "//iam.googleapis.com/projects/N/locations/global/
@@ -20,8 +25,12 @@
 #                    "access_token": "ya29.fed", "expires_in": 3599}
 #      "gcp_iam":   {"EMAIL": {"access_token": "ya29.imp", "expires_in": 3600,
 #                              "callers": {"LABEL": "BEARER TOKEN", ...}}}
-#    Checks: refresh grant: client_id known, client_secret and refresh_token equal (Google's
-#    invalid_client 401 / invalid_grant 400). STS: grant_type token-exchange, requested_token_type
+#    Checks: JWT bearer grant: an RS256 assertion of a configured account (iss), signed by its
+#    key, kid equal to private_key_id when both are set, aud Google's token URL (or gcp_aud), iat
+#    within 5 minutes, exp in the future and at most an hour after iat, scope with cloud-platform
+#    (Google's OAuth error bodies, 400 invalid_grant / invalid_scope). Refresh grant: client_id
+#    known, client_secret and refresh_token equal (Google's invalid_client 401 / invalid_grant
+#    400). STS: grant_type token-exchange, requested_token_type
 #    access_token, audience the configured provider (else invalid_target), subject_token_type jwt
 #    or id_token, the subject token an RS256 JWT of the configured issuer key, its iss, its aud
 #    among the allowed audiences, not expired, scope with cloud-platform (Google's OAuth error
@@ -57,12 +66,13 @@ import http.server
 import json
 import os
 import secrets
-import signal
 import socket
 import sys
 import threading
 import time
 import urllib.parse
+
+from standin_http import Reply, b64url_decode, first, read_form, serve_listeners
 
 UTC = datetime.timezone.utc
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
@@ -257,6 +267,169 @@ def generate_access_token(cfg, headers, body, email, now):
                   "ok: generateAccessToken for %s by %s" % (email[:80], label))
 
 
+# --- cloud_standin.py's handlers (see standin_http.py for the calling convention) ----------------
+
+GOOGLE_AUD = "https://oauth2.googleapis.com/token"
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+def google_reply(status, error, description, reason=None):
+    return Reply(status, {"error": error, "error_description": description},
+                 reason=reason or description)
+
+
+def _reply(answer):
+    return Reply(answer.status, answer.body, reason=answer.reason)
+
+
+# endpoint kind -> mode -> reply factory (gcp-sts and gcp-iam are of kind gcp)
+INJECTED = {
+    "gcp": {
+        "500": lambda: google_reply(500, "internal_failure", "Backend Error", "mode 500"),
+        "429": lambda: google_reply(429, "rate_limit_exceeded", "Rate Limit Exceeded", "mode 429"),
+        "403": lambda: google_reply(403, "access_denied",
+                                    "The caller does not have permission", "mode 403"),
+    },
+}
+
+# endpoint -> the bodies "wrongshape:K" sends instead of a success
+WRONGSHAPE = {
+    "gcp": [{"foo": 1}, {"access_token": "", "expires_in": 3599, "token_type": "Bearer"},
+            {"access_token": 5, "expires_in": "x"}, []],
+    "gcp-sts": [{"foo": 1}, {"access_token": "", "expires_in": 3599}, []],
+    "gcp-iam": [{"foo": 1}, {"accessToken": "x"}, {"accessToken": "x", "expireTime": "soon"}, []],
+}
+
+
+def _load_rsa_public_key(pem):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    data = pem.encode() if isinstance(pem, str) else pem
+    try:
+        if b"BEGIN CERTIFICATE" in data:
+            key = x509.load_pem_x509_certificate(data).public_key()
+        else:
+            key = serialization.load_pem_public_key(data)
+    except Exception as e:  # noqa: BLE001
+        raise ValueError("cannot load: %s" % e) from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("not an RSA public key")
+    return key
+
+
+
+def token(req, endpoint, cfg, body, target, now):
+    """Endpoint gcp: the JWT bearer grant (checked here) and the refresh grant."""
+    form, problem = read_form(req.headers, body)
+    if form is None:
+        return google_reply(400, "invalid_request", "Bad Request: " + problem)
+    grant = first(form, "grant_type")
+    if grant is None:
+        return google_reply(400, "invalid_request", "Missing required parameter: grant_type")
+    if grant == "refresh_token":
+        return _reply(refresh_grant(cfg, form))
+    if grant != JWT_BEARER:
+        return google_reply(400, "unsupported_grant_type", "Invalid grant_type: " + grant[:80])
+    assertion = first(form, "assertion")
+    if not assertion:
+        return google_reply(400, "invalid_request", "Missing required parameter: assertion")
+
+    def bad(desc, error="invalid_grant", reason=None):
+        return google_reply(400, error, desc, reason)
+
+    parts = assertion.split(".")
+    if len(parts) != 3:
+        return bad("Invalid JWT: the assertion must be three base64url segments separated by "
+                   "dots.")
+    try:
+        header = json.loads(b64url_decode(parts[0]))
+        claims = json.loads(b64url_decode(parts[1]))
+        sig = b64url_decode(parts[2])
+    except (ValueError, UnicodeDecodeError):
+        return bad("Invalid JWT: segments must be base64url (no padding) encoded JSON.")
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        return bad("Invalid JWT: header and claims must be JSON objects.")
+    if header.get("alg") != "RS256":
+        return bad("Invalid JWT: the signing algorithm (alg) must be RS256.",
+                   reason="JWT alg %r is not RS256" % str(header.get("alg"))[:20])
+    if "typ" in header and header.get("typ") != "JWT":
+        return bad("Invalid JWT: the token type (typ) must be JWT.")
+    iss = claims.get("iss")
+    accounts = cfg.get("gcp") or {}
+    sa = accounts.get(iss) if isinstance(iss, str) else None
+    if not isinstance(sa, dict):
+        return bad("Invalid grant: account not found",
+                   reason="unknown iss %r" % (str(iss)[:80],))
+    kid = header.get("kid")
+    if kid is not None and sa.get("private_key_id") and kid != sa.get("private_key_id"):
+        return bad("Invalid JWT Signature. (no key with this kid for the account)",
+                   reason="JWT kid does not match the account's private_key_id")
+    try:
+        key = _load_rsa_public_key(sa.get("public_key_pem") or "")
+    except ValueError as e:
+        return Reply(500, {"standin_error": "gcp public_key_pem for this account: %s" % e},
+                     reason="config: bad public_key_pem")
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    try:
+        key.verify(sig, (parts[0] + "." + parts[1]).encode("ascii"), padding.PKCS1v15(),
+                   hashes.SHA256())
+    except InvalidSignature:
+        return bad("Invalid JWT Signature.", reason="JWT signature does not verify")
+
+    auds = {GOOGLE_AUD}
+    extra = cfg.get("gcp_aud")
+    if isinstance(extra, str):
+        auds.add(extra)
+    elif isinstance(extra, list):
+        auds.update(a for a in extra if isinstance(a, str))
+    if claims.get("aud") not in auds:
+        return bad("Invalid JWT: Failed audience check. The right audience is " + GOOGLE_AUD,
+                   reason="JWT aud %r not accepted" % str(claims.get("aud"))[:100])
+
+    iat, exp = claims.get("iat"), claims.get("exp")
+    timing = ("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable "
+              "timeframe. Check your iat and exp values in the JWT claim.")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (iat, exp)):
+        return bad(timing + " (iat and exp must be numeric dates)")
+    if exp <= now:
+        return bad(timing + " (exp is not in the future)")
+    if abs(iat - now) > 300:
+        return bad(timing + " (iat is more than 5 minutes from the current time)")
+    if exp <= iat:
+        return bad(timing + " (exp is not after iat)")
+    if exp - iat > 3600:
+        return bad(timing + " (exp - iat is more than 3600 seconds)")
+
+    scope = claims.get("scope")
+    if not isinstance(scope, str) or not scope.strip():
+        return bad("Invalid OAuth scope or ID token audience provided.", error="invalid_scope",
+                   reason="JWT has no scope claim")
+    if CLOUD_PLATFORM not in scope.split():
+        return bad("Invalid OAuth scope or ID token audience provided. (scope does not "
+                   "include %s)" % CLOUD_PLATFORM, error="invalid_scope",
+                   reason="JWT scope lacks cloud-platform")
+    return Reply(200, {"access_token": str(sa.get("access_token") or "ya29.standin"),
+                       "expires_in": int(sa.get("expires_in", 3599)),
+                       "token_type": "Bearer"}, reason="ok")
+
+
+def sts(req, endpoint, cfg, body, target, now):
+    """Endpoint gcp-sts."""
+    form, problem = read_form(req.headers, body)
+    if form is None:
+        return google_reply(400, "invalid_request", "Bad Request: " + problem)
+    return _reply(sts_exchange(cfg, form, now))
+
+
+def iam(req, endpoint, cfg, body, target, now):
+    """Endpoint gcp-iam."""
+    email = iam_account(target.decode("latin-1").partition("?")[0])
+    return _reply(generate_access_token(cfg, req.headers, body, email, now))
+
+
 # --- the metadata server (plain HTTP, run as a program) ------------------------------------------
 
 MD_PREFIX = "/computeMetadata/v1/instance/service-accounts/"
@@ -393,31 +566,11 @@ def main():
     ap.add_argument("--state", required=True)
     ap.add_argument("--listen", action="append", required=True, help="KIND@ADDR:PORT")
     args = ap.parse_args()
-    state = os.path.abspath(args.state)
-    os.makedirs(state, exist_ok=True)
-    shared = Shared(state)
-    servers, lines = [], []
-    for spec in args.listen:
-        kind, _, addr = spec.partition("@")
-        host, _, port = addr.rpartition(":")
-        if kind not in ("metadata", "subject") or not host:
-            ap.error("bad --listen %r" % spec)
-        srv = MetadataServer((host.strip("[]"), int(port)), kind, shared)
-        servers.append(srv)
-        lines.append("%s %s %d" % (kind, host, srv.server_address[1]))
-    with open(os.path.join(state, "listening"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    with open(os.path.join(state, "pid"), "w") as f:
-        f.write("%d\n" % os.getpid())
 
-    def stop(signum, frame):
-        os._exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for srv in servers[1:]:
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-    servers[0].serve_forever(poll_interval=0.5)
+    def make_server(state):
+        shared = Shared(state)
+        return lambda addr, kind: MetadataServer(addr, kind, shared)
+    serve_listeners(ap, args, ("metadata", "subject"), make_server)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@
 #
 # Install it as a helper (a generated wrapper with the paths baked in, so it works whatever
 # environment the client passes on):
-#     tests/support/recording-helper.sh install BINDIR DELEGATE LOGFILE [NAME]
-# creates BINDIR/docker-credential-NAME (NAME defaults to "rec") which runs
+#     tests/support/recording-helper.sh install BINDIR DELEGATE LOGFILE [NAME [ERRFILE]]
+# empties LOGFILE and creates BINDIR/docker-credential-NAME (NAME defaults to "rec"; with
+# ERRFILE, the delegate's stderr is appended there instead of reaching the client) which runs
 #     REC_LOG=LOGFILE REC_DELEGATE=DELEGATE tests/support/recording-helper.sh ARGS...
 # DELEGATE is a helper suffix (runs docker-credential-DELEGATE from PATH) or a path to the
 # helper binary. Point credHelpers at NAME and put BINDIR first on PATH. To record calls to an
@@ -34,10 +35,12 @@ rec_log_calls() {
 
 _rec_main() {
 	if [ "${1:-}" = install ]; then
-		local bindir=$2 delegate=$3 logfile=$4 name=${5:-rec} self
+		local bindir=$2 delegate=$3 logfile=$4 name=${5:-rec} errfile=${6:-} self redirect=""
 		self=$(readlink -f "${BASH_SOURCE[0]}")
 		mkdir -p "$bindir"
-		printf '#!/bin/sh\nREC_LOG=%s REC_DELEGATE=%s exec %s "$@"\n' \
+		: >"$logfile"
+		[ -z "$errfile" ] || redirect="exec 2>>$(printf '%q' "$errfile")"$'\n'
+		printf '#!/bin/sh\n%sREC_LOG=%s REC_DELEGATE=%s exec %s "$@"\n' "$redirect" \
 			"$(printf '%q' "$logfile")" "$(printf '%q' "$delegate")" "$(printf '%q' "$self")" \
 			>"$bindir/docker-credential-$name"
 		chmod +x "$bindir/docker-credential-$name"

@@ -23,6 +23,23 @@
 #     dir; the script gets the caller's values back.
 # Signals: INT/TERM/HUP to the calling process are passed on as TERM to the test script
 # itself, whose own trap then stops its servers; the caller waits for it before cleaning up.
+#
+#     sandbox_usage SCRIPT
+# prints SCRIPT's header comment (from line 2 to its first "# shellcheck" line, without the
+# "# ") on stderr and exits 2: the usage of every e2e script.
+#
+# Inside the sandbox, the container clients' configuration, one way for every script:
+#     sandbox_clients DIR [--insecure HOST]... [--ca CA_FILE --trust HOST...]
+# writes DIR/containers/policy.json (accept anything), storage.conf (vfs under
+# DIR/containers/{run,root}), containers.conf (no events log, cgroupfs, temp dirs under DIR,
+# networks under DIR/containers/networks) and registries.conf (no unqualified search; each
+# --insecure HOST a [[registry]] with insecure = true; otherwise TLS is verified). Sets POLICY
+# (the policy file, for --policy) and CONTAINERS_ENV (CONTAINERS_STORAGE_CONF=...,
+# CONTAINERS_CONF=..., CONTAINERS_REGISTRIES_CONF=...: export it or pass it to env -i). With
+# --trust: a copy of /etc/containers in DIR/etc-containers with certs.d/HOST/ca.crt = CA_FILE
+# for each HOST, bind-mounted over /etc/containers (needs the private mount namespace; clients
+# then trust CA_FILE for those hosts only). Returns non-zero on the first step that fails.
+# The helper calls the clients make are recorded by tests/support/recording-helper.sh install.
 
 SANDBOX_MOUNTS=(/var/lib/containers /run/containers /run/libpod /run/docker /var/tmp)
 
@@ -129,4 +146,50 @@ sandbox_enter() {
 	rm -rf "$state"
 	[ -z "$use_ns" ] || _sandbox_remove_mount_points
 	exit "$rc"
+}
+
+sandbox_clients() {
+	local dir=$1 ca="" h
+	local insecure=() trust=()
+	shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--insecure) insecure+=("$2"); shift 2 ;;
+		--ca) ca=$2; shift 2 ;;
+		--trust) trust+=("$2"); shift 2 ;;
+		*) echo "sandbox_clients: unknown argument $1" >&2; return 2 ;;
+		esac
+	done
+	mkdir -p "$dir/containers" || return 1
+	POLICY="$dir/containers/policy.json"
+	printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' >"$POLICY" || return 1
+	printf '[storage]\ndriver = "vfs"\nrunroot = "%s"\ngraphroot = "%s"\n' \
+		"$dir/containers/run" "$dir/containers/root" >"$dir/containers/storage.conf" || return 1
+	printf '[engine]\nevents_logger = "none"\ncgroup_manager = "cgroupfs"\ntmp_dir = "%s"\nimage_copy_tmp_dir = "%s"\n[network]\nnetwork_config_dir = "%s"\n' \
+		"$dir/containers/tmp" "$dir/tmp" "$dir/containers/networks" >"$dir/containers/containers.conf" || return 1
+	{
+		echo 'unqualified-search-registries = []'
+		for h in "${insecure[@]}"; do
+			printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$h"
+		done
+	} >"$dir/containers/registries.conf" || return 1
+	# shellcheck disable=SC2034 # for the caller
+	CONTAINERS_ENV=(CONTAINERS_STORAGE_CONF="$dir/containers/storage.conf"
+		CONTAINERS_CONF="$dir/containers/containers.conf"
+		CONTAINERS_REGISTRIES_CONF="$dir/containers/registries.conf")
+	[ ${#trust[@]} -gt 0 ] || return 0
+	if [ -z "$ca" ]; then
+		echo "sandbox_clients: --trust needs --ca" >&2
+		return 2
+	fi
+	cp -a /etc/containers "$dir/etc-containers" || return 1
+	for h in "${trust[@]}"; do
+		mkdir -p "$dir/etc-containers/certs.d/$h" && cp "$ca" "$dir/etc-containers/certs.d/$h/ca.crt" || return 1
+	done
+	mount --bind "$dir/etc-containers" /etc/containers
+}
+
+sandbox_usage() {
+	awk 'NR > 1 && /^# shellcheck/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$1" >&2
+	exit 2
 }
