@@ -23,7 +23,7 @@
 # pinning; failures as one line (Azure AD's error_description, a missing federated token file,
 # a pinned source that is absent, IMDS without the identity); with no Azure at all, "credentials
 # not found" within a bound and remembered (IMDS unreachable or silent); registry list and
-# registry test naming the source; skopeo inspect with no key stored for managed and workload
+# registry test naming the source; skopeo inspect and podman pull with no key stored for managed and workload
 # identity; `kubelet` with a pod's service account token (KEP-4412): the token is the federated
 # assertion for the app of the pod's azure.workload.identity/client-id annotation (the stand-in
 # checks it is that pod's JWT for that app: another pod's token, or the pod's token for another
@@ -442,7 +442,7 @@ check_eq "... a configured acr registry: one line naming the missing annotation,
 check_eq "... no file written for the pods (runtime and temporary folders empty)" "0" "$(find "$W/krun" "$W/ktmp" -type f | wc -l)"
 
 # ---------------------------------------------------------------------------------------------
-# skopeo with no key stored
+# skopeo and podman with no key stored
 
 sandbox_clients "$W" --ca "$ST/ca.crt" --trust "$ACR"
 AUTHFILE="$W/auth.json"
@@ -458,9 +458,19 @@ pull_with() { # NAME VAR=VALUE...
 	else
 		fail "$name: skopeo inspect docker://$IMG" "exit $rc: $(printf '%s' "$out" | tail -n 3)"
 	fi
+	rc=0
+	out=$(env -i "${CLIENT_ENV[@]}" "$@" REGISTRY_AUTH_FILE="$AUTHFILE" timeout 180 podman pull -q --signature-policy "$POLICY" "$IMG" 2>&1) || rc=$?
+	if [ "$rc" = 0 ]; then
+		pass "$name: podman pull $IMG with no key stored"
+	else
+		fail "$name: podman pull $IMG" "exit $rc: $(printf '%s' "$out" | tail -n 3)"
+	fi
+	env -i "${CLIENT_ENV[@]}" podman rmi -f "$IMG" >/dev/null 2>&1 || true
 }
 pull_with "managed identity (IMDS)"
 pull_with "workload identity" AZURE_TENANT_ID="$TENANT" AZURE_CLIENT_ID="$CLIENT" AZURE_FEDERATED_TOKEN_FILE="$W/federated.jwt"
+pull_with "a CI job's ID token (webidentity env:NAME)" SSM_REGISTRY_ACR_WEBIDENTITY=env:JOB_ID_TOKEN JOB_ID_TOKEN="$FED_JWT" \
+	SSM_REGISTRY_ACR_CLIENTID="$CLIENT" SSM_REGISTRY_ACR_TENANTID="$TENANT"
 if grep -q -E "auth\.user\.name=\"?$ZERO" "$REGISTRY_DIR/registry.log"; then
 	pass "the registry authenticated the clients as $ZERO"
 else
