@@ -14,6 +14,7 @@
 #include "helper/client_config.h"
 #include "helper/config.h"
 #include "helper/protocol.h"
+#include "providers/ci/ci_job.h"
 #include "providers/provider_table.h"
 #include "providers/registry_settings.h"
 
@@ -76,6 +77,10 @@ void CheckRegistries(Report& report, DoctorContext& ctx, const Config& config) {
     return;
   }
   if (registries.empty()) report.Note("no registry configured: " + AnonymousHosts() + " are used anonymously");
+  // Inside a CI job: the job's own logins, after stored logins and configured registries.
+  for (const CiJobRegistry& job : CiJobRegistries(ProcessEnvironment())) {
+    report.Note(job.server + ": the login of the " + job.source + ", unless a stored login or a configured registry serves it");
+  }
   // Providers that serve hosts with no configuration, with a cloud identity.
   for (const Provider* p : ProviderTable()) {
     bool configured = false;

@@ -1,6 +1,5 @@
 #include "providers/ci/ci_job.h"
 
-#include <cstdlib>
 
 namespace ssm {
 namespace {
@@ -69,12 +68,17 @@ std::optional<CiJobLogin> CiJobLoginFor(const ServerKey& server, const EnvLookup
   return std::nullopt;
 }
 
-EnvLookup ProcessEnvironment() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  };
+std::vector<CiJobRegistry> CiJobRegistries(const EnvLookup& env) {
+  std::vector<CiJobRegistry> out;
+  for (const std::string& named : {Value(env, "CI_REGISTRY"), Value(env, "CI_DEPENDENCY_PROXY_SERVER"), std::string("ghcr.io")}) {
+    ServerKey server;
+    if (named.empty() || !TryNormalizeServer(named, &server)) continue;
+    std::optional<CiJobLogin> login = CiJobLoginFor(server, env);
+    if (login) out.push_back({Comparable(server), login->source});
+  }
+  return out;
 }
+
+EnvLookup ProcessEnvironment() { return ProcessEnv; }
 
 }  // namespace ssm

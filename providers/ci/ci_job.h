@@ -15,6 +15,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/inputs.h"
 #include "common/server_key.h"
@@ -29,6 +30,14 @@ struct CiJobLogin {
 
 // The job's login for server, or nullopt.
 std::optional<CiJobLogin> CiJobLoginFor(const ServerKey& server, const EnvLookup& env);
+
+// The registries the job answers for, as `doctor` names them: host[:port] and
+// where the login comes from (never a value). Empty outside a job.
+struct CiJobRegistry {
+  std::string server;
+  std::string source;
+};
+std::vector<CiJobRegistry> CiJobRegistries(const EnvLookup& env);
 
 // The environment of this process.
 EnvLookup ProcessEnvironment();

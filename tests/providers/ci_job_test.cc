@@ -141,3 +141,17 @@ TEST_CASE("ci job: the provider answers what the environment gives, nothing else
   CHECK_FALSE(provider.Credentials(none, other, context));
   CHECK(provider.Variables().empty());
 }
+
+TEST_CASE("ci job: the registries a job answers for, as doctor names them (no value)", "[ci_job]") {
+  auto listed = ssm::CiJobRegistries(Env(kGitlab));
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].server == "registry.example.com:5050");
+  CHECK(listed[0].source.find("CI_REGISTRY_USER") != std::string::npos);
+  CHECK(listed[1].server == "gitlab.example.com");
+  for (const auto& r : listed) CHECK(r.source.find("secret") == std::string::npos);
+  CHECK(ssm::CiJobRegistries(Env({{"CI_REGISTRY", "registry.example.com:5050"}})).empty());  // not in a job
+  auto github = ssm::CiJobRegistries(Env({{"GITHUB_ACTIONS", "true"}, {"GITHUB_ACTOR", "octocat"}, {"GITHUB_TOKEN", "ghs_x"}}));
+  REQUIRE(github.size() == 1);
+  CHECK(github[0].server == "ghcr.io");
+  CHECK(ssm::CiJobRegistries(Env({{"GITHUB_ACTIONS", "true"}, {"GITHUB_ACTOR", "octocat"}})).empty());
+}
