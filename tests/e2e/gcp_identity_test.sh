@@ -516,6 +516,10 @@ pull_with() { # NAME WANT-CALLS VAR=VALUE...: skopeo inspect and podman pull wit
 }
 pull_with "metadata server" "token scopes/"
 pull_with "workload identity federation" "/gcp-sts accepted,gcp-iam accepted" GOOGLE_APPLICATION_CREDENTIALS="$W/wif-file.json"
+# A CI job's ID token (issue 15's webidentity: nothing but CI variables), exchanged the same way.
+pull_with "a CI job's ID token (webidentity env:NAME, workloadprovider, serviceaccount)" "/gcp-sts accepted,gcp-iam accepted" \
+	SSM_REGISTRY_GCR_WEBIDENTITY=env:JOB_ID_TOKEN JOB_ID_TOKEN="$SUBJECT_JWT" \
+	SSM_REGISTRY_GCR_WORKLOADPROVIDER="$POOL_PROVIDER" SSM_REGISTRY_GCR_SERVICEACCOUNT="$PULLER"
 if grep -q -E 'auth\.user\.name="?oauth2accesstoken' "$REGISTRY_DIR/registry.log"; then
 	pass "the registry authenticated the clients as oauth2accesstoken"
 else
