@@ -14,7 +14,7 @@
 int main(int argc, char** argv) {
   ssm::ProtectProcess();
   // The network module's TLS must never log its session secrets
-  // (providers/http/curl_http_client.cc); dropped while single-threaded.
+  // (net/http/curl_http_client.cc); dropped while single-threaded.
   unsetenv("SSLKEYLOGFILE");
   ssm::StartLogClock();
   std::ios::sync_with_stdio(false);

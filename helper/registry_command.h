@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "providers/registry_check.h"
+#include "net/net_module.h"
 #include "store/secret_store.h"
 
 namespace ssm {

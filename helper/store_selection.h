@@ -26,7 +26,7 @@ const char* StoreChoiceName(StoreChoice choice);
 std::unique_ptr<SecretStore> OpenStore(StoreChoice choice);
 
 // `store-key rotate`: a new random key for the file store, its data
-// re-encrypted (store/file_store.h). Returns what changed, for the user.
+// re-encrypted (store/file/file_store.h). Returns what changed, for the user.
 std::string RotateFileStoreKey();
 
 // The logins (key: user) of the store auto mode no longer writes to: the file

@@ -10,8 +10,9 @@
 #include "common/error.h"
 #include "common/fingerprint.h"
 #include "common/log.h"
-#include "providers/tokens/mint_codec.h"
+#include "net/net_module.h"
 #include "providers/token_cache.h"
+#include "providers/tokens/mint_codec.h"
 
 namespace ssm {
 namespace {

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "common/inputs.h"
-#include "providers/crypto/sigv4.h"
+#include "providers/aws/aws_credentials.h"
 
 namespace ssm {
 

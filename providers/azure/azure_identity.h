@@ -16,7 +16,7 @@
 // The registry's `identity` (managed | workload | serviceprincipal) pins one
 // source; its clientid and tenantid win over AZURE_CLIENT_ID and
 // AZURE_TENANT_ID. The plan travels in MintRequest::azure_chain and runs in
-// the network module (providers/azure/azure_chain.h); identity_key names the
+// the network module (net/azure/azure_chain.h); identity_key names the
 // Azure AD token it yields in the token cache, shared by every registry.
 // A configuration carrying kPodWebIdentityToken (provider.h, kubelet mode)
 // uses only the pod's token, inline as the federated client assertion, for

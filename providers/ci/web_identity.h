@@ -6,7 +6,7 @@
 //   env:NAME   the JWT in environment variable NAME (GitLab's id_tokens:);
 //   file:PATH  the JWT in a file.
 // The binary parses and plans; the token itself is read or fetched only in the
-// network module when a token is minted (providers/ci/id_token.h), and never
+// network module when a token is minted (net/ci/id_token.h), and never
 // stored. `audience` (else the provider's default) is what github asks for.
 #pragma once
 

@@ -7,11 +7,10 @@
 #include "common/files.h"
 #include "common/inputs.h"
 #include "common/log.h"
-#include "common/secret_json.h"
 #include "common/paths.h"
+#include "common/secret_json.h"
 #include "common/text.h"
 #include "providers/ci/web_identity_config.h"
-#include "providers/crypto/sigv4.h"
 
 namespace ssm {
 namespace {

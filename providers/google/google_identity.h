@@ -8,7 +8,7 @@
 // and 169.254.169.254; NO_GCE_CHECK=true skips it). `impersonate` applies on
 // top of whatever answered. What needs a service travels as a plan in
 // MintRequest::google_chain and runs in the network module
-// (providers/google/google_chain.h).
+// (net/google/google_chain.h).
 #pragma once
 
 #include <string>

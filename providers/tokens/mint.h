@@ -8,7 +8,7 @@
 #include <string>
 
 #include "common/secure.h"
-#include "providers/crypto/sigv4.h"
+#include "providers/aws/aws_credentials.h"
 
 namespace ssm {
 

@@ -2,8 +2,6 @@
 
 #include <type_traits>
 
-#include "common/module_abi.h"
-
 namespace ssm {
 
 nlohmann::json MintRequestToJson(const MintRequest& r) {
@@ -48,12 +46,6 @@ MintedToken MintedTokenFromJson(const nlohmann::json& j) {
   t.identity = SecretString(j.value("identity", ""));
   t.identity_expires_at = j.value("identity_expires_at", int64_t{0});
   return t;
-}
-
-MintedToken MintWithNetworkModule(const MintRequest& request) {
-  WipedJson call({{"op", "mint"}, {"request", MintRequestToJson(request)}});
-  WipedJson answer(CallModule("ssm-net.so", call.value));
-  return MintedTokenFromJson(answer.value);
 }
 
 }  // namespace ssm

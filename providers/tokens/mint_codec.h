@@ -1,4 +1,5 @@
-// MintRequest and MintedToken as JSON, to cross the network module's boundary.
+// MintRequest and MintedToken as JSON, to cross the network module's boundary
+// (net/net_module.h); compiled into both sides.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -11,8 +12,5 @@ nlohmann::json MintRequestToJson(const MintRequest& request);
 MintRequest MintRequestFromJson(const nlohmann::json& json);
 nlohmann::json MintedTokenToJson(const MintedToken& token);
 MintedToken MintedTokenFromJson(const nlohmann::json& json);
-
-// The binary's way to mint: a request to the ssm-net module.
-MintedToken MintWithNetworkModule(const MintRequest& request);
 
 }  // namespace ssm

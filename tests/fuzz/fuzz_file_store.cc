@@ -1,4 +1,4 @@
-// Fuzzes the encrypted file store's reader (store/file_store.h) on arbitrary
+// Fuzzes the encrypted file store's reader (store/file/file_store.h) on arbitrary
 // file content: the input becomes credentials.enc next to a fixed key, then
 // Get and List run on it.
 //
@@ -21,7 +21,7 @@
 
 #include "common/error.h"
 #include "fuzz_support.h"
-#include "store/file_store.h"
+#include "store/file/file_store.h"
 
 namespace {
 

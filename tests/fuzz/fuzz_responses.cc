@@ -1,5 +1,5 @@
 // Fuzzes the parsers of every remote answer (providers/tokens/mint.h,
-// providers/registry_check.h). Each input is the body (or header) of one
+// net/registry_check.h). Each input is the body (or header) of one
 // answer and goes through all of them: ParseEcrAnswer (private and public),
 // ParseGoogleTokenAnswer, ParseAadTokenAnswer, ParseAcrExchangeAnswer,
 // ParseAzureTokenAnswer (managed identity, any expires_on form),
@@ -17,9 +17,9 @@
 
 #include "common/error.h"
 #include "fuzz_support.h"
-#include "providers/azure/azure_chain.h"
-#include "providers/crypto/digest.h"
-#include "providers/registry_check.h"
+#include "net/azure/azure_chain.h"
+#include "net/crypto/digest.h"
+#include "net/registry_check.h"
 #include "providers/tokens/mint.h"
 
 namespace {

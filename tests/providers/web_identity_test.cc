@@ -7,14 +7,14 @@
 #include <map>
 
 #include "common/error.h"
-#include "providers/aws/aws_chain.h"
+#include "net/aws/aws_chain.h"
+#include "net/azure/azure_chain.h"
+#include "net/ci/id_token.h"
+#include "net/google/google_chain.h"
 #include "providers/aws/aws_identity.h"
 #include "providers/aws/aws_plan_codec.h"
-#include "providers/azure/azure_chain.h"
 #include "providers/azure/azure_identity.h"
-#include "providers/ci/id_token.h"
 #include "providers/ci/web_identity_config.h"
-#include "providers/google/google_chain.h"
 #include "providers/google/google_identity.h"
 #include "providers/provider_table.h"
 #include "support/http_fakes.h"

@@ -1,6 +1,6 @@
 // Runs against a real Secret Service: ctest starts these inside a private
 // D-Bus session with gnome-keyring-daemon (tests/support/with-keyring.sh).
-#include "store/secret_service_store.h"
+#include "store/secretservice/secret_service_store.h"
 
 #include <libsecret/secret.h>
 

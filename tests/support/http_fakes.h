@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include "providers/http/http_client.h"
+#include "net/http/http_client.h"
 
 namespace ssm::test {
 
