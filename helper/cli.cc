@@ -339,13 +339,13 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
       while (total < kMaxInputBytes && in.read(sink, sizeof sink).gcount() > 0) total += static_cast<size_t>(in.gcount());
     }
   }
-  Protocol protocol([&]() -> SecretStore& { return session.store(); },
-                    [&](const ServerKey& server) { return session.lookup().FromRegistries(server).credential; },
-                    [&]() { return session.ConfiguredHosts(); });
+  // get: the whole lookup (helper/lookup.h), with the parallel mint unless
+  // SSM_PARALLEL=off.
   const char* parallel = std::getenv("SSM_PARALLEL");
-  if (parallel == nullptr || std::string(parallel) != "off") {
-    protocol.set_before_slow_lookup([&](const ServerKey& server) { session.lookup().PrepareForSlowLookup(server); });
-  }
+  bool with_parallel_mint = parallel == nullptr || std::string(parallel) != "off";
+  Protocol protocol([&]() -> SecretStore& { return session.store(); },
+                    [&](const ServerKey& server) { return session.lookup().Find(server, with_parallel_mint).credential; },
+                    [&]() { return session.ConfiguredHosts(); });
   return protocol.Run(action, in, out);
 }
 

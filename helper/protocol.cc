@@ -61,8 +61,16 @@ std::string ReadBoundedInput(std::istream& in, const char* action) {
   return data;
 }
 
-Protocol::Protocol(StoreOpener store, Fallback fallback, Configured configured)
-    : open_store_(std::move(store)), fallback_(std::move(fallback)), configured_(std::move(configured)) {}
+Protocol::Protocol(StoreOpener store, Finder find, Configured configured)
+    : open_store_(std::move(store)), find_(std::move(find)), configured_(std::move(configured)) {
+  if (!find_) {
+    find_ = [this](const ServerKey& server) {
+      LookupSources sources;
+      sources.store = open_store_;
+      return CredentialLookup(std::move(sources)).FromStore(server, nullptr).credential;
+    };
+  }
+}
 
 int Protocol::Run(const std::string& action, std::istream& in, std::ostream& out) {
   try {
@@ -138,12 +146,7 @@ void Protocol::Get(std::istream& in, std::ostream& out) {
   std::string server_url(TrimSpace(input));
   ServerKey key = NormalizeServer(server_url);
 
-  // Steps 1 and 2 of helper/lookup.h here; 3 and 4 are the fallback's.
-  LookupSources sources;
-  sources.store = open_store_;
-  CredentialLookup lookup(std::move(sources));
-  std::optional<Credential> credential = lookup.FromStore(key, before_slow_lookup_).credential;
-  if (!credential && fallback_) credential = fallback_(key);
+  std::optional<Credential> credential = find_(key);
   if (!credential) {
     SSM_DEBUG("get: " + key.key + ": nothing stored or configured; answering not found");
     throw Error::Failure(kNotFoundMessage);

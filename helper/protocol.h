@@ -18,20 +18,16 @@ class Protocol {
   // Opens the store on first use, so `version` or a rejected request never
   // loads one.
   using StoreOpener = std::function<SecretStore&()>;
-  // Credentials for a server that has no stored login (configured providers);
-  // nullopt means "answer not found".
-  using Fallback = std::function<std::optional<Credential>(const ServerKey&)>;
+  // What get answers for a server: the whole precedence, worked out by
+  // helper/lookup.h (the command line passes CredentialLookup::Find); nullopt
+  // means "answer not found". Without one, get answers the stored logins only
+  // (steps 1 and 2 of helper/lookup.h).
+  using Finder = std::function<std::optional<Credential>(const ServerKey&)>;
   // The configured registries' concrete servers with their user names, which
   // `list` shows beside the stored logins.
   using Configured = std::function<std::map<std::string, std::string>()>;
 
-  explicit Protocol(StoreOpener store, Fallback fallback = nullptr, Configured configured = nullptr);
-
-  // Called by get before a store lookup that is not answered from a cache,
-  // with the server: a chance to start, in parallel, work the fallback will
-  // need (minting a token that is not cached).
-  using BeforeSlowLookup = std::function<void(const ServerKey&)>;
-  void set_before_slow_lookup(BeforeSlowLookup hook) { before_slow_lookup_ = std::move(hook); }
+  explicit Protocol(StoreOpener store, Finder find = nullptr, Configured configured = nullptr);
 
   // Runs one action. Protocol output goes to out; so does the one-line error
   // message clients read. Returns the exit status (0 or 1).
@@ -48,9 +44,8 @@ class Protocol {
   std::vector<std::string> OtherSpellings(const std::string& key);
 
   StoreOpener open_store_;
-  Fallback fallback_;
+  Finder find_;
   Configured configured_;
-  BeforeSlowLookup before_slow_lookup_;
 };
 
 // Store keys that are not logins (registry secrets) start with this; `list`

@@ -148,7 +148,7 @@ class Harness {
   explicit Harness(bool prefill)
       : lookup_(Sources()),
         protocol_([this]() -> ssm::SecretStore& { return store_; },
-                  [this](const ssm::ServerKey& server) { return lookup_.FromRegistries(server).credential; },
+                  [this](const ssm::ServerKey& server) { return lookup_.Find(server, false).credential; },
                   Configured) {
     if (prefill) Prefill(store_);
   }

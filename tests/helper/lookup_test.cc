@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "providers/token_cache.h"
 #include "providers/tokens/mint.h"
@@ -93,4 +94,45 @@ TEST_CASE("lookup: stored login, other spelling, configured, implicit, in that o
   ssm::LookupAnswer none = f.lookup->Find(ssm::NormalizeServer("registry.example.com"), false);
   CHECK_FALSE(none.credential);
   CHECK(none.source == ssm::LookupAnswer::Source::kNone);
+}
+
+namespace {
+
+// Records the order of what get does with the store and the hook.
+class RecordingStore : public ssm::MemoryStore {
+ public:
+  explicit RecordingStore(std::vector<std::string>* log) : log_(log) {}
+  std::optional<ssm::Credential> Get(const std::string& key) override {
+    log_->push_back("get " + key);
+    return MemoryStore::Get(key);
+  }
+  bool AnswersQuickly(const std::string& key) override { return quick.count(key) != 0; }
+  void Connect() override { log_->push_back("connect"); }
+  std::set<std::string> quick;
+
+ private:
+  std::vector<std::string>* log_;
+};
+
+}  // namespace
+
+TEST_CASE("lookup: the slow-lookup hook runs before connecting and asking, only when not cached", "[lookup]") {
+  std::vector<std::string> log;
+  RecordingStore store(&log);
+  ssm::LookupSources sources;
+  sources.store = [&]() -> ssm::SecretStore& { return store; };
+  ssm::CredentialLookup lookup(std::move(sources));
+  auto hook = [&](const ssm::ServerKey& key) { log.push_back("hook " + key.key); };
+  CHECK_FALSE(lookup.FromStore(ssm::NormalizeServer("https://Registry.Example.com:5000/v2/"), hook).credential);
+  REQUIRE(log.size() >= 3);
+  CHECK(log[0] == "hook registry.example.com:5000");
+  CHECK(log[1] == "connect");
+  CHECK(log[2] == "get registry.example.com:5000");
+
+  log.clear();
+  store.quick.insert("registry.example.com:5000");
+  CHECK_FALSE(lookup.FromStore(ssm::NormalizeServer("registry.example.com:5000"), hook).credential);
+  REQUIRE_FALSE(log.empty());
+  CHECK(log[0] == "get registry.example.com:5000");
+  for (const std::string& entry : log) CHECK(entry.rfind("hook", 0) != 0);
 }

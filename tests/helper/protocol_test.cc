@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/protocol_strings.h"
+#include "helper/lookup.h"
 #include "store/memory_store.h"
 
 namespace {
@@ -74,17 +75,25 @@ TEST_CASE("get of an unknown server answers the exact not-found line", "[protoco
   CHECK(r.out == Line(ssm::kNotFoundMessage));
 }
 
-TEST_CASE("a fallback answers when nothing is stored, and a stored login wins over it", "[protocol]") {
+TEST_CASE("get answers what the lookup finds: a configured registry, and a stored login over it", "[protocol]") {
   ssm::MemoryStore store;
+  std::vector<std::string> env_text = {"SSM_REGISTRY_GHCR_USERNAME=bot", "SSM_REGISTRY_GHCR_TOKEN=from-provider"};
+  std::vector<char*> env;
+  for (std::string& e : env_text) env.push_back(e.data());
+  env.push_back(nullptr);
+  std::vector<ssm::ConfiguredRegistry> registries =
+      ssm::LoadRegistries(nlohmann::json::object(), "/protocol/config.json", env.data());
+  ssm::LookupSources sources;
+  sources.store = [&]() -> ssm::SecretStore& { return store; };
+  sources.registries = [&]() -> std::vector<ssm::ConfiguredRegistry>& { return registries; };
+  sources.token_cache = []() -> ssm::TokenCache* { return nullptr; };
+  sources.provider_context = [](ssm::TokenCache*) { return ssm::ProviderContext(); };
+  ssm::CredentialLookup lookup(std::move(sources));
   int asked = 0;
   ssm::Protocol p([&]() -> ssm::SecretStore& { return store; },
-                  [&](const ssm::ServerKey& key) -> std::optional<ssm::Credential> {
+                  [&](const ssm::ServerKey& key) {
                     ++asked;
-                    if (key.key != "ghcr.io") return std::nullopt;
-                    ssm::Credential c;
-                    c.username = "bot";
-                    c.secret = ssm::SecretString("from-provider");
-                    return c;
+                    return lookup.Find(key, false).credential;
                   });
   std::istringstream in1("ghcr.io");
   std::ostringstream out1;
@@ -98,7 +107,11 @@ TEST_CASE("a fallback answers when nothing is stored, and a stored login wins ov
   std::ostringstream out3;
   REQUIRE(p.Run("get", in3, out3) == 0);
   CHECK(nlohmann::json::parse(out3.str())["Secret"] == "mine");
-  CHECK(asked == 1);
+  std::istringstream in4("nothing.example.com");
+  std::ostringstream out4;
+  CHECK(p.Run("get", in4, out4) == 1);
+  CHECK(out4.str() == Line(ssm::kNotFoundMessage));
+  CHECK(asked == 3);
 }
 
 TEST_CASE("spellings of one server share a key", "[protocol]") {
@@ -346,49 +359,6 @@ TEST_CASE("store refuses a number out of range with one line", "[protocol]") {
     CHECK(r.out == "store: stdin holds a number out of range; expected {\"ServerURL\":...,\"Username\":...,\"Secret\":...}\n");
   }
   CHECK(h.store_.size() == 0);
-}
-
-namespace {
-
-// Records the order of what get does with the store and the hook.
-class RecordingStore : public ssm::MemoryStore {
- public:
-  explicit RecordingStore(std::vector<std::string>* log) : log_(log) {}
-  std::optional<ssm::Credential> Get(const std::string& key) override {
-    log_->push_back("get " + key);
-    return MemoryStore::Get(key);
-  }
-  bool AnswersQuickly(const std::string& key) override { return quick.count(key) != 0; }
-  void Connect() override { log_->push_back("connect"); }
-  std::set<std::string> quick;
-
- private:
-  std::vector<std::string>* log_;
-};
-
-}  // namespace
-
-TEST_CASE("get runs the slow-lookup hook before connecting and asking, only when not cached", "[protocol]") {
-  std::vector<std::string> log;
-  RecordingStore store(&log);
-  ssm::Protocol p([&]() -> ssm::SecretStore& { return store; });
-  p.set_before_slow_lookup([&](const ssm::ServerKey& key) { log.push_back("hook " + key.key); });
-  std::istringstream in("https://Registry.Example.com:5000/v2/");
-  std::ostringstream out;
-  CHECK(p.Run("get", in, out) == 1);
-  REQUIRE(log.size() >= 3);
-  CHECK(log[0] == "hook registry.example.com:5000");
-  CHECK(log[1] == "connect");
-  CHECK(log[2] == "get registry.example.com:5000");
-
-  log.clear();
-  store.quick.insert("registry.example.com:5000");
-  std::istringstream in2("registry.example.com:5000");
-  std::ostringstream out2;
-  CHECK(p.Run("get", in2, out2) == 1);
-  REQUIRE_FALSE(log.empty());
-  CHECK(log[0] == "get registry.example.com:5000");
-  for (const std::string& entry : log) CHECK(entry.rfind("hook", 0) != 0);
 }
 
 TEST_CASE("store refuses JSON nested too deeply with one line, without crashing", "[protocol]") {
