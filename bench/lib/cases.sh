@@ -19,43 +19,25 @@
 
 CASES=()
 
-# case_words ENV COMMAND: the words before the runner (env -u ... VAR=VALUE ...) in C_ENV and the
-# command in C_ARGS, from the table's env and command cells.
+# case_words ENV COMMAND: from the table's env and command cells, the arguments of env before
+# the runner in C_ENV (the -u options first, as env wants them, then VAR=VALUE) and the command
+# in C_ARGS.
 case_words() {
-	local w
-	C_ENV=()
-	C_ARGS=()
+	local w unsets=() sets=()
 	for w in $1; do
 		case $w in
-		nokeys) C_ENV+=("${NOKEYS[@]:1}") ;;
-		nogoogle) C_ENV+=("${NOGOOGLE[@]:1}") ;;
-		noazure) C_ENV+=("${NOAZURE[@]:1}") ;;
-		wi) C_ENV+=("${WI_ENV[@]}") ;;
-		*=*) C_ENV+=("$w") ;;
+		nokeys) unsets+=("${NOKEYS[@]:1}") ;;
+		nogoogle) unsets+=("${NOGOOGLE[@]:1}") ;;
+		noazure) unsets+=("${NOAZURE[@]:1}") ;;
+		wi) sets+=("${WI_ENV[@]}") ;;
+		*=*) sets+=("$w") ;;
 		*) die "bench/cases.txt: unknown env word $w" ;;
 		esac
 	done
-	for w in $2; do
-		case $w in
-		ours) C_ARGS+=("$OURS") ;;
-		ss) C_ARGS+=("$PEER_SS") ;;
-		ecr) C_ARGS+=("$PEER_ECR") ;;
-		true) C_ARGS+=("$TRUE_BIN") ;;
-		roundtrip) C_ARGS+=("$W/bin/roundtrip.sh") ;;
-		*) C_ARGS+=("$w") ;;
-		esac
-	done
-	# The unsets go first (env applies its arguments in order).
-	local unsets=() sets=() i
-	for ((i = 0; i < ${#C_ENV[@]}; i++)); do
-		if [ "${C_ENV[i]}" = -u ]; then
-			unsets+=(-u "${C_ENV[i + 1]}")
-			i=$((i + 1))
-		else
-			sets+=("${C_ENV[i]}")
-		fi
-	done
 	C_ENV=("${unsets[@]}" "${sets[@]}")
+	local -A program=([ours]=$OURS [ss]=$PEER_SS [ecr]=$PEER_ECR [true]=$TRUE_BIN [roundtrip]=$W/bin/roundtrip.sh)
+	C_ARGS=()
+	for w in $2; do C_ARGS+=("${program[$w]:-$w}"); done
 }
 
 # trim VAR: VAR without the white space around it, and empty for `-` (a table cell).
