@@ -1,18 +1,20 @@
 // bench-runner: runs a command many times with stdin from a file, after a
-// warm-up, and prints one JSON line with the median, mean, spread and the
-// median peak resident memory (from wait4's rusage). No shell sits between
-// the timer and the command, so short commands are measured, not sh.
+// warm-up, and prints one JSON line with every timed run's wall-clock time and
+// peak resident memory (from wait4's rusage) and the count of runs (warm-ups
+// included) that did not exit CODE:
+//   {"runs":N,"failures":F,"times_ms":[...],"rss_kb":[...]}
+// It computes no statistic: bench/report.py does, for every case in one place
+// (`bench/report.py --stats <LINES` for lines of your own). No shell sits
+// between the timer and the command, so short commands are measured, not sh.
 //
 //   bench-runner [--runs N] [--warmup W] [--input FILE] [--prepare SHELLCMD]
-//                [--expect-exit CODE] [--samples] -- COMMAND [ARG...]
+//                [--expect-exit CODE] -- COMMAND [ARG...]
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -53,17 +55,10 @@ Sample RunOnce(char** argv, const char* input) {
   return {end - start, usage.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)};
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   int runs = 50, warmup = 5, expect = 0;
-  bool samples = false;
   const char* input = nullptr;
   const char* prepare = nullptr;
   int i = 1;
@@ -79,7 +74,6 @@ int main(int argc, char** argv) {
     else if (a == "--input") input = argv[++i];
     else if (a == "--prepare") prepare = argv[++i];
     else if (a == "--expect-exit") expect = std::atoi(argv[++i]);
-    else if (a == "--samples") samples = true;
     else {
       std::fprintf(stderr, "bench-runner: unknown option %s\n", a.c_str());
       return 2;
@@ -87,13 +81,14 @@ int main(int argc, char** argv) {
   }
   if (i >= argc || runs < 1) {
     std::fprintf(stderr,
-                 "usage: bench-runner [--runs N] [--warmup W] [--input F] [--prepare CMD] [--expect-exit C] [--samples] "
+                 "usage: bench-runner [--runs N] [--warmup W] [--input F] [--prepare CMD] [--expect-exit C] "
                  "-- CMD...\n");
     return 2;
   }
   char** command = argv + i;
   int failures = 0;
-  std::vector<double> times, rss;
+  std::vector<double> times;
+  std::vector<long> rss;
   for (int r = 0; r < warmup + runs; ++r) {
     if (prepare != nullptr && std::system(prepare) != 0) {
       std::fprintf(stderr, "bench-runner: the prepare command failed\n");
@@ -103,27 +98,12 @@ int main(int argc, char** argv) {
     if (s.exit_code != expect) ++failures;
     if (r < warmup) continue;
     times.push_back(s.ms);
-    rss.push_back(static_cast<double>(s.rss_kb));
+    rss.push_back(s.rss_kb);
   }
-  double mean = 0;
-  for (double t : times) mean += t;
-  mean /= static_cast<double>(times.size());
-  double var = 0;
-  for (double t : times) var += (t - mean) * (t - mean);
-  double stddev = times.size() > 1 ? std::sqrt(var / static_cast<double>(times.size() - 1)) : 0;
-  std::printf(
-      "{\"runs\":%d,\"median_ms\":%.3f,\"mean_ms\":%.3f,\"stddev_ms\":%.3f,\"min_ms\":%.3f,\"max_ms\":%.3f,"
-      "\"maxrss_kb\":%.0f,\"failures\":%d",
-      runs, Median(times), mean, stddev, *std::min_element(times.begin(), times.end()),
-      *std::max_element(times.begin(), times.end()), Median(rss), failures);
-  if (samples) {  // every timed run, for merging chunks of one case run at different times
-    for (int k = 0; k < 2; ++k) {
-      const std::vector<double>& v = k == 0 ? times : rss;
-      std::printf(k == 0 ? ",\"times_ms\":[" : "],\"rss_kb\":[");
-      for (size_t j = 0; j < v.size(); ++j) std::printf(k == 0 ? "%s%.3f" : "%s%.0f", j ? "," : "", v[j]);
-    }
-    std::printf("]");
-  }
-  std::printf("}\n");
+  std::printf("{\"runs\":%d,\"failures\":%d,\"times_ms\":[", runs, failures);
+  for (size_t j = 0; j < times.size(); ++j) std::printf("%s%.3f", j ? "," : "", times[j]);
+  std::printf("],\"rss_kb\":[");
+  for (size_t j = 0; j < rss.size(); ++j) std::printf("%s%ld", j ? "," : "", rss[j]);
+  std::printf("]}\n");
   return failures == 0 ? 0 : 3;
 }
