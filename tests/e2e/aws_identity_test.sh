@@ -37,13 +37,9 @@
 # shellcheck source-path=SCRIPTDIR
 set -uo pipefail
 
-E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SUPPORT_DIR=$(cd "$E2E_DIR/../support" && pwd)
-SELF="$E2E_DIR/$(basename "${BASH_SOURCE[0]}")"
-
 # shellcheck source=../support/cloud_e2e.sh
-. "$SUPPORT_DIR/cloud_e2e.sh"
-cloud_e2e_enter "$SELF" "$@"
+. "$(dirname "${BASH_SOURCE[0]}")/../support/cloud_e2e.sh"
+cloud_e2e_enter "${BASH_SOURCE[0]}" "$@" # sets SELF, E2E_DIR, SUPPORT_DIR
 
 SUFFIX=$1
 REGION=eu-west-1
@@ -69,7 +65,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-rnd() { openssl rand -hex "${1:-12}"; }
 RUN=$(rnd 4 | tr a-f A-F)
 # Keys: AKID -> secret, session token (none for the long-term user keys).
 declare -A SECRET TOKEN
@@ -107,9 +102,7 @@ cloud_e2e_namespace 169.254.169.254 169.254.170.2
 	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n'
 	printf '127.0.0.1\t%s\n' "$ECR_API" "$STS_HOST"
 	printf '127.0.0.2\t%s\n' "$ECR_HOST"
-} >"$W/hosts"
-chmod 644 "$W/hosts"
-mount --bind "$W/hosts" /etc/hosts
+} | cloud_e2e_hosts "$W/hosts"
 check_eq "private /etc/hosts: $ECR_API, $STS_HOST -> 127.0.0.1; $ECR_HOST -> 127.0.0.2" \
 	"127.0.0.1 127.0.0.1 127.0.0.2" \
 	"$(for h in "$ECR_API" "$STS_HOST" "$ECR_HOST"; do getent hosts "$h" | awk 'NR == 1 {print $1}'; done | paste -sd' ')"
@@ -131,21 +124,7 @@ touch "$STANDIN_DIR/requests.log"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/issuer.key" >/dev/null 2>&1
 openssl pkey -in "$W/issuer.key" -pubout -out "$W/issuer.pub" >/dev/null 2>&1
 ISSUER="https://oidc.e2e.example/id/$RUN"
-make_jwt() { # OUT AUD EXP_OFFSET [KEY]
-	/usr/bin/python3 - "$1" "$2" "$3" "${4:-$W/issuer.key}" "$ISSUER" "$WI_SUB" <<'EOF'
-import base64, json, sys, time
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
-out, aud, off, keyp, iss, sub = sys.argv[1:]
-key = serialization.load_pem_private_key(open(keyp, "rb").read(), None)
-b = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
-now = int(time.time())
-msg = b({"alg": "RS256", "typ": "JWT", "kid": "e2e"}) + "." + b(
-    {"iss": iss, "sub": sub, "aud": aud, "iat": now, "exp": now + int(off)})
-sig = key.sign(msg.encode(), padding.PKCS1v15(), hashes.SHA256())
-open(out, "w").write(msg + "." + base64.urlsafe_b64encode(sig).rstrip(b"=").decode() + "\n")
-EOF
-}
+make_jwt() { cloud_e2e_jwt "$1" "${4:-$W/issuer.key}" "$ISSUER" "$WI_SUB" "$2" "$3"; } # OUT AUD EXP_OFFSET [KEY]
 make_jwt "$W/wi.jwt" sts.amazonaws.com 3600
 WI_JWT=$(cat "$W/wi.jwt")
 
@@ -175,11 +154,7 @@ standin_config "$(jq -n --argjson aws "$(aws_map)" --arg pw "$ECR_PW" --arg regi
 
 # Instance metadata and container endpoint (one process, three listeners).
 mkdir -p "$MD"
-md_config() { # JSON merged into the metadata stand-ins' config.json
-	local cur='{}'
-	[ -f "$MD/config.json" ] && cur=$(cat "$MD/config.json")
-	jq -n --argjson a "$cur" --argjson b "$1" '$a * $b' >"$MD/config.json.tmp" && mv "$MD/config.json.tmp" "$MD/config.json"
-}
+md_config() { cloud_e2e_merge "$MD/config.json" "$1"; } # JSON merged into the metadata stand-ins' config.json
 md_config "$(jq -n --arg ia "$IMDS_AKID" --arg is "${SECRET[$IMDS_AKID]}" --arg it "${TOKEN[$IMDS_AKID]}" \
 	--arg ca "$CONT_AKID" --arg cs "${SECRET[$CONT_AKID]}" --arg ct "${TOKEN[$CONT_AKID]}" --arg auth "$CONT_TOKEN" '{
   imds: {mode: "ok", role: "e2e-instance-role",
@@ -504,41 +479,21 @@ else
 	tap_summary
 	exit 1
 fi
-sandbox_clients "$W" --ca "$REGISTRY_CA" --trust "$ECR_HOST"
-AUTHFILE="$W/auth.json"
-jq -n --arg s "$SUFFIX" --arg e "$ECR_HOST" '{credHelpers: {($e): $s}}' >"$AUTHFILE"
-CLIENT_ENV=("${BASE_ENV[@]}" SSM_LOG=warn "${CONTAINERS_ENV[@]}")
+cloud_e2e_clients "$W" "$SUFFIX" "$REGISTRY_CA" "$ECR_HOST"
 
 pull_with() { # NAME AKID VAR=VALUE...: skopeo inspect and podman pull with that identity only.
-	local name=$1 akid=$2 rc=0 out
+	local name=$1 akid=$2
 	shift 2
 	cache_clear
 	mark
-	out=$(env -i "${CLIENT_ENV[@]}" "$@" timeout 120 skopeo inspect --authfile "$AUTHFILE" "docker://$IMG" 2>&1) || rc=$?
-	if [ "$rc" = 0 ] && printf '%s' "$out" | jq -e '(.Layers | length) == 1' >/dev/null 2>&1; then
-		pass "$name: skopeo inspect docker://$IMG with no key stored"
-	else
-		fail "$name: skopeo inspect docker://$IMG" "exit $rc: $(printf '%s' "$out" | tail -n 3)"
-	fi
-	rc=0
-	out=$(env -i "${CLIENT_ENV[@]}" "$@" REGISTRY_AUTH_FILE="$AUTHFILE" timeout 180 podman pull -q --signature-policy "$POLICY" "$IMG" 2>&1) || rc=$?
-	if [ "$rc" = 0 ]; then
-		pass "$name: podman pull $IMG with no key stored"
-	else
-		fail "$name: podman pull $IMG" "exit $rc: $(printf '%s' "$out" | tail -n 3)"
-	fi
-	env -i "${CLIENT_ENV[@]}" podman rmi -f "$IMG" >/dev/null 2>&1 || true
+	cloud_e2e_pull "$name" "$IMG" "$@"
 	check_eq "$name: ... one token minted (ECR accepted once, signed with $akid), reused by the second client" \
 		"$akid" "$(ecr_signers)"
 }
 pull_with "IMDS" "$IMDS_AKID"
 pull_with "container credentials" "$CONT_AKID" AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/e2e-task AWS_CONTAINER_AUTHORIZATION_TOKEN="$CONT_TOKEN2"
 pull_with "web identity" "$WI_AKID" AWS_ROLE_ARN="$WI_ROLE" AWS_WEB_IDENTITY_TOKEN_FILE="$W/wi.jwt"
-if grep -q -E 'auth\.user\.name="?AWS' "$REGISTRY_DIR/registry.log"; then
-	pass "the registry authenticated the clients as AWS"
-else
-	fail "the registry authenticated the clients as AWS" "$(tail -n 3 "$REGISTRY_DIR/registry.log")"
-fi
+cloud_e2e_registry_user AWS
 cache_clear
 
 # ---------------------------------------------------------------------------------------------
