@@ -57,9 +57,7 @@ HELPER=
 
 cleanup() {
 	[ -z "$HELPER" ] || env -i HOME="$W/home" "$HELPER" cache clear >/dev/null 2>&1 || true
-	[ -z "$MD_PID" ] || { kill "$MD_PID" 2>/dev/null; wait "$MD_PID" 2>/dev/null; }
-	standin_stop
-	registry_stop
+	cloud_e2e_stop MD_PID
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -111,14 +109,7 @@ check_eq "private /etc/hosts: $ECR_API, $STS_HOST -> 127.0.0.1; $ECR_HOST -> 127
 # Stand-ins
 
 cloud_e2e_python "$W"
-if standin_start "$W" --port 443 --san "$ECR_API" --san "$STS_HOST" >/dev/null; then
-	pass "STS + ECR stand-in listens on 127.0.0.1:443 (TLS, names $ECR_API, $STS_HOST)"
-else
-	fail "STS + ECR stand-in listens on 127.0.0.1:443"
-	tap_summary
-	exit 1
-fi
-touch "$STANDIN_DIR/requests.log"
+cloud_e2e_standin "$W" "STS + ECR stand-in" "$ECR_API" "$STS_HOST"
 
 # The web identity issuer: an RSA key of this run; tokens are RS256 JWTs.
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/issuer.key" >/dev/null 2>&1
@@ -163,6 +154,7 @@ md_config "$(jq -n --arg ia "$IMDS_AKID" --arg is "${SECRET[$IMDS_AKID]}" --arg 
 "${STANDIN_PYTHON:-/usr/bin/python3}" "$SUPPORT_DIR/aws_metadata_standin.py" --state "$MD" \
 	--listen imds@169.254.169.254:80 --listen container@169.254.170.2:80 --listen container@127.0.0.1:0 \
 	>>"$MD/server.log" 2>&1 &
+# shellcheck disable=SC2034 # stopped by name (cloud_e2e_stop MD_PID)
 MD_PID=$!
 for i in $(seq 1 50); do [ -s "$MD/pid" ] && break; sleep 0.1; : "$i"; done
 FULL_PORT=$(awk '$1 == "container" && $2 == "127.0.0.1" {print $3}' "$MD/listening" 2>/dev/null)
@@ -518,11 +510,7 @@ check_eq "no secret key, session token, web identity or container token in the h
 hits=$(grep -c -F -e "$ECR_PW" "$ALL_ERR" "$STANDIN_DIR/requests.log" "$MD/requests.log" | grep -v ':0$' || true)
 check_eq "the ECR token is in no stderr and no stand-in log" "" "$hits"
 
-kill "$MD_PID" 2>/dev/null
-wait "$MD_PID" 2>/dev/null
-MD_PID=
-standin_stop
-registry_stop
+cloud_e2e_stop MD_PID
 check_eq "stand-ins and registry stopped by PID; nothing left in the network namespace" "" "$(netns_leftovers "$$")"
 
 tap_summary

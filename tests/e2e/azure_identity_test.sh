@@ -55,8 +55,7 @@ HELPER=
 
 cleanup() {
 	[ -z "$HELPER" ] || env -i HOME="$W/home" "$HELPER" cache clear >/dev/null 2>&1 || true
-	[ -z "$ST_PID" ] || { kill "$ST_PID" 2>/dev/null; wait "$ST_PID" 2>/dev/null; }
-	registry_stop
+	cloud_e2e_stop ST_PID
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -116,6 +115,7 @@ chmod 700 /var/opt/azcmagent/tokens
 cloud_e2e_python "$W"
 "$STANDIN_PYTHON" "$SUPPORT_DIR/azure_standin.py" --state "$ST" --listen aad@127.0.0.1:443 --listen acr@127.0.0.3:443 \
 	--listen imds@169.254.169.254:80 --listen appservice@127.0.0.1:0 --listen arc@127.0.0.1:0 >>"$ST/server.log" 2>&1 &
+# shellcheck disable=SC2034 # stopped by name (cloud_e2e_stop ST_PID)
 ST_PID=$!
 for i in $(seq 1 50); do [ -s "$ST/pid" ] && break; sleep 0.1; : "$i"; done
 AS_PORT=$(awk '$1 == "appservice" {print $3}' "$ST/listening" 2>/dev/null)
@@ -371,10 +371,7 @@ check_eq "the helper ran with SSM_LOG=debug ($(wc -l <"$ALL_ERR") lines of stder
 hits=$(grep -c -F -f "$W/secrets.txt" "$ALL_ERR" "$ST/requests.log" "$ST/server.log" | grep -v ':0$' || true)
 check_eq "no client secret, identity header, federated or pod token, Arc key or refresh token in the helper's stderr or the stand-in's logs ($(wc -l <"$W/secrets.txt") secrets)" "" "$hits"
 
-kill "$ST_PID" 2>/dev/null
-wait "$ST_PID" 2>/dev/null
-ST_PID=
-registry_stop
+cloud_e2e_stop ST_PID
 check_eq "stand-ins and registry stopped by PID; nothing left in the network namespace" "" "$(netns_leftovers "$$")"
 
 tap_summary

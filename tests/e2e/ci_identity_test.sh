@@ -50,13 +50,9 @@ chmod 700 "$W"
 GH="$W/gh"
 GH_PID=
 HELPER=
-GL_PID=
 
 cleanup() {
-	[ -z "$GH_PID" ] || { kill "$GH_PID" 2>/dev/null; wait "$GH_PID" 2>/dev/null; }
-	[ -z "$GL_PID" ] || { kill "$GL_PID" 2>/dev/null; wait "$GL_PID" 2>/dev/null; }
-	standin_stop
-	registry_stop
+	cloud_e2e_stop GH_PID
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -123,6 +119,7 @@ jq -n --arg rt "$REQ_TOKEN" --arg iss "$ISSUER" --arg sub "$SUB" --arg key "$W/i
 ip addr add 127.0.0.3/8 dev lo 2>/dev/null || true
 "${STANDIN_PYTHON:-/usr/bin/python3}" "$SUPPORT_DIR/ci_oidc_standin.py" --state "$GH" --listen 127.0.0.3:443 \
 	--cert "$GH/server.crt" --key "$GH/server.key" >>"$GH/server.log" 2>&1 &
+# shellcheck disable=SC2034 # stopped by name (cloud_e2e_stop GH_PID)
 GH_PID=$!
 cat "$STANDIN_CA" "$GH/ca.crt" >"$W/cas.pem"
 for i in $(seq 1 50); do
@@ -291,10 +288,7 @@ check_eq "no ID token or request token in the helper's stderr (debug), stdout an
 hits=$(grep -r -l -F -f "$W/ids.txt" "$W/home" "$W/config" "$W/data" "$W/cache" "$W/run" "$W/tmp" 2>/dev/null || true)
 check_eq "no ID token or request token in any file the helper wrote (store, config, caches)" "" "$hits"
 
-kill "$GH_PID" 2>/dev/null
-wait "$GH_PID" 2>/dev/null
-GH_PID=
-standin_stop
+cloud_e2e_stop GH_PID
 check_eq "stand-ins and registries stopped by PID; nothing left in the network namespace" "" "$(netns_leftovers "$$")"
 
 tap_summary

@@ -68,9 +68,7 @@ HELPER=
 
 cleanup() {
 	[ -z "$HELPER" ] || env -i HOME="$W/home" XDG_RUNTIME_DIR="$W/run" "$HELPER" cache clear >/dev/null 2>&1 || true
-	[ -z "$MD_PID" ] || { kill "$MD_PID" 2>/dev/null; wait "$MD_PID" 2>/dev/null; }
-	standin_stop
-	registry_stop
+	cloud_e2e_stop MD_PID
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -117,14 +115,7 @@ check_eq "private /etc/hosts: the Google APIs -> 127.0.0.1; $GCR_HOST, $AR_HOST 
 # Stand-ins
 
 cloud_e2e_python "$W"
-if standin_start "$W" --port 443 --san "$OAUTH_HOST" --san "$STS_HOST" --san "$IAM_HOST" >/dev/null; then
-	pass "OAuth2 + STS + IAM credentials stand-in listens on 127.0.0.1:443 (TLS, names $OAUTH_HOST, $STS_HOST, $IAM_HOST)"
-else
-	fail "OAuth2 + STS + IAM credentials stand-in listens on 127.0.0.1:443"
-	tap_summary
-	exit 1
-fi
-touch "$STANDIN_DIR/requests.log"
+cloud_e2e_standin "$W" "OAuth2 + STS + IAM credentials stand-in" "$OAUTH_HOST" "$STS_HOST" "$IAM_HOST"
 
 # The service account key (token_uri Google's default) and its token.
 SA_FILE=$(STANDIN_URL="https://$OAUTH_HOST" standin_make_sa "$W" "$SA_EMAIL")
@@ -161,6 +152,7 @@ md_config "$(jq -n --arg a "bearer $SUBJECT_REQ_TOKEN" --arg v "$SUBJECT_JWT" '{
 "${STANDIN_PYTHON:-/usr/bin/python3}" "$SUPPORT_DIR/gcp_standin.py" --state "$MD" \
 	--listen "metadata@$MD_ADDR:80" --listen "metadata@$ALT_MD" --listen subject@127.0.0.1:0 \
 	>>"$MD/server.log" 2>&1 &
+# shellcheck disable=SC2034 # stopped by name (cloud_e2e_stop MD_PID)
 MD_PID=$!
 for i in $(seq 1 50); do [ -s "$MD/pid" ] && break; sleep 0.1; : "$i"; done
 SUBJ_PORT=$(awk '$1 == "subject" {print $3}' "$MD/listening" 2>/dev/null)
@@ -498,11 +490,7 @@ check_eq "no access token, client secret, refresh token, subject token or key in
 hits=$(grep -c -F -e "$REG_TOKEN" "$ALL_ERR" "$STANDIN_DIR/requests.log" "$MD/requests.log" | grep -v ':0$' || true)
 check_eq "the registry's token is in no stderr and no stand-in log" "" "$hits"
 
-kill "$MD_PID" 2>/dev/null
-wait "$MD_PID" 2>/dev/null
-MD_PID=
-standin_stop
-registry_stop
+cloud_e2e_stop MD_PID
 check_eq "stand-ins and registry stopped by PID; nothing left in the network namespace" "" "$(netns_leftovers "$$")"
 
 tap_summary

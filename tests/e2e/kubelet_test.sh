@@ -68,14 +68,7 @@ cloud_e2e_namespace
 printf '127.0.0.1\tlocalhost\n127.0.0.1\t%s\n127.0.0.1\t%s\n' "$ECR_API" "$STS_HOST" | cloud_e2e_hosts "$W/hosts"
 
 cloud_e2e_python "$W"
-if standin_start "$W" --port 443 --san "$ECR_API" --san "$STS_HOST" >/dev/null; then
-	pass "STS + ECR stand-in listens on 127.0.0.1:443 (TLS, names $ECR_API, $STS_HOST)"
-else
-	fail "STS + ECR stand-in listens on 127.0.0.1:443"
-	tap_summary
-	exit 1
-fi
-touch "$STANDIN_DIR/requests.log"
+cloud_e2e_standin "$W" "STS + ECR stand-in" "$ECR_API" "$STS_HOST"
 
 mkdir -p "$W/jwt"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/jwt/issuer.key" >/dev/null 2>&1

@@ -32,6 +32,14 @@
 #   cloud_e2e_merge FILE JSON
 #       Deep-merges JSON into the JSON object in FILE ({} when FILE is missing), atomically (a
 #       stand-in re-reading FILE never sees half of it).
+#   cloud_e2e_standin WORKDIR WHAT NAME...
+#       standin_start WORKDIR on 127.0.0.1:443 with a certificate for each NAME; one check
+#       "WHAT listens on 127.0.0.1:443 (TLS, names ...)", or its failure and exit 1. Then
+#       STANDIN_DIR/requests.log exists.
+#   cloud_e2e_stop PIDVAR...
+#       Stops (TERM, then waits for) the process whose PID each variable PIDVAR holds and empties
+#       it, then the cloud stand-in (standin_stop) and the registry (registry_stop). Idempotent:
+#       for the EXIT trap and for the check that nothing is left running.
 #   cloud_e2e_python WORKDIR
 #       STANDIN_PYTHON = a wrapper running /usr/bin/python3 under `setpriv --pdeathsig TERM`
 #       (a stand-in cannot outlive the test), when setpriv exists.
@@ -172,6 +180,31 @@ cloud_e2e_merge() {
 	local cur='{}'
 	[ -f "$1" ] && cur=$(cat "$1")
 	jq -n --argjson a "$cur" --argjson b "$2" '$a * $b' >"$1.tmp" && mv "$1.tmp" "$1"
+}
+
+cloud_e2e_standin() {
+	local workdir=$1 what=$2 sans=() names
+	shift 2
+	for names in "$@"; do sans+=(--san "$names"); done
+	names=$(printf '%s, ' "$@")
+	if standin_start "$workdir" --port 443 "${sans[@]}" >/dev/null; then
+		pass "$what listens on 127.0.0.1:443 (TLS, names ${names%, })"
+	else
+		fail "$what listens on 127.0.0.1:443"
+		tap_summary
+		exit 1
+	fi
+	touch "$STANDIN_DIR/requests.log"
+}
+
+cloud_e2e_stop() {
+	local v
+	for v in "$@"; do
+		[ -z "${!v}" ] || { kill "${!v}" 2>/dev/null; wait "${!v}" 2>/dev/null; }
+		printf -v "$v" '%s' ''
+	done
+	standin_stop
+	registry_stop
 }
 
 cloud_e2e_python() {
