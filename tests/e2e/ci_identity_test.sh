@@ -35,11 +35,7 @@ set -uo pipefail
 cloud_e2e_enter "${BASH_SOURCE[0]}" "$@" # sets SELF, E2E_DIR, SUPPORT_DIR
 
 SUFFIX=$1
-REGION=eu-west-1
-ACCT=123456789012
-ECR_HOST=$ACCT.dkr.ecr.$REGION.amazonaws.com
-ECR_API=api.ecr.$REGION.amazonaws.com
-STS_HOST=sts.$REGION.amazonaws.com
+cloud_e2e_aws_names eu-west-1 123456789012
 GH_HOST=token.actions.e2e
 GAR_HOST=europe-docker.pkg.dev
 IMG="$ECR_HOST/e2e/ci-hello:1"

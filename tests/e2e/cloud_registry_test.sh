@@ -214,13 +214,8 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Clients and helper configuration
 
-HELPER_BIN=$(command -v "docker-credential-$SUFFIX" || true)
-if [ -z "$HELPER_BIN" ]; then
-	fail "docker-credential-$SUFFIX is on PATH"
-	tap_summary
-	exit 1
-fi
-HELPER_BIN=$(readlink -f "$HELPER_BIN")
+cloud_e2e_helper "$SUFFIX" "$W"
+HELPER_BIN=$HELPER
 # Run a snapshot of the helper (binary and the store/network modules beside it or in
 # ../lib/docker-credential-ssm), taken once it has been stable for a second: a rebuild in
 # parallel must not swap it mid-run (a half-written binary fails with "Permission denied").

@@ -33,11 +33,7 @@ set -uo pipefail
 cloud_e2e_enter "${BASH_SOURCE[0]}" "$@" # sets SELF, E2E_DIR, SUPPORT_DIR
 
 SUFFIX=$1
-REGION=eu-west-1
-ACCT=123456789012
-ECR_HOST=$ACCT.dkr.ecr.$REGION.amazonaws.com
-ECR_API=api.ecr.$REGION.amazonaws.com
-STS_HOST=sts.$REGION.amazonaws.com
+cloud_e2e_aws_names eu-west-1 123456789012
 IMAGE="$ECR_HOST/team/app"
 V1=credentialprovider.kubelet.k8s.io/v1
 

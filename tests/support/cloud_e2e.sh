@@ -17,6 +17,9 @@
 #   cloud_e2e_namespace ADDR...
 #       `lo` up carrying each ADDR/32; passes the check that the namespaces are private and lo
 #       is the only link, or fails it and exits 1.
+#   cloud_e2e_aws_names REGION ACCOUNT
+#       REGION, ACCT = ACCOUNT, and the default names in that region: ECR_HOST (the account's
+#       registry), ECR_API, STS_HOST.
 #   cloud_e2e_hosts FILE <LINES
 #       FILE = standard input (hosts lines), mode 644, bind-mounted over /etc/hosts (this mount
 #       namespace only). Rewriting FILE in place later changes what /etc/hosts says.
@@ -67,6 +70,11 @@
 #       removed again.
 #   cloud_e2e_registry_user USER
 #       One check: the registry (registry.sh) authenticated a client as USER.
+#   cloud_e2e_negative_cache HOST SERVICE WHO
+#       (after a get of HOST that found nothing, with the token cache on, since mark) Two
+#       checks: a second get is "credentials not found" from the negative cache without a new
+#       request in METADATA_LOG ("no new SERVICE request"); after cache clear, WHO is asked
+#       again (or, when nothing could log at all, the get still finds nothing).
 #   cloud_e2e_logs METADATA_LOG
 #       Then: mark (remembers where the TLS stand-in's requests.log and METADATA_LOG end);
 #       since_s / since_m JQ-FILTER (their lines since mark through jq -rc JQ-FILTER);
@@ -134,6 +142,14 @@ cloud_e2e_namespace() {
 		tap_summary
 		exit 1
 	fi
+}
+
+# shellcheck disable=SC2034 # for the caller
+cloud_e2e_aws_names() {
+	REGION=$1 ACCT=$2
+	ECR_HOST=$ACCT.dkr.ecr.$REGION.amazonaws.com
+	ECR_API=api.ecr.$REGION.amazonaws.com
+	STS_HOST=sts.$REGION.amazonaws.com
 }
 
 cloud_e2e_hosts() {
@@ -287,6 +303,23 @@ cloud_e2e_registry_user() {
 		pass "the registry authenticated the clients as $1"
 	else
 		fail "the registry authenticated the clients as $1" "$(tail -n 3 "$REGISTRY_DIR/registry.log")"
+	fi
+}
+
+cloud_e2e_negative_cache() {
+	local host=$1 service=$2 who=$3 n not_found='credentials not found in native keychain'
+	n=$(count_m .)
+	hget "$host" SSM_TOKEN_CACHE=on
+	check_eq "... second get: not found from the negative cache, no new $service request (${HMS} ms)" \
+		"1/$not_found/$n" "$HRC/$HOUT/$(count_m .)"
+	cache_clear
+	hget "$host" SSM_TOKEN_CACHE=on
+	if [ "$HRC" = 1 ] && [ "$(count_m .)" -gt "$n" ]; then
+		pass "... after cache clear, $who is asked again"
+	elif [ "$HRC" = 1 ] && [ "$n" = 0 ]; then
+		pass "... after cache clear, asked again (nothing can log at an unreachable address; ${HMS} ms)"
+	else
+		fail "... after cache clear, $who is asked again" "rc=$HRC n=$n now=$(count_m .)"
 	fi
 }
 
