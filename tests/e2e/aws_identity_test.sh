@@ -37,19 +37,12 @@
 # shellcheck source-path=SCRIPTDIR
 set -uo pipefail
 
-E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SUPPORT_DIR=$(cd "$E2E_DIR/../support" && pwd)
-SELF="$E2E_DIR/$(basename "${BASH_SOURCE[0]}")"
-
 # shellcheck source=../support/cloud_e2e.sh
-. "$SUPPORT_DIR/cloud_e2e.sh"
-cloud_e2e_enter "$SELF" "$@"
+. "$(dirname "${BASH_SOURCE[0]}")/../support/cloud_e2e.sh"
+cloud_e2e_enter "${BASH_SOURCE[0]}" "$@" # sets SELF, E2E_DIR, SUPPORT_DIR
 
 SUFFIX=$1
-REGION=eu-west-1
-ECR_HOST=123456789012.dkr.ecr.$REGION.amazonaws.com
-ECR_API=api.ecr.$REGION.amazonaws.com
-STS_HOST=sts.$REGION.amazonaws.com
+cloud_e2e_aws_names eu-west-1 123456789012
 IMG="$ECR_HOST/e2e/aws-hello:1"
 NOT_FOUND='credentials not found in native keychain'
 
@@ -61,15 +54,12 @@ HELPER=
 
 cleanup() {
 	[ -z "$HELPER" ] || env -i HOME="$W/home" "$HELPER" cache clear >/dev/null 2>&1 || true
-	[ -z "$MD_PID" ] || { kill "$MD_PID" 2>/dev/null; wait "$MD_PID" 2>/dev/null; }
-	standin_stop
-	registry_stop
+	cloud_e2e_stop MD_PID
 	rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-rnd() { openssl rand -hex "${1:-12}"; }
 RUN=$(rnd 4 | tr a-f A-F)
 # Keys: AKID -> secret, session token (none for the long-term user keys).
 declare -A SECRET TOKEN
@@ -92,7 +82,6 @@ newkey CROSS_AKID ASIACROSS session
 ECR_PW="ecr-e2e-$(rnd 16)"
 CONT_TOKEN="cont-auth-$(rnd 12)"
 CONT_TOKEN2="cont-auth-2-$(rnd 12)"
-ACCT=123456789012
 WI_ROLE="arn:aws:iam::$ACCT:role/e2e-web-identity"
 APP_ROLE="arn:aws:iam::$ACCT:role/e2e-app"
 CROSS_ROLE="arn:aws:iam::444455556666:role/e2e-cross"
@@ -107,9 +96,7 @@ cloud_e2e_namespace 169.254.169.254 169.254.170.2
 	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n'
 	printf '127.0.0.1\t%s\n' "$ECR_API" "$STS_HOST"
 	printf '127.0.0.2\t%s\n' "$ECR_HOST"
-} >"$W/hosts"
-chmod 644 "$W/hosts"
-mount --bind "$W/hosts" /etc/hosts
+} | cloud_e2e_hosts "$W/hosts"
 check_eq "private /etc/hosts: $ECR_API, $STS_HOST -> 127.0.0.1; $ECR_HOST -> 127.0.0.2" \
 	"127.0.0.1 127.0.0.1 127.0.0.2" \
 	"$(for h in "$ECR_API" "$STS_HOST" "$ECR_HOST"; do getent hosts "$h" | awk 'NR == 1 {print $1}'; done | paste -sd' ')"
@@ -118,34 +105,13 @@ check_eq "private /etc/hosts: $ECR_API, $STS_HOST -> 127.0.0.1; $ECR_HOST -> 127
 # Stand-ins
 
 cloud_e2e_python "$W"
-if standin_start "$W" --port 443 --san "$ECR_API" --san "$STS_HOST" >/dev/null; then
-	pass "STS + ECR stand-in listens on 127.0.0.1:443 (TLS, names $ECR_API, $STS_HOST)"
-else
-	fail "STS + ECR stand-in listens on 127.0.0.1:443"
-	tap_summary
-	exit 1
-fi
-touch "$STANDIN_DIR/requests.log"
+cloud_e2e_standin "$W" "STS + ECR stand-in" "$ECR_API" "$STS_HOST"
 
 # The web identity issuer: an RSA key of this run; tokens are RS256 JWTs.
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/issuer.key" >/dev/null 2>&1
 openssl pkey -in "$W/issuer.key" -pubout -out "$W/issuer.pub" >/dev/null 2>&1
 ISSUER="https://oidc.e2e.example/id/$RUN"
-make_jwt() { # OUT AUD EXP_OFFSET [KEY]
-	/usr/bin/python3 - "$1" "$2" "$3" "${4:-$W/issuer.key}" "$ISSUER" "$WI_SUB" <<'EOF'
-import base64, json, sys, time
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
-out, aud, off, keyp, iss, sub = sys.argv[1:]
-key = serialization.load_pem_private_key(open(keyp, "rb").read(), None)
-b = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
-now = int(time.time())
-msg = b({"alg": "RS256", "typ": "JWT", "kid": "e2e"}) + "." + b(
-    {"iss": iss, "sub": sub, "aud": aud, "iat": now, "exp": now + int(off)})
-sig = key.sign(msg.encode(), padding.PKCS1v15(), hashes.SHA256())
-open(out, "w").write(msg + "." + base64.urlsafe_b64encode(sig).rstrip(b"=").decode() + "\n")
-EOF
-}
+make_jwt() { cloud_e2e_jwt "$1" "${4:-$W/issuer.key}" "$ISSUER" "$WI_SUB" "$2" "$3"; } # OUT AUD EXP_OFFSET [KEY]
 make_jwt "$W/wi.jwt" sts.amazonaws.com 3600
 WI_JWT=$(cat "$W/wi.jwt")
 
@@ -175,11 +141,7 @@ standin_config "$(jq -n --argjson aws "$(aws_map)" --arg pw "$ECR_PW" --arg regi
 
 # Instance metadata and container endpoint (one process, three listeners).
 mkdir -p "$MD"
-md_config() { # JSON merged into the metadata stand-ins' config.json
-	local cur='{}'
-	[ -f "$MD/config.json" ] && cur=$(cat "$MD/config.json")
-	jq -n --argjson a "$cur" --argjson b "$1" '$a * $b' >"$MD/config.json.tmp" && mv "$MD/config.json.tmp" "$MD/config.json"
-}
+md_config() { cloud_e2e_merge "$MD/config.json" "$1"; } # JSON merged into the metadata stand-ins' config.json
 md_config "$(jq -n --arg ia "$IMDS_AKID" --arg is "${SECRET[$IMDS_AKID]}" --arg it "${TOKEN[$IMDS_AKID]}" \
 	--arg ca "$CONT_AKID" --arg cs "${SECRET[$CONT_AKID]}" --arg ct "${TOKEN[$CONT_AKID]}" --arg auth "$CONT_TOKEN" '{
   imds: {mode: "ok", role: "e2e-instance-role",
@@ -188,6 +150,7 @@ md_config "$(jq -n --arg ia "$IMDS_AKID" --arg is "${SECRET[$IMDS_AKID]}" --arg 
 "${STANDIN_PYTHON:-/usr/bin/python3}" "$SUPPORT_DIR/aws_metadata_standin.py" --state "$MD" \
 	--listen imds@169.254.169.254:80 --listen container@169.254.170.2:80 --listen container@127.0.0.1:0 \
 	>>"$MD/server.log" 2>&1 &
+# shellcheck disable=SC2034 # stopped by name (cloud_e2e_stop MD_PID)
 MD_PID=$!
 for i in $(seq 1 50); do [ -s "$MD/pid" ] && break; sleep 0.1; : "$i"; done
 FULL_PORT=$(awk '$1 == "container" && $2 == "127.0.0.1" {print $3}' "$MD/listening" 2>/dev/null)
@@ -469,20 +432,7 @@ bound_case() {
 	else
 		fail "$desc: \"$NOT_FOUND\" within 3 s" "rc=$HRC ms=$HMS out=$HOUT err=$(printf '%s' "$HERR" | tail -n 3)"
 	fi
-	local n
-	n=$(count_m '.')
-	hget "$ECR_HOST" SSM_TOKEN_CACHE=on
-	check_eq "... second get: not found from the negative cache, no new IMDS request (${HMS} ms)" \
-		"1/$NOT_FOUND/$n" "$HRC/$HOUT/$(count_m '.')"
-	cache_clear
-	hget "$ECR_HOST" SSM_TOKEN_CACHE=on
-	if [ "$HRC" = 1 ] && [ "$(count_m '.')" -gt "$n" ]; then
-		pass "... after cache clear, IMDS is asked again"
-	elif [ "$HRC" = 1 ] && [ "$n" = 0 ]; then
-		pass "... after cache clear, asked again (nothing can log at an unreachable address; ${HMS} ms)"
-	else
-		fail "... after cache clear, IMDS is asked again" "rc=$HRC n=$n now=$(count_m '.')"
-	fi
+	cloud_e2e_negative_cache "$ECR_HOST" IMDS IMDS
 }
 ip addr del 169.254.169.254/32 dev lo
 bound_case "IMDS address routed nowhere"
@@ -504,41 +454,21 @@ else
 	tap_summary
 	exit 1
 fi
-sandbox_clients "$W" --ca "$REGISTRY_CA" --trust "$ECR_HOST"
-AUTHFILE="$W/auth.json"
-jq -n --arg s "$SUFFIX" --arg e "$ECR_HOST" '{credHelpers: {($e): $s}}' >"$AUTHFILE"
-CLIENT_ENV=("${BASE_ENV[@]}" SSM_LOG=warn "${CONTAINERS_ENV[@]}")
+cloud_e2e_clients "$W" "$SUFFIX" "$REGISTRY_CA" "$ECR_HOST"
 
 pull_with() { # NAME AKID VAR=VALUE...: skopeo inspect and podman pull with that identity only.
-	local name=$1 akid=$2 rc=0 out
+	local name=$1 akid=$2
 	shift 2
 	cache_clear
 	mark
-	out=$(env -i "${CLIENT_ENV[@]}" "$@" timeout 120 skopeo inspect --authfile "$AUTHFILE" "docker://$IMG" 2>&1) || rc=$?
-	if [ "$rc" = 0 ] && printf '%s' "$out" | jq -e '(.Layers | length) == 1' >/dev/null 2>&1; then
-		pass "$name: skopeo inspect docker://$IMG with no key stored"
-	else
-		fail "$name: skopeo inspect docker://$IMG" "exit $rc: $(printf '%s' "$out" | tail -n 3)"
-	fi
-	rc=0
-	out=$(env -i "${CLIENT_ENV[@]}" "$@" REGISTRY_AUTH_FILE="$AUTHFILE" timeout 180 podman pull -q --signature-policy "$POLICY" "$IMG" 2>&1) || rc=$?
-	if [ "$rc" = 0 ]; then
-		pass "$name: podman pull $IMG with no key stored"
-	else
-		fail "$name: podman pull $IMG" "exit $rc: $(printf '%s' "$out" | tail -n 3)"
-	fi
-	env -i "${CLIENT_ENV[@]}" podman rmi -f "$IMG" >/dev/null 2>&1 || true
+	cloud_e2e_pull "$name" "$IMG" "$@"
 	check_eq "$name: ... one token minted (ECR accepted once, signed with $akid), reused by the second client" \
 		"$akid" "$(ecr_signers)"
 }
 pull_with "IMDS" "$IMDS_AKID"
 pull_with "container credentials" "$CONT_AKID" AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/e2e-task AWS_CONTAINER_AUTHORIZATION_TOKEN="$CONT_TOKEN2"
 pull_with "web identity" "$WI_AKID" AWS_ROLE_ARN="$WI_ROLE" AWS_WEB_IDENTITY_TOKEN_FILE="$W/wi.jwt"
-if grep -q -E 'auth\.user\.name="?AWS' "$REGISTRY_DIR/registry.log"; then
-	pass "the registry authenticated the clients as AWS"
-else
-	fail "the registry authenticated the clients as AWS" "$(tail -n 3 "$REGISTRY_DIR/registry.log")"
-fi
+cloud_e2e_registry_user AWS
 cache_clear
 
 # ---------------------------------------------------------------------------------------------
@@ -563,11 +493,7 @@ check_eq "no secret key, session token, web identity or container token in the h
 hits=$(grep -c -F -e "$ECR_PW" "$ALL_ERR" "$STANDIN_DIR/requests.log" "$MD/requests.log" | grep -v ':0$' || true)
 check_eq "the ECR token is in no stderr and no stand-in log" "" "$hits"
 
-kill "$MD_PID" 2>/dev/null
-wait "$MD_PID" 2>/dev/null
-MD_PID=
-standin_stop
-registry_stop
+cloud_e2e_stop MD_PID
 check_eq "stand-ins and registry stopped by PID; nothing left in the network namespace" "" "$(netns_leftovers "$$")"
 
 tap_summary

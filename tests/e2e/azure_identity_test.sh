@@ -36,35 +36,9 @@
 # shellcheck source-path=SCRIPTDIR
 set -uo pipefail
 
-E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SUPPORT_DIR=$(cd "$E2E_DIR/../support" && pwd)
-SELF="$E2E_DIR/$(basename "${BASH_SOURCE[0]}")"
-
-if [ $# -ne 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-	awk 'NR > 1 && /^# shellcheck/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$SELF" >&2
-	exit 2
-fi
-if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1 || ! command -v ip >/dev/null 2>&1; then
-	echo "not ok - azure_identity_test.sh needs root, unshare and ip (network + mount namespaces)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-
-export SANDBOX_NO_BUS=1
-# shellcheck source=../support/sandbox.sh
-. "$SUPPORT_DIR/sandbox.sh"
-sandbox_enter "$SELF" "$@"
-if [ -z "${AZURE_E2E_NETNS:-}" ]; then
-	export AZURE_E2E_NETNS=1
-	exec unshare --net --mount --propagation private -- bash "$SELF" "$@"
-fi
-
-# shellcheck source=../support/tap.sh
-. "$SUPPORT_DIR/tap.sh"
-# shellcheck source=../support/registry.sh
-. "$SUPPORT_DIR/registry.sh"
-# shellcheck source=../support/netns.sh
-. "$SUPPORT_DIR/netns.sh"
+# shellcheck source=../support/cloud_e2e.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../support/cloud_e2e.sh"
+cloud_e2e_enter "${BASH_SOURCE[0]}" "$@" # sets SELF, E2E_DIR, SUPPORT_DIR
 
 SUFFIX=$1
 ACR=myreg.azurecr.io
@@ -72,10 +46,6 @@ AAD=login.microsoftonline.com
 IMG="$ACR/e2e/azure-hello:1"
 NOT_FOUND='credentials not found in native keychain'
 ZERO=00000000-0000-0000-0000-000000000000
-
-for v in $(compgen -e); do
-	case $v in SSM_* | AZURE_* | IDENTITY_* | IMDS_* | MSI_* | REGISTRY_* | DOCKER_* | CONTAINERS_* | DBUS_SESSION_BUS_ADDRESS | SSL_CERT_* | CURL_CA_BUNDLE) unset "$v" ;; esac
-done
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/ssm-e2e-azure.XXXXXX")
 chmod 700 "$W"
@@ -85,14 +55,12 @@ HELPER=
 
 cleanup() {
 	[ -z "$HELPER" ] || env -i HOME="$W/home" "$HELPER" cache clear >/dev/null 2>&1 || true
-	[ -z "$ST_PID" ] || { kill "$ST_PID" 2>/dev/null; wait "$ST_PID" 2>/dev/null; }
-	registry_stop
+	cloud_e2e_stop ST_PID
 	rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-rnd() { openssl rand -hex "${1:-12}"; }
 TENANT="$(rnd 4)-tenant"
 CLIENT="$(rnd 4)-client"
 SP_SECRET="sp-secret-$(rnd 12)"
@@ -105,49 +73,17 @@ SUBJECT="system:serviceaccount:ci:puller"
 # ---------------------------------------------------------------------------------------------
 # Namespace, addresses, /etc/hosts, certificates
 
-ip link set lo up
-ip addr add 169.254.169.254/32 dev lo
-if [ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" ] &&
-	[ "$(ip -o link show | awk -F': ' '{print $2}' | paste -sd,)" = lo ]; then
-	pass "private network (only lo, with 169.254.169.254) and mount namespaces"
-else
-	fail "private network and mount namespaces" "$(ip -o addr show)"
-	tap_summary
-	exit 1
-fi
-printf '127.0.0.1\tlocalhost %s\n127.0.0.3\t%s\n127.0.0.2\tacr-backend.test\n::1\tlocalhost\n' "$AAD" "$ACR" >"$W/hosts"
-chmod 644 "$W/hosts"
-mount --bind "$W/hosts" /etc/hosts
+cloud_e2e_namespace 169.254.169.254
+printf '127.0.0.1\tlocalhost %s\n127.0.0.3\t%s\n127.0.0.2\tacr-backend.test\n::1\tlocalhost\n' "$AAD" "$ACR" |
+	cloud_e2e_hosts "$W/hosts"
 
-mkdir -p "$ST"
-openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 2 -keyout "$ST/ca.key" -out "$ST/ca.crt" \
-	-subj "/CN=ssm e2e azure CA" -addext "basicConstraints=critical,CA:TRUE" \
-	-addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1
-openssl req -newkey rsa:2048 -nodes -sha256 -keyout "$ST/server.key" -out "$ST/server.csr" -subj "/CN=$AAD" >/dev/null 2>&1
-printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
-	"extendedKeyUsage=serverAuth" "subjectAltName=DNS:$AAD,DNS:$ACR" >"$ST/server.ext"
-openssl x509 -req -in "$ST/server.csr" -CA "$ST/ca.crt" -CAkey "$ST/ca.key" -CAcreateserial -days 2 -sha256 \
-	-extfile "$ST/server.ext" -out "$ST/server.crt" >/dev/null 2>&1
+cloud_e2e_certs "$ST" "ssm e2e azure CA" "$AAD" "$ACR"
 # The service principal's certificate (PEM: certificate and key), and the federation issuer.
 openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 2 -keyout "$W/sp.key" -out "$W/sp.crt" -subj "/CN=sp" >/dev/null 2>&1
 cat "$W/sp.crt" "$W/sp.key" >"$W/sp.pem"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/issuer.key" >/dev/null 2>&1
 openssl pkey -in "$W/issuer.key" -pubout -out "$W/issuer.pub" >/dev/null 2>&1
-make_jwt() { # OUT KEY [SUBJECT]
-	/usr/bin/python3 - "$1" "$2" "$ISSUER" "${3:-$SUBJECT}" <<'EOF'
-import base64, json, sys, time
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
-out, keyp, iss, sub = sys.argv[1:]
-key = serialization.load_pem_private_key(open(keyp, "rb").read(), None)
-b = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
-now = int(time.time())
-msg = b({"alg": "RS256", "typ": "JWT", "kid": "e2e"}) + "." + b(
-    {"iss": iss, "sub": sub, "aud": "api://AzureADTokenExchange", "iat": now, "exp": now + 3600})
-sig = key.sign(msg.encode(), padding.PKCS1v15(), hashes.SHA256())
-open(out, "w").write(msg + "." + base64.urlsafe_b64encode(sig).rstrip(b"=").decode() + "\n")
-EOF
-}
+make_jwt() { cloud_e2e_jwt "$1" "$2" "$ISSUER" "${3:-$SUBJECT}" api://AzureADTokenExchange 3600; } # OUT KEY [SUBJECT]
 make_jwt "$W/federated.jwt" "$W/issuer.key"
 FED_JWT=$(cat "$W/federated.jwt")
 
@@ -164,11 +100,7 @@ else
 	exit 1
 fi
 
-st_config() { # JSON merged into the stand-ins' config.json
-	local cur='{}'
-	[ -f "$ST/config.json" ] && cur=$(cat "$ST/config.json")
-	jq -n --argjson a "$cur" --argjson b "$1" '$a * $b' >"$ST/config.json.tmp" && mv "$ST/config.json.tmp" "$ST/config.json"
-}
+st_config() { cloud_e2e_merge "$ST/config.json" "$1"; } # JSON merged into the stand-ins' config.json
 st_config "$(jq -n --arg t "$TENANT" --arg c "$CLIENT" --arg s "$SP_SECRET" --rawfile cert "$W/sp.crt" \
 	--rawfile pub "$W/issuer.pub" --arg iss "$ISSUER" --arg sub "$SUBJECT" --arg h "$ID_HEADER" --arg r "$REFRESH" '{
   tenant: $t, client_id: $c, client_secret: $s, certificate_pem: $cert,
@@ -180,14 +112,10 @@ mkdir -p /var/opt
 mount -t tmpfs -o mode=755 tmpfs /var/opt
 mkdir -p /var/opt/azcmagent/tokens
 chmod 700 /var/opt/azcmagent/tokens
-PY=/usr/bin/python3
-if command -v setpriv >/dev/null 2>&1; then
-	printf '#!/bin/sh\nexec setpriv --pdeathsig TERM /usr/bin/python3 "$@"\n' >"$W/standin-python"
-	chmod +x "$W/standin-python"
-	PY="$W/standin-python"
-fi
-"$PY" "$SUPPORT_DIR/azure_standin.py" --state "$ST" --listen aad@127.0.0.1:443 --listen acr@127.0.0.3:443 \
+cloud_e2e_python "$W"
+"$STANDIN_PYTHON" "$SUPPORT_DIR/azure_standin.py" --state "$ST" --listen aad@127.0.0.1:443 --listen acr@127.0.0.3:443 \
 	--listen imds@169.254.169.254:80 --listen appservice@127.0.0.1:0 --listen arc@127.0.0.1:0 >>"$ST/server.log" 2>&1 &
+# shellcheck disable=SC2034 # stopped by name (cloud_e2e_stop ST_PID)
 ST_PID=$!
 for i in $(seq 1 50); do [ -s "$ST/pid" ] && break; sleep 0.1; : "$i"; done
 AS_PORT=$(awk '$1 == "appservice" {print $3}' "$ST/listening" 2>/dev/null)
@@ -209,36 +137,9 @@ check_eq "stand-ins check what Azure checks: IMDS without Metadata: true 400; Ap
 			--data-urlencode scope=https://management.azure.com/.default | jq -r .error)"
 : >"$ST/requests.log"
 
-HELPER=$(command -v "docker-credential-$SUFFIX" || true)
-if [ -z "$HELPER" ]; then
-	fail "docker-credential-$SUFFIX is on PATH"
-	tap_summary
-	exit 1
-fi
-HELPER=$(readlink -f "$HELPER")
-mkdir -p "$W"/{home,config,data,cache,run,tmp}
-chmod 700 "$W/run"
-
-ALL_ERR="$W/helper-stderr.all"
-: >"$ALL_ERR"
-BASE_ENV=(PATH="$PATH" HOME="$W/home" XDG_CONFIG_HOME="$W/config" XDG_DATA_HOME="$W/data"
-	XDG_CACHE_HOME="$W/cache" XDG_RUNTIME_DIR="$W/run" TMPDIR="$W/tmp" SSM_STORE=file SSM_CACHE_TTL=0
-	SSL_CERT_FILE="$ST/ca.crt" SSM_LOG=debug)
-hget() { # HOST [VAR=VALUE...]: sets HOUT HERR HRC HMS
-	local host=$1 t0 t1
-	shift
-	t0=$(date +%s%N)
-	HRC=0
-	HOUT=$(printf '%s' "$host" | env -i "${BASE_ENV[@]}" SSM_TOKEN_CACHE=off "$@" "$HELPER" get 2>"$W/err") || HRC=$?
-	t1=$(date +%s%N)
-	HMS=$(((t1 - t0) / 1000000))
-	HERR=$(cat "$W/err")
-	cat "$W/err" >>"$ALL_ERR"
-	printf '%s\n' "$HOUT" >>"$W/helper-stdout.all"
-}
-cache_clear() { env -i "${BASE_ENV[@]}" "$HELPER" cache clear >/dev/null 2>&1; }
-secret_of() { printf '%s' "$HOUT" | jq -r '.Username + " " + .Secret' 2>/dev/null; }
-one_line() { [ "$HRC" != 0 ] && [ "$(printf '%s\n' "$HOUT" | wc -l)" = 1 ]; }
+cloud_e2e_helper "$SUFFIX" "$W"
+# BASE_ENV, hget, cache_clear, secret_of, one_line: tests/support/cloud_e2e.sh.
+cloud_e2e_runner "$W" "$ST/ca.crt"
 MARK=0
 mark() { MARK=$(wc -l <"$ST/requests.log"); }
 since() { tail -n "+$((MARK + 1))" "$ST/requests.log" | jq -r "$1" | paste -sd' '; }
@@ -444,38 +345,16 @@ check_eq "... no file written for the pods (runtime and temporary folders empty)
 # ---------------------------------------------------------------------------------------------
 # skopeo and podman with no key stored
 
-sandbox_clients "$W" --ca "$ST/ca.crt" --trust "$ACR"
-AUTHFILE="$W/auth.json"
-jq -n --arg s "$SUFFIX" --arg e "$ACR" '{credHelpers: {($e): $s}}' >"$AUTHFILE"
-CLIENT_ENV=("${BASE_ENV[@]}" SSM_LOG=warn "${CONTAINERS_ENV[@]}")
+cloud_e2e_clients "$W" "$SUFFIX" "$ST/ca.crt" "$ACR"
 pull_with() { # NAME VAR=VALUE...
-	local name=$1 rc=0 out
-	shift
 	cache_clear
-	out=$(env -i "${CLIENT_ENV[@]}" "$@" timeout 120 skopeo inspect --authfile "$AUTHFILE" "docker://$IMG" 2>&1) || rc=$?
-	if [ "$rc" = 0 ] && printf '%s' "$out" | jq -e '(.Layers | length) == 1' >/dev/null 2>&1; then
-		pass "$name: skopeo inspect docker://$IMG with no key stored"
-	else
-		fail "$name: skopeo inspect docker://$IMG" "exit $rc: $(printf '%s' "$out" | tail -n 3)"
-	fi
-	rc=0
-	out=$(env -i "${CLIENT_ENV[@]}" "$@" REGISTRY_AUTH_FILE="$AUTHFILE" timeout 180 podman pull -q --signature-policy "$POLICY" "$IMG" 2>&1) || rc=$?
-	if [ "$rc" = 0 ]; then
-		pass "$name: podman pull $IMG with no key stored"
-	else
-		fail "$name: podman pull $IMG" "exit $rc: $(printf '%s' "$out" | tail -n 3)"
-	fi
-	env -i "${CLIENT_ENV[@]}" podman rmi -f "$IMG" >/dev/null 2>&1 || true
+	cloud_e2e_pull "$1" "$IMG" "${@:2}"
 }
 pull_with "managed identity (IMDS)"
 pull_with "workload identity" AZURE_TENANT_ID="$TENANT" AZURE_CLIENT_ID="$CLIENT" AZURE_FEDERATED_TOKEN_FILE="$W/federated.jwt"
 pull_with "a CI job's ID token (webidentity env:NAME)" SSM_REGISTRY_ACR_WEBIDENTITY=env:JOB_ID_TOKEN JOB_ID_TOKEN="$FED_JWT" \
 	SSM_REGISTRY_ACR_CLIENTID="$CLIENT" SSM_REGISTRY_ACR_TENANTID="$TENANT"
-if grep -q -E "auth\.user\.name=\"?$ZERO" "$REGISTRY_DIR/registry.log"; then
-	pass "the registry authenticated the clients as $ZERO"
-else
-	fail "the registry authenticated the clients as $ZERO" "$(tail -n 3 "$REGISTRY_DIR/registry.log")"
-fi
+cloud_e2e_registry_user "$ZERO"
 cache_clear
 
 # ---------------------------------------------------------------------------------------------
@@ -492,10 +371,7 @@ check_eq "the helper ran with SSM_LOG=debug ($(wc -l <"$ALL_ERR") lines of stder
 hits=$(grep -c -F -f "$W/secrets.txt" "$ALL_ERR" "$ST/requests.log" "$ST/server.log" | grep -v ':0$' || true)
 check_eq "no client secret, identity header, federated or pod token, Arc key or refresh token in the helper's stderr or the stand-in's logs ($(wc -l <"$W/secrets.txt") secrets)" "" "$hits"
 
-kill "$ST_PID" 2>/dev/null
-wait "$ST_PID" 2>/dev/null
-ST_PID=
-registry_stop
+cloud_e2e_stop ST_PID
 check_eq "stand-ins and registry stopped by PID; nothing left in the network namespace" "" "$(netns_leftovers "$$")"
 
 tap_summary

@@ -30,72 +30,30 @@
 # shellcheck source-path=SCRIPTDIR
 set -uo pipefail
 
-E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SUPPORT_DIR=$(cd "$E2E_DIR/../support" && pwd)
-SELF="$E2E_DIR/$(basename "${BASH_SOURCE[0]}")"
-
-if [ $# -ne 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-	awk 'NR > 1 && /^# shellcheck/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$SELF" >&2
-	exit 2
-fi
-if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1 || ! command -v ip >/dev/null 2>&1; then
-	echo "not ok - ci_identity_test.sh needs root, unshare and ip (network + mount namespaces)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-
-export SANDBOX_NO_BUS=1
-# shellcheck source=../support/sandbox.sh
-. "$SUPPORT_DIR/sandbox.sh"
-sandbox_enter "$SELF" "$@"
-if [ -z "${CI_E2E_NETNS:-}" ]; then
-	export CI_E2E_NETNS=1
-	exec unshare --net --mount --propagation private -- bash "$SELF" "$@"
-fi
-
-# shellcheck source=../support/tap.sh
-. "$SUPPORT_DIR/tap.sh"
-# shellcheck source=../support/registry.sh
-. "$SUPPORT_DIR/registry.sh"
-# shellcheck source=../support/cloud_standin.sh
-. "$SUPPORT_DIR/cloud_standin.sh"
-# shellcheck source=../support/netns.sh
-. "$SUPPORT_DIR/netns.sh"
+# shellcheck source=../support/cloud_e2e.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../support/cloud_e2e.sh"
+cloud_e2e_enter "${BASH_SOURCE[0]}" "$@" # sets SELF, E2E_DIR, SUPPORT_DIR
 
 SUFFIX=$1
-REGION=eu-west-1
-ACCT=123456789012
-ECR_HOST=$ACCT.dkr.ecr.$REGION.amazonaws.com
-ECR_API=api.ecr.$REGION.amazonaws.com
-STS_HOST=sts.$REGION.amazonaws.com
+cloud_e2e_aws_names eu-west-1 123456789012
 GH_HOST=token.actions.e2e
 GAR_HOST=europe-docker.pkg.dev
 IMG="$ECR_HOST/e2e/ci-hello:1"
 NOT_FOUND='credentials not found in native keychain'
-
-for v in $(compgen -e); do
-	case $v in SSM_* | AWS_* | REGISTRY_* | DOCKER_* | CONTAINERS_* | DBUS_SESSION_BUS_ADDRESS | SSL_CERT_* | CURL_CA_BUNDLE | \
-		GITLAB_CI | CI_* | GITHUB_* | ACTIONS_*) unset "$v" ;; esac
-done
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/ssm-e2e-ci.XXXXXX")
 chmod 700 "$W"
 GH="$W/gh"
 GH_PID=
 HELPER=
-GL_PID=
 
 cleanup() {
-	[ -z "$GH_PID" ] || { kill "$GH_PID" 2>/dev/null; wait "$GH_PID" 2>/dev/null; }
-	[ -z "$GL_PID" ] || { kill "$GL_PID" 2>/dev/null; wait "$GL_PID" 2>/dev/null; }
-	standin_stop
-	registry_stop
+	cloud_e2e_stop GH_PID
 	rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-rnd() { openssl rand -hex "${1:-12}"; }
 WI_AKID="ASIACIWEBID$(rnd 4 | tr a-f A-F)"
 WI_SECRET="sec-$(rnd 16)"
 WI_TOKEN="IQoJb3JpZ2luX2VjE-$(rnd 24)"
@@ -114,32 +72,19 @@ SA_TOKEN="ya29.sa-$(rnd 12)"
 # ---------------------------------------------------------------------------------------------
 # Namespace, names
 
-ip link set lo up
-if [ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" ] &&
-	[ "$(ip -o link show | awk -F': ' '{print $2}' | paste -sd,)" = lo ]; then
-	pass "private network (only lo) and mount namespaces"
-else
-	fail "private network and mount namespaces" "$(ip -o addr show)"
-	tap_summary
-	exit 1
-fi
+# shellcheck disable=SC2119 # no address but lo's own
+cloud_e2e_namespace
 {
 	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n'
 	printf '127.0.0.1\t%s\n' "$ECR_API" "$STS_HOST"
 	printf '127.0.0.2\t%s\n' "$ECR_HOST"
 	printf '127.0.0.3\t%s\n' "$GH_HOST" sts.googleapis.com iamcredentials.googleapis.com
-} >"$W/hosts"
-chmod 644 "$W/hosts"
-mount --bind "$W/hosts" /etc/hosts
+} | cloud_e2e_hosts "$W/hosts"
 
 # ---------------------------------------------------------------------------------------------
 # Stand-ins
 
-if command -v setpriv >/dev/null 2>&1; then
-	printf '#!/bin/sh\nexec setpriv --pdeathsig TERM /usr/bin/python3 "$@"\n' >"$W/standin-python"
-	chmod +x "$W/standin-python"
-	STANDIN_PYTHON="$W/standin-python"
-fi
+cloud_e2e_python "$W"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/issuer.key" >/dev/null 2>&1
 openssl pkey -in "$W/issuer.key" -pubout -out "$W/issuer.pub" >/dev/null 2>&1
 
@@ -160,15 +105,7 @@ standin_config "$(jq -n --arg ak "$WI_AKID" --arg s "$WI_SECRET" --arg t "$WI_TO
   mode: "ok"}')"
 
 # The GitHub / Google stand-in: its own CA and a certificate for its three names.
-mkdir -p "$GH"
-openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 2 -keyout "$GH/ca.key" -out "$GH/ca.crt" \
-	-subj "/CN=ssm e2e ci CA" -addext "basicConstraints=critical,CA:TRUE" \
-	-addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1
-openssl req -newkey rsa:2048 -nodes -sha256 -keyout "$GH/server.key" -out "$GH/server.csr" -subj "/CN=$GH_HOST" >/dev/null 2>&1
-printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" \
-	"subjectAltName=DNS:$GH_HOST,DNS:sts.googleapis.com,DNS:iamcredentials.googleapis.com" >"$GH/server.ext"
-openssl x509 -req -in "$GH/server.csr" -CA "$GH/ca.crt" -CAkey "$GH/ca.key" -CAcreateserial -days 2 -sha256 \
-	-extfile "$GH/server.ext" -out "$GH/server.crt" >/dev/null 2>&1
+cloud_e2e_certs "$GH" "ssm e2e ci CA" "$GH_HOST" sts.googleapis.com iamcredentials.googleapis.com
 jq -n --arg rt "$REQ_TOKEN" --arg iss "$ISSUER" --arg sub "$SUB" --arg key "$W/issuer.key" --arg pub "$W/issuer.pub" \
 	--arg wif "$WIF" --arg sa "$SA" --arg fed "$FED_TOKEN" --arg sat "$SA_TOKEN" \
 	'{request_token: $rt, issuer: $iss, subject: $sub, issuer_key: $key, issuer_pub: $pub, wif: $wif,
@@ -178,6 +115,7 @@ jq -n --arg rt "$REQ_TOKEN" --arg iss "$ISSUER" --arg sub "$SUB" --arg key "$W/i
 ip addr add 127.0.0.3/8 dev lo 2>/dev/null || true
 "${STANDIN_PYTHON:-/usr/bin/python3}" "$SUPPORT_DIR/ci_oidc_standin.py" --state "$GH" --listen 127.0.0.3:443 \
 	--cert "$GH/server.crt" --key "$GH/server.key" >>"$GH/server.log" 2>&1 &
+# shellcheck disable=SC2034 # stopped by name (cloud_e2e_stop GH_PID)
 GH_PID=$!
 cat "$STANDIN_CA" "$GH/ca.crt" >"$W/cas.pem"
 for i in $(seq 1 50); do
@@ -191,34 +129,11 @@ check_eq "GitHub token stand-in: wrong bearer 401; no audience 400; right bearer
 		gh_curl -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $REQ_TOKEN" "https://$GH_HOST/idtoken?api-version=2.0")/$(
 		gh_curl -H "Authorization: Bearer $REQ_TOKEN" "https://$GH_HOST/idtoken?api-version=2.0&audience=x" | jq -r .value | awk -F. '{print NF}')"
 
-HELPER=$(command -v "docker-credential-$SUFFIX" || true)
-if [ -z "$HELPER" ]; then
-	fail "docker-credential-$SUFFIX is on PATH"
-	tap_summary
-	exit 1
-fi
-HELPER=$(readlink -f "$HELPER")
-mkdir -p "$W"/{home,config,data,cache,run,tmp}
-chmod 700 "$W/run"
-
-ALL_ERR="$W/helper-stderr.all"
-: >"$ALL_ERR"
-: >"$W/helper-stdout.all"
-BASE_ENV=(PATH="$PATH" HOME="$W/home" XDG_CONFIG_HOME="$W/config" XDG_DATA_HOME="$W/data" XDG_CACHE_HOME="$W/cache"
-	XDG_RUNTIME_DIR="$W/run" TMPDIR="$W/tmp" SSM_STORE=file SSM_CACHE_TTL=0 SSL_CERT_FILE="$W/cas.pem" SSM_LOG=debug
-	AWS_EC2_METADATA_DISABLED=true NO_GCE_CHECK=true)
+cloud_e2e_helper "$SUFFIX" "$W"
+# BASE_ENV, hget (the token cache off unless given), cache_clear, secret_of: tests/support/cloud_e2e.sh.
+cloud_e2e_runner "$W" "$W/cas.pem" AWS_EC2_METADATA_DISABLED=true NO_GCE_CHECK=true
 GH_ENV=(GITHUB_ACTIONS=true GITHUB_REPOSITORY=octo-org/app GITHUB_RUN_ID=4242 GITHUB_ACTOR=octocat
 	ACTIONS_ID_TOKEN_REQUEST_URL="https://$GH_HOST/idtoken?api-version=2.0" ACTIONS_ID_TOKEN_REQUEST_TOKEN="$REQ_TOKEN")
-hget() { # HOST [VAR=VALUE...]: sets HOUT, HERR, HRC
-	local host=$1
-	shift
-	HRC=0
-	HOUT=$(printf '%s' "$host" | env -i "${BASE_ENV[@]}" "$@" "$HELPER" get 2>"$W/err") || HRC=$?
-	cat "$W/err" >>"$ALL_ERR"
-	printf '%s\n' "$HOUT" >>"$W/helper-stdout.all"
-}
-answer() { printf '%s' "$HOUT" | jq -r '.Username + " " + .Secret' 2>/dev/null; }
-cache_clear() { env -i "${BASE_ENV[@]}" "$HELPER" cache clear >/dev/null 2>&1; }
 gh_count() { grep -c -F "$1" "$GH/requests.log"; }
 
 # ---------------------------------------------------------------------------------------------
@@ -235,9 +150,9 @@ GL_HOST=$REGISTRY_HOST
 GL_PORT=${GL_HOST##*:}
 GL_ENV=(GITLAB_CI=true CI_REGISTRY="$GL_HOST" CI_JOB_TOKEN="$JOB_TOKEN" CI_PROJECT_ID=7 CI_JOB_ID=99)
 hget "$GL_HOST" "${GL_ENV[@]}"
-check_eq "GitLab job: get $GL_HOST answers gitlab-ci-token / CI_JOB_TOKEN" "gitlab-ci-token $JOB_TOKEN" "$(answer)"
+check_eq "GitLab job: get $GL_HOST answers gitlab-ci-token / CI_JOB_TOKEN" "gitlab-ci-token $JOB_TOKEN" "$(secret_of)"
 hget "$GL_HOST" "${GL_ENV[@]}" CI_REGISTRY_USER=ci-user CI_REGISTRY_PASSWORD="$JOB_TOKEN-pw"
-check_eq "... CI_REGISTRY_USER / CI_REGISTRY_PASSWORD win over the job token" "ci-user $JOB_TOKEN-pw" "$(answer)"
+check_eq "... CI_REGISTRY_USER / CI_REGISTRY_PASSWORD win over the job token" "ci-user $JOB_TOKEN-pw" "$(secret_of)"
 bad=""
 for other in "127.0.0.1:$((GL_PORT + 1))" "127.0.0.1" "127.0.0.10:$GL_PORT" "localhost:$GL_PORT" "127.0.0.1.:$GL_PORT"; do
 	hget "$other" "${GL_ENV[@]}"
@@ -251,7 +166,7 @@ PROXY_ENV=("${GL_ENV[@]}" CI_DEPENDENCY_PROXY_SERVER=gitlab.e2e:443 CI_DEPENDENC
 got=""
 for server in gitlab.e2e:443 gitlab.e2e https://gitlab.e2e:443/v2/ gitlab.e2e:8443 gitlab.e2e. xgitlab.e2e:443 gitlab.e2e.evil.net; do
 	hget "$server" "${PROXY_ENV[@]}"
-	got="$got $server=$([ "$HRC" = 0 ] && answer | awk '{print ($2 == "'"$JOB_TOKEN-proxy"'") ? "proxy" : "other"}' || echo none)"
+	got="$got $server=$([ "$HRC" = 0 ] && secret_of | awk '{print ($2 == "'"$JOB_TOKEN-proxy"'") ? "proxy" : "other"}' || echo none)"
 done
 check_eq "dependency proxy gitlab.e2e:443: its login for :443 written or implied; nothing for another port or name" \
 	" gitlab.e2e:443=proxy gitlab.e2e=proxy https://gitlab.e2e:443/v2/=proxy gitlab.e2e:8443=none gitlab.e2e.=none xgitlab.e2e:443=none gitlab.e2e.evil.net=none" "$got"
@@ -274,13 +189,13 @@ check_eq "... and refused without them (no login anywhere)" "1" "$([ "$rc" != 0 
 printf '{"ServerURL":"%s","Username":"stored-user","Secret":"stored-pw"}' "$GL_HOST" |
 	env -i "${BASE_ENV[@]}" "$HELPER" store 2>>"$ALL_ERR"
 hget "$GL_HOST" "${GL_ENV[@]}"
-check_eq "... a stored login for the host wins over the job's" "stored-user stored-pw" "$(answer)"
+check_eq "... a stored login for the host wins over the job's" "stored-user stored-pw" "$(secret_of)"
 printf '%s' "$GL_HOST" | env -i "${BASE_ENV[@]}" "$HELPER" erase 2>>"$ALL_ERR"
 hget ghcr.io GITHUB_ACTIONS=true GITHUB_ACTOR=octocat GITHUB_TOKEN="$GHCR_TOKEN"
-check_eq "GitHub job: ghcr.io answers GITHUB_ACTOR / GITHUB_TOKEN" "octocat $GHCR_TOKEN" "$(answer)"
+check_eq "GitHub job: ghcr.io answers GITHUB_ACTOR / GITHUB_TOKEN" "octocat $GHCR_TOKEN" "$(secret_of)"
 hget ghcr.io GITHUB_ACTIONS=true GITHUB_ACTOR=octocat GITHUB_TOKEN="$GHCR_TOKEN" SSM_REGISTRY_GHCR_USERNAME=me \
 	SSM_REGISTRY_GHCR_TOKEN=configured-pat
-check_eq "... a configured ghcr wins" "me configured-pat" "$(answer)"
+check_eq "... a configured ghcr wins" "me configured-pat" "$(secret_of)"
 registry_stop
 
 # ---------------------------------------------------------------------------------------------
@@ -288,18 +203,18 @@ registry_stop
 
 ECR_CI=(SSM_REGISTRY_ECR_WEBIDENTITY=github SSM_REGISTRY_ECR_ROLEARN="$WI_ROLE")
 n=$(gh_count '"accepted"')
-hget "$ECR_HOST" "${GH_ENV[@]}" "${ECR_CI[@]}" SSM_TOKEN_CACHE=off
-check_eq "ECR, webidentity github + rolearn: the ECR token" "AWS $ECR_PW" "$(answer)"
+hget "$ECR_HOST" "${GH_ENV[@]}" "${ECR_CI[@]}"
+check_eq "ECR, webidentity github + rolearn: the ECR token" "AWS $ECR_PW" "$(secret_of)"
 check_eq "... the ID token asked once, for audience sts.amazonaws.com; STS accepted it" \
 	"1/1" "$(($(gh_count '"accepted"') - n))/$(grep -c 'AssumeRoleWithWebIdentity' "$STANDIN_DIR/requests.log")"
 grep -q 'audience sts.amazonaws.com' "$GH/requests.log" || fail "... audience sts.amazonaws.com in the request" "$(tail -n 2 "$GH/requests.log")"
-hget "$ECR_HOST" "${GH_ENV[@]}" "${ECR_CI[@]}" SSM_TOKEN_CACHE=off ACTIONS_ID_TOKEN_REQUEST_TOKEN=wrong-request-token
+hget "$ECR_HOST" "${GH_ENV[@]}" "${ECR_CI[@]}" ACTIONS_ID_TOKEN_REQUEST_TOKEN=wrong-request-token
 if [ "$HRC" = 1 ] && [ "$(printf '%s\n' "$HOUT" | wc -l)" = 1 ] && [[ $HOUT == *"answered HTTP 401"* ]]; then
 	pass "... a wrong request token: one line with the service's 401"
 else
 	fail "... a wrong request token: one line" "rc=$HRC out=$HOUT"
 fi
-hget "$ECR_HOST" GITHUB_ACTIONS=true "${ECR_CI[@]}" SSM_TOKEN_CACHE=off
+hget "$ECR_HOST" GITHUB_ACTIONS=true "${ECR_CI[@]}"
 if [ "$HRC" = 1 ] && [[ $HOUT == *"permissions: id-token: write"* ]]; then
 	pass "... no ID token variables (no id-token permission): one line saying so"
 else
@@ -308,11 +223,11 @@ fi
 # env:NAME (GitLab's id_tokens:): a JWT of the issuer in a variable.
 JWT=$(gh_curl -H "Authorization: Bearer $REQ_TOKEN" "https://$GH_HOST/idtoken?api-version=2.0&audience=sts.amazonaws.com" | jq -r .value)
 hget "$ECR_HOST" GITLAB_CI=true CI_JOB_ID=5 SSM_REGISTRY_ECR_WEBIDENTITY=env:AWS_ID_TOKEN SSM_REGISTRY_ECR_ROLEARN="$WI_ROLE" \
-	AWS_ID_TOKEN="$JWT" SSM_TOKEN_CACHE=off
-check_eq "ECR, webidentity env:AWS_ID_TOKEN: the ECR token" "AWS $ECR_PW" "$(answer)"
+	AWS_ID_TOKEN="$JWT"
+check_eq "ECR, webidentity env:AWS_ID_TOKEN: the ECR token" "AWS $ECR_PW" "$(secret_of)"
 printf '%s\n' "$JWT" >"$W/tmp/id-token.jwt"
-hget "$ECR_HOST" SSM_REGISTRY_ECR_WEBIDENTITY="file:$W/tmp/id-token.jwt" SSM_REGISTRY_ECR_ROLEARN="$WI_ROLE" SSM_TOKEN_CACHE=off
-check_eq "ECR, webidentity file:PATH: the ECR token" "AWS $ECR_PW" "$(answer)"
+hget "$ECR_HOST" SSM_REGISTRY_ECR_WEBIDENTITY="file:$W/tmp/id-token.jwt" SSM_REGISTRY_ECR_ROLEARN="$WI_ROLE"
+check_eq "ECR, webidentity file:PATH: the ECR token" "AWS $ECR_PW" "$(secret_of)"
 rm -f "$W/tmp/id-token.jwt"
 
 # skopeo inspect of an ECR image with only the CI variables.
@@ -342,13 +257,13 @@ fi
 
 GCR_CI=(SSM_REGISTRY_GCR_WEBIDENTITY=github SSM_REGISTRY_GCR_WORKLOADPROVIDER="${WIF#//iam.googleapis.com/}"
 	SSM_REGISTRY_GCR_SERVICEACCOUNT="$SA")
-hget "$GAR_HOST" "${GH_ENV[@]}" "${GCR_CI[@]}" SSM_TOKEN_CACHE=off
+hget "$GAR_HOST" "${GH_ENV[@]}" "${GCR_CI[@]}"
 check_eq "Artifact Registry, webidentity github + workloadprovider + serviceaccount: oauth2accesstoken and the account's token" \
-	"oauth2accesstoken $SA_TOKEN" "$(answer)"
+	"oauth2accesstoken $SA_TOKEN" "$(secret_of)"
 check_eq "... the ID token asked with the provider's audience, exchanged at STS, then impersonation" "1/1/1" \
 	"$(gh_count "audience https://iam.googleapis.com/projects/123456789")/$(gh_count '"google-sts", "outcome": "accepted"')/$(
 		gh_count '"iamcredentials", "outcome": "accepted"')"
-hget "$GAR_HOST" "${GH_ENV[@]}" "${GCR_CI[@]}" SSM_TOKEN_CACHE=off SSM_REGISTRY_GCR_AUDIENCE=wrong-audience
+hget "$GAR_HOST" "${GH_ENV[@]}" "${GCR_CI[@]}" SSM_REGISTRY_GCR_AUDIENCE=wrong-audience
 if [ "$HRC" = 1 ] && [[ $HOUT == *"invalid_grant"* ]] && [ "$(printf '%s\n' "$HOUT" | wc -l)" = 1 ]; then
 	pass "... an ID token of another audience: STS's invalid_grant in one line"
 else
@@ -369,10 +284,7 @@ check_eq "no ID token or request token in the helper's stderr (debug), stdout an
 hits=$(grep -r -l -F -f "$W/ids.txt" "$W/home" "$W/config" "$W/data" "$W/cache" "$W/run" "$W/tmp" 2>/dev/null || true)
 check_eq "no ID token or request token in any file the helper wrote (store, config, caches)" "" "$hits"
 
-kill "$GH_PID" 2>/dev/null
-wait "$GH_PID" 2>/dev/null
-GH_PID=
-standin_stop
+cloud_e2e_stop GH_PID
 check_eq "stand-ins and registries stopped by PID; nothing left in the network namespace" "" "$(netns_leftovers "$$")"
 
 tap_summary

@@ -23,30 +23,10 @@
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
-E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SUPPORT_DIR=$(cd "$E2E_DIR/../support" && pwd)
-SELF="$E2E_DIR/$(basename "${BASH_SOURCE[0]}")"
-
-# shellcheck source=../support/sandbox.sh
-. "$SUPPORT_DIR/sandbox.sh"
-if [ $# -lt 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-	sandbox_usage "$SELF"
-fi
-sandbox_enter "$SELF" "$@"
-
-# shellcheck source=../support/tap.sh
-. "$SUPPORT_DIR/tap.sh"
-# shellcheck source=../support/registry.sh
-. "$SUPPORT_DIR/registry.sh"
-# shellcheck source=../support/keyring.sh
-. "$SUPPORT_DIR/keyring.sh"
-# shellcheck source=../support/dockerd.sh
-. "$SUPPORT_DIR/dockerd.sh"
-
-SUFFIX=$1
-shift
-STORES=("$@")
-[ ${#STORES[@]} -gt 0 ] || STORES=(default)
+# shellcheck source=../support/clients_e2e.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../support/clients_e2e.sh"
+# SELF, E2E_DIR, SUPPORT_DIR, SUFFIX, STORES, ORIG_PATH, HELPER_BIN
+clients_e2e_enter "${BASH_SOURCE[0]}" "$@"
 
 E2E_USER=e2e-user
 # Spaces, a colon, JSON-special and HTML-escaped characters, non-ASCII: all clients pass it.
@@ -55,8 +35,6 @@ E2E_WRONG_PASS=wrong-password
 NOT_FOUND='credentials not found in native keychain'
 UNAUTHORIZED_RE='unauthorized|no basic auth credentials|authentication required'
 
-ORIG_PATH=$PATH
-HELPER_BIN=$(command -v "docker-credential-$SUFFIX" || true)
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/ssm-e2e-clients.XXXXXX")
 cleanup() {
@@ -123,22 +101,7 @@ helper_forget() {
 # ---------------------------------------------------------------------------------------------
 # Recorded calls
 
-calls_mark() {
-	CALLS_MARK=$(wc -l <"$CALLS_LOG")
-}
-
-# calls_since_mark: "action server" per call since calls_mark, one per line.
-calls_since_mark() {
-	local argv input rest
-	tail -n "+$((CALLS_MARK + 1))" "$CALLS_LOG" | while IFS=$'\t' read -r argv input rest; do
-		: "$rest"
-		input=${input%\\n}
-		if [ "$argv" = store ]; then
-			input=$(printf '%s' "$input" | jq -r '.ServerURL' 2>/dev/null || printf '%s' "$input")
-		fi
-		printf '%s %s\n' "$argv" "$input"
-	done
-}
+# calls_mark, calls_since_mark: tests/support/clients_e2e.sh.
 
 # calls_report LABEL STEP: keeps the calls in CALLS (one line each) and in the summary file.
 calls_report() {
@@ -390,13 +353,7 @@ run_store() {
 
 # ---------------------------------------------------------------------------------------------
 
-if [ -z "$HELPER_BIN" ]; then
-	fail "docker-credential-$SUFFIX is on PATH"
-	tap_summary
-	exit 1
-fi
-HELPER_BIN=$(readlink -f "$HELPER_BIN")
-log "helper under test: $HELPER_BIN; stores: ${STORES[*]}; workdir: $W"
+clients_e2e_helper "$W"
 
 if registry_start "$W" "$E2E_USER" "$E2E_PASS" && registry_push_test_image "$W" e2e/hello:1; then
 	pass "registry with htpasswd auth is up at $REGISTRY_HOST with a test image"

@@ -42,43 +42,13 @@
 # shellcheck source-path=SCRIPTDIR
 set -uo pipefail
 
-E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SUPPORT_DIR=$(cd "$E2E_DIR/../support" && pwd)
-SELF="$E2E_DIR/$(basename "${BASH_SOURCE[0]}")"
-
-if [ $# -ne 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-	awk 'NR > 1 && /^# shellcheck/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$SELF" >&2
-	exit 2
-fi
-
-if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1 || ! command -v ip >/dev/null 2>&1; then
-	echo "not ok - cloud_registry_test.sh needs root, unshare and ip (network + mount namespaces)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-
-# 1. sandbox.sh: private mount namespace with tmpfs over /var/lib/containers etc. (no D-Bus:
-#    the helper uses its file store here).
-export SANDBOX_NO_BUS=1
-# shellcheck source=../support/sandbox.sh
-. "$SUPPORT_DIR/sandbox.sh"
-sandbox_enter "$SELF" "$@"
-# 2. Inside it: a private network namespace (and a nested private mount namespace for the
-#    bind mounts below). `unshare` without --fork execs in this same process, so the PID
-#    sandbox_enter recorded for signals stays right.
-if [ -z "${CLOUD_E2E_NETNS:-}" ]; then
-	export CLOUD_E2E_NETNS=1
-	exec unshare --net --mount --propagation private -- bash "$SELF" "$@"
-fi
-
-# shellcheck source=../support/tap.sh
-. "$SUPPORT_DIR/tap.sh"
-# shellcheck source=../support/registry.sh
-. "$SUPPORT_DIR/registry.sh"
-# shellcheck source=../support/cloud_standin.sh
-. "$SUPPORT_DIR/cloud_standin.sh"
-# shellcheck source=../support/netns.sh
-. "$SUPPORT_DIR/netns.sh"
+# sandbox.sh's private mount namespace with tmpfs over /var/lib/containers etc. (no D-Bus: the
+# helper uses its file store here), then inside it a private network namespace (and a nested
+# private mount namespace for the bind mounts below). `unshare` without --fork execs in this
+# same process, so the PID sandbox_enter recorded for signals stays right.
+# shellcheck source=../support/cloud_e2e.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../support/cloud_e2e.sh"
+cloud_e2e_enter "${BASH_SOURCE[0]}" "$@" # sets SELF, E2E_DIR, SUPPORT_DIR
 
 SUFFIX=$1
 ECR_HOST=123456789012.dkr.ecr.us-east-1.amazonaws.com
@@ -90,11 +60,6 @@ GCR_IMG="$GCR_HOST/e2e-proj/hello:1"
 AR_IMG="$AR_HOST/e2e-proj/repo/hello:1"
 SA_EMAIL=puller@e2e-proj.iam.gserviceaccount.com
 NOT_FOUND='credentials not found in native keychain'
-
-# Nothing from the caller's environment may configure a registry or AWS.
-for v in $(compgen -e); do
-	case $v in SSM_* | AWS_* | REGISTRY_* | DOCKER_* | CONTAINERS_* | DBUS_SESSION_BUS_ADDRESS) unset "$v" ;; esac
-done
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/ssm-e2e-cloud.XXXXXX")
 chmod 700 "$W"
@@ -153,9 +118,7 @@ fi
 {
 	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n'
 	printf '127.0.0.1\t%s\n' "${HOSTS[@]}"
-} >"$W/hosts"
-chmod 644 "$W/hosts"
-mount --bind "$W/hosts" /etc/hosts
+} | cloud_e2e_hosts "$W/hosts"
 # (getent hosts, not ahosts: getaddrinfo's AI_ADDRCONFIG finds no address here but loopback.)
 resolved=$(for h in "${HOSTS[@]}"; do getent hosts "$h" | awk 'NR == 1 {print $1}'; done | sort -u | paste -sd,)
 check_eq "private /etc/hosts maps ${HOSTS[*]} to 127.0.0.1" 127.0.0.1 "$resolved"
@@ -166,11 +129,7 @@ check_eq "private /etc/hosts maps ${HOSTS[*]} to 127.0.0.1" 127.0.0.1 "$resolved
 # The servers get SIGTERM if this shell dies without its EXIT trap (kill -9), so they cannot
 # outlive it in an orphaned network namespace (setpriv --pdeathsig; `exec` keeps the PID;
 # registry_start_named does the same for the registry).
-if command -v setpriv >/dev/null 2>&1; then
-	printf '#!/bin/sh\nexec setpriv --pdeathsig TERM /usr/bin/python3 "$@"\n' >"$W/standin-python"
-	chmod +x "$W/standin-python"
-	STANDIN_PYTHON="$W/standin-python"
-fi
+cloud_e2e_python "$W"
 if standin_start "$W" >/dev/null; then
 	pass "cloud token stand-in is up at $STANDIN_URL (inside the namespace)"
 else
@@ -255,13 +214,8 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Clients and helper configuration
 
-HELPER_BIN=$(command -v "docker-credential-$SUFFIX" || true)
-if [ -z "$HELPER_BIN" ]; then
-	fail "docker-credential-$SUFFIX is on PATH"
-	tap_summary
-	exit 1
-fi
-HELPER_BIN=$(readlink -f "$HELPER_BIN")
+cloud_e2e_helper "$SUFFIX" "$W"
+HELPER_BIN=$HELPER
 # Run a snapshot of the helper (binary and the store/network modules beside it or in
 # ../lib/docker-credential-ssm), taken once it has been stable for a second: a rebuild in
 # parallel must not swap it mid-run (a half-written binary fails with "Permission denied").

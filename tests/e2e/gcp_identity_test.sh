@@ -44,13 +44,9 @@
 # shellcheck source-path=SCRIPTDIR
 set -uo pipefail
 
-E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SUPPORT_DIR=$(cd "$E2E_DIR/../support" && pwd)
-SELF="$E2E_DIR/$(basename "${BASH_SOURCE[0]}")"
-
 # shellcheck source=../support/cloud_e2e.sh
-. "$SUPPORT_DIR/cloud_e2e.sh"
-cloud_e2e_enter "$SELF" "$@"
+. "$(dirname "${BASH_SOURCE[0]}")/../support/cloud_e2e.sh"
+cloud_e2e_enter "${BASH_SOURCE[0]}" "$@" # sets SELF, E2E_DIR, SUPPORT_DIR
 
 SUFFIX=$1
 GCR_HOST=gcr.io
@@ -72,15 +68,12 @@ HELPER=
 
 cleanup() {
 	[ -z "$HELPER" ] || env -i HOME="$W/home" XDG_RUNTIME_DIR="$W/run" "$HELPER" cache clear >/dev/null 2>&1 || true
-	[ -z "$MD_PID" ] || { kill "$MD_PID" 2>/dev/null; wait "$MD_PID" 2>/dev/null; }
-	standin_stop
-	registry_stop
+	cloud_e2e_stop MD_PID
 	rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-rnd() { openssl rand -hex "${1:-12}"; }
 PROJECT=e2e-proj
 SA_EMAIL="e2e-sa@$PROJECT.iam.gserviceaccount.com"
 VM_EMAIL="e2e-vm@$PROJECT.iam.gserviceaccount.com"
@@ -106,17 +99,14 @@ IAM_URL="https://$IAM_HOST/v1/projects/-/serviceAccounts"
 # Namespace, addresses, /etc/hosts
 
 cloud_e2e_namespace "$MD_ADDR" "${ALT_MD%:*}"
-write_hosts() { # [without-metadata-name]
-	{
-		printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n'
-		printf '127.0.0.1\t%s\n' "$OAUTH_HOST" "$STS_HOST" "$IAM_HOST"
-		printf '127.0.0.2\t%s\n' "$GCR_HOST" "$AR_HOST"
-		[ -n "${1:-}" ] || printf '%s\t%s\n' "$MD_ADDR" "$MD_NAME"
-	} >"$W/hosts"
+hosts_lines() { # [without-metadata-name]
+	printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n'
+	printf '127.0.0.1\t%s\n' "$OAUTH_HOST" "$STS_HOST" "$IAM_HOST"
+	printf '127.0.0.2\t%s\n' "$GCR_HOST" "$AR_HOST"
+	[ -n "${1:-}" ] || printf '%s\t%s\n' "$MD_ADDR" "$MD_NAME"
 }
-write_hosts
-chmod 644 "$W/hosts"
-mount --bind "$W/hosts" /etc/hosts
+write_hosts() { hosts_lines "$@" >"$W/hosts"; } # [without-metadata-name]: /etc/hosts rewritten in place
+hosts_lines | cloud_e2e_hosts "$W/hosts"
 check_eq "private /etc/hosts: the Google APIs -> 127.0.0.1; $GCR_HOST, $AR_HOST -> 127.0.0.2; $MD_NAME -> $MD_ADDR" \
 	"127.0.0.1 127.0.0.1 127.0.0.1 127.0.0.2 127.0.0.2 $MD_ADDR" \
 	"$(for h in "$OAUTH_HOST" "$STS_HOST" "$IAM_HOST" "$GCR_HOST" "$AR_HOST" "$MD_NAME"; do getent hosts "$h" | awk 'NR == 1 {print $1}'; done | paste -sd' ')"
@@ -125,14 +115,7 @@ check_eq "private /etc/hosts: the Google APIs -> 127.0.0.1; $GCR_HOST, $AR_HOST 
 # Stand-ins
 
 cloud_e2e_python "$W"
-if standin_start "$W" --port 443 --san "$OAUTH_HOST" --san "$STS_HOST" --san "$IAM_HOST" >/dev/null; then
-	pass "OAuth2 + STS + IAM credentials stand-in listens on 127.0.0.1:443 (TLS, names $OAUTH_HOST, $STS_HOST, $IAM_HOST)"
-else
-	fail "OAuth2 + STS + IAM credentials stand-in listens on 127.0.0.1:443"
-	tap_summary
-	exit 1
-fi
-touch "$STANDIN_DIR/requests.log"
+cloud_e2e_standin "$W" "OAuth2 + STS + IAM credentials stand-in" "$OAUTH_HOST" "$STS_HOST" "$IAM_HOST"
 
 # The service account key (token_uri Google's default) and its token.
 SA_FILE=$(STANDIN_URL="https://$OAUTH_HOST" standin_make_sa "$W" "$SA_EMAIL")
@@ -141,21 +124,7 @@ SA_TOKEN=$(jq -r --arg e "$SA_EMAIL" '.gcp[$e].access_token' "$STANDIN_DIR/confi
 # The workload identity issuer: an RSA key of this run; subject tokens are RS256 JWTs.
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/issuer.key" >/dev/null 2>&1
 openssl pkey -in "$W/issuer.key" -pubout -out "$W/issuer.pub" >/dev/null 2>&1
-make_jwt() { # OUT AUD EXP_OFFSET [KEY]
-	/usr/bin/python3 - "$1" "$2" "$3" "${4:-$W/issuer.key}" "$ISSUER" <<'EOF'
-import base64, json, sys, time
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
-out, aud, off, keyp, iss = sys.argv[1:]
-key = serialization.load_pem_private_key(open(keyp, "rb").read(), None)
-b = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
-now = int(time.time())
-msg = b({"alg": "RS256", "typ": "JWT", "kid": "e2e"}) + "." + b(
-    {"iss": iss, "sub": "repo:e2e/app:ref:refs/heads/main", "aud": aud, "iat": now, "exp": now + int(off)})
-sig = key.sign(msg.encode(), padding.PKCS1v15(), hashes.SHA256())
-open(out, "w").write(msg + "." + base64.urlsafe_b64encode(sig).rstrip(b"=").decode() + "\n")
-EOF
-}
+make_jwt() { cloud_e2e_jwt "$1" "${4:-$W/issuer.key}" "$ISSUER" repo:e2e/app:ref:refs/heads/main "$2" "$3"; } # OUT AUD EXP_OFFSET [KEY]
 make_jwt "$W/subject.jwt" "https:$AUDIENCE" 3600
 SUBJECT_JWT=$(cat "$W/subject.jwt")
 
@@ -175,11 +144,7 @@ standin_config_merge "$(jq -n --arg cid "$CLIENT_ID" --arg cs "$CLIENT_SECRET" -
 
 # The metadata server (two listeners) and the subject token URL, one process.
 mkdir -p "$MD"
-md_config() { # JSON merged into the metadata stand-in's config.json
-	local cur='{}'
-	[ -f "$MD/config.json" ] && cur=$(cat "$MD/config.json")
-	jq -n --argjson a "$cur" --argjson b "$1" '$a * $b' >"$MD/config.json.tmp" && mv "$MD/config.json.tmp" "$MD/config.json"
-}
+md_config() { cloud_e2e_merge "$MD/config.json" "$1"; } # JSON merged into the metadata stand-in's config.json
 MD_OK=$(jq -n -c --arg t "$MD_TOKEN" --arg e "$VM_EMAIL" '{metadata: {mode: "ok", token: $t, email: $e,
   scopes: ["https://www.googleapis.com/auth/cloud-platform", "https://www.googleapis.com/auth/logging.write"]}}')
 md_config "$MD_OK"
@@ -187,6 +152,7 @@ md_config "$(jq -n --arg a "bearer $SUBJECT_REQ_TOKEN" --arg v "$SUBJECT_JWT" '{
 "${STANDIN_PYTHON:-/usr/bin/python3}" "$SUPPORT_DIR/gcp_standin.py" --state "$MD" \
 	--listen "metadata@$MD_ADDR:80" --listen "metadata@$ALT_MD" --listen subject@127.0.0.1:0 \
 	>>"$MD/server.log" 2>&1 &
+# shellcheck disable=SC2034 # stopped by name (cloud_e2e_stop MD_PID)
 MD_PID=$!
 for i in $(seq 1 50); do [ -s "$MD/pid" ] && break; sleep 0.1; : "$i"; done
 SUBJ_PORT=$(awk '$1 == "subject" {print $3}' "$MD/listening" 2>/dev/null)
@@ -436,7 +402,7 @@ rm -f "$W/revoked.json"
 
 # bound_case DESC MS: get with the token cache on, for gcr.io with nothing configured.
 bound_case() {
-	local desc=$1 bound=$2 n
+	local desc=$1 bound=$2
 	cache_clear
 	mark
 	hget "$GCR_HOST" SSM_TOKEN_CACHE=on
@@ -446,19 +412,7 @@ bound_case() {
 	else
 		fail "$desc: \"$NOT_FOUND\" within $bound ms" "rc=$HRC ms=$HMS out=$HOUT err=$(printf '%s' "$HERR" | tail -n 3)"
 	fi
-	n=$(count_m .)
-	hget "$GCR_HOST" SSM_TOKEN_CACHE=on
-	check_eq "... second get: not found from the negative cache, no new metadata request (${HMS} ms)" \
-		"1/$NOT_FOUND/$n" "$HRC/$HOUT/$(count_m .)"
-	cache_clear
-	hget "$GCR_HOST" SSM_TOKEN_CACHE=on
-	if [ "$HRC" = 1 ] && [ "$(count_m .)" -gt "$n" ]; then
-		pass "... after cache clear, the metadata server is asked again"
-	elif [ "$HRC" = 1 ] && [ "$n" = 0 ]; then
-		pass "... after cache clear, asked again (nothing can log at an unreachable address; ${HMS} ms)"
-	else
-		fail "... after cache clear, the metadata server is asked again" "rc=$HRC n=$n now=$(count_m .)"
-	fi
+	cloud_e2e_negative_cache "$GCR_HOST" metadata "the metadata server"
 }
 ip addr del "$MD_ADDR/32" dev lo
 bound_case "metadata address routed nowhere ($MD_NAME -> $MD_ADDR)" 2000
@@ -483,34 +437,18 @@ else
 	tap_summary
 	exit 1
 fi
-sandbox_clients "$W" --ca "$REGISTRY_CA" --trust "$GCR_HOST"
-AUTHFILE="$W/auth.json"
-jq -n --arg s "$SUFFIX" --arg g "$GCR_HOST" '{credHelpers: {($g): $s}}' >"$AUTHFILE"
-CLIENT_ENV=("${BASE_ENV[@]}" SSM_LOG=warn "${CONTAINERS_ENV[@]}")
+cloud_e2e_clients "$W" "$SUFFIX" "$REGISTRY_CA" "$GCR_HOST"
 
 # The metadata server and the impersonated puller account now hand out the registry's token.
 md_config "$(jq -n --arg t "$REG_TOKEN" '{metadata: {token: $t}}')"
 standin_config_merge "$(jq -n --argjson iam "$(iam_config "$REG_TOKEN")" '{gcp_iam: $iam}')"
 
 pull_with() { # NAME WANT-CALLS VAR=VALUE...: skopeo inspect and podman pull with that identity only.
-	local name=$1 want=$2 rc=0 out
+	local name=$1 want=$2
 	shift 2
 	cache_clear
 	mark
-	out=$(env -i "${CLIENT_ENV[@]}" "$@" timeout 120 skopeo inspect --authfile "$AUTHFILE" "docker://$IMG" 2>&1) || rc=$?
-	if [ "$rc" = 0 ] && printf '%s' "$out" | jq -e '(.Layers | length) == 1' >/dev/null 2>&1; then
-		pass "$name: skopeo inspect docker://$IMG with no key stored"
-	else
-		fail "$name: skopeo inspect docker://$IMG" "exit $rc: $(printf '%s' "$out" | tail -n 3)"
-	fi
-	rc=0
-	out=$(env -i "${CLIENT_ENV[@]}" "$@" REGISTRY_AUTH_FILE="$AUTHFILE" timeout 180 podman pull -q --signature-policy "$POLICY" "$IMG" 2>&1) || rc=$?
-	if [ "$rc" = 0 ]; then
-		pass "$name: podman pull $IMG with no key stored"
-	else
-		fail "$name: podman pull $IMG" "exit $rc: $(printf '%s' "$out" | tail -n 3)"
-	fi
-	env -i "${CLIENT_ENV[@]}" podman rmi -f "$IMG" >/dev/null 2>&1 || true
+	cloud_e2e_pull "$name" "$IMG" "$@"
 	check_eq "$name: ... one token minted, reused by the second client" "$want" \
 		"$(md_calls | tr ',' '\n' | awk '{print $2}' | paste -sd' ')/$(google_calls)"
 }
@@ -520,11 +458,7 @@ pull_with "workload identity federation" "/gcp-sts accepted,gcp-iam accepted" GO
 pull_with "a CI job's ID token (webidentity env:NAME, workloadprovider, serviceaccount)" "/gcp-sts accepted,gcp-iam accepted" \
 	SSM_REGISTRY_GCR_WEBIDENTITY=env:JOB_ID_TOKEN JOB_ID_TOKEN="$SUBJECT_JWT" \
 	SSM_REGISTRY_GCR_WORKLOADPROVIDER="$POOL_PROVIDER" SSM_REGISTRY_GCR_SERVICEACCOUNT="$PULLER"
-if grep -q -E 'auth\.user\.name="?oauth2accesstoken' "$REGISTRY_DIR/registry.log"; then
-	pass "the registry authenticated the clients as oauth2accesstoken"
-else
-	fail "the registry authenticated the clients as oauth2accesstoken" "$(tail -n 3 "$REGISTRY_DIR/registry.log")"
-fi
+cloud_e2e_registry_user oauth2accesstoken
 cache_clear
 
 # ---------------------------------------------------------------------------------------------
@@ -544,11 +478,7 @@ check_eq "no access token, client secret, refresh token, subject token or key in
 hits=$(grep -c -F -e "$REG_TOKEN" "$ALL_ERR" "$STANDIN_DIR/requests.log" "$MD/requests.log" | grep -v ':0$' || true)
 check_eq "the registry's token is in no stderr and no stand-in log" "" "$hits"
 
-kill "$MD_PID" 2>/dev/null
-wait "$MD_PID" 2>/dev/null
-MD_PID=
-standin_stop
-registry_stop
+cloud_e2e_stop MD_PID
 check_eq "stand-ins and registry stopped by PID; nothing left in the network namespace" "" "$(netns_leftovers "$$")"
 
 tap_summary

@@ -28,46 +28,14 @@
 # shellcheck source-path=SCRIPTDIR
 set -uo pipefail
 
-E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SUPPORT_DIR=$(cd "$E2E_DIR/../support" && pwd)
-SELF="$E2E_DIR/$(basename "${BASH_SOURCE[0]}")"
-
-if [ $# -ne 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-	awk 'NR > 1 && /^# shellcheck/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$SELF" >&2
-	exit 2
-fi
-if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1 || ! command -v ip >/dev/null 2>&1; then
-	echo "not ok - kubelet_test.sh needs root, unshare and ip (network + mount namespaces)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-
-export SANDBOX_NO_BUS=1
-# shellcheck source=../support/sandbox.sh
-. "$SUPPORT_DIR/sandbox.sh"
-sandbox_enter "$SELF" "$@"
-if [ -z "${KUBELET_E2E_NETNS:-}" ]; then
-	export KUBELET_E2E_NETNS=1
-	exec unshare --net --mount --propagation private -- bash "$SELF" "$@"
-fi
-
-# shellcheck source=../support/tap.sh
-. "$SUPPORT_DIR/tap.sh"
-# shellcheck source=../support/cloud_standin.sh
-. "$SUPPORT_DIR/cloud_standin.sh"
+# shellcheck source=../support/cloud_e2e.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../support/cloud_e2e.sh"
+cloud_e2e_enter "${BASH_SOURCE[0]}" "$@" # sets SELF, E2E_DIR, SUPPORT_DIR
 
 SUFFIX=$1
-REGION=eu-west-1
-ACCT=123456789012
-ECR_HOST=$ACCT.dkr.ecr.$REGION.amazonaws.com
-ECR_API=api.ecr.$REGION.amazonaws.com
-STS_HOST=sts.$REGION.amazonaws.com
+cloud_e2e_aws_names eu-west-1 123456789012
 IMAGE="$ECR_HOST/team/app"
 V1=credentialprovider.kubelet.k8s.io/v1
-
-for v in $(compgen -e); do
-	case $v in SSM_* | AWS_* | DBUS_SESSION_BUS_ADDRESS | SSL_CERT_* | CURL_CA_BUNDLE) unset "$v" ;; esac
-done
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/ssm-e2e-kubelet.XXXXXX")
 chmod 700 "$W"
@@ -78,7 +46,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-rnd() { openssl rand -hex "${1:-12}"; }
 RUN=$(rnd 4 | tr a-f A-F)
 POD_AKID="ASIAPOD$RUN"
 POD_SECRET="sec-$(rnd 16)"
@@ -92,52 +59,19 @@ NODE_ROLE="arn:aws:iam::$ACCT:role/e2e-node"
 POD_SUB="system:serviceaccount:shop:puller"
 NODE_SUB="system:node:e2e"
 
-ip link set lo up
-if [ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" ] &&
-	[ "$(ip -o link show | awk -F': ' '{print $2}' | paste -sd,)" = lo ]; then
-	pass "private network (only lo) and mount namespaces"
-else
-	fail "private network and mount namespaces" "$(ip -o addr show)"
-	tap_summary
-	exit 1
-fi
-printf '127.0.0.1\tlocalhost\n127.0.0.1\t%s\n127.0.0.1\t%s\n' "$ECR_API" "$STS_HOST" >"$W/hosts"
-chmod 644 "$W/hosts"
-mount --bind "$W/hosts" /etc/hosts
+# shellcheck disable=SC2119 # no address but lo's own
+cloud_e2e_namespace
+printf '127.0.0.1\tlocalhost\n127.0.0.1\t%s\n127.0.0.1\t%s\n' "$ECR_API" "$STS_HOST" | cloud_e2e_hosts "$W/hosts"
 
-if command -v setpriv >/dev/null 2>&1; then
-	printf '#!/bin/sh\nexec setpriv --pdeathsig TERM /usr/bin/python3 "$@"\n' >"$W/standin-python"
-	chmod +x "$W/standin-python"
-	STANDIN_PYTHON="$W/standin-python"
-fi
-if standin_start "$W" --port 443 --san "$ECR_API" --san "$STS_HOST" >/dev/null; then
-	pass "STS + ECR stand-in listens on 127.0.0.1:443 (TLS, names $ECR_API, $STS_HOST)"
-else
-	fail "STS + ECR stand-in listens on 127.0.0.1:443"
-	tap_summary
-	exit 1
-fi
-touch "$STANDIN_DIR/requests.log"
+cloud_e2e_python "$W"
+cloud_e2e_standin "$W" "STS + ECR stand-in" "$ECR_API" "$STS_HOST"
 
 mkdir -p "$W/jwt"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/jwt/issuer.key" >/dev/null 2>&1
 openssl pkey -in "$W/jwt/issuer.key" -pubout -out "$W/jwt/issuer.pub" >/dev/null 2>&1
 ISSUER="https://oidc.e2e.example/id/$RUN"
-make_jwt() { # OUT SUB [KEY]: a service account token as Kubernetes issues it (no trailing newline).
-	/usr/bin/python3 - "$1" "$2" "${3:-$W/jwt/issuer.key}" "$ISSUER" <<'EOF'
-import base64, json, sys, time
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
-out, sub, keyp, iss = sys.argv[1:]
-key = serialization.load_pem_private_key(open(keyp, "rb").read(), None)
-b = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
-now = int(time.time())
-msg = b({"alg": "RS256", "typ": "JWT", "kid": "e2e"}) + "." + b(
-    {"iss": iss, "sub": sub, "aud": "sts.amazonaws.com", "iat": now, "exp": now + 3600})
-sig = key.sign(msg.encode(), padding.PKCS1v15(), hashes.SHA256())
-open(out, "w").write(msg + "." + base64.urlsafe_b64encode(sig).rstrip(b"=").decode())
-EOF
-}
+# OUT SUB [KEY]: a service account token as Kubernetes issues it (no trailing newline).
+make_jwt() { cloud_e2e_jwt "$1" "${3:-$W/jwt/issuer.key}" "$ISSUER" "$2" sts.amazonaws.com 3600 no; }
 make_jwt "$W/jwt/pod-a" "$POD_SUB"
 make_jwt "$W/jwt/pod-b" "system:serviceaccount:other:intruder"
 make_jwt "$W/jwt/node" "$NODE_SUB"
@@ -154,15 +88,7 @@ standin_config "$(jq -n --arg pa "$POD_AKID" --arg ps "$POD_SECRET" --arg pt "$P
         roles: {($pr): {issue: $pa, subjects: [$psub]}, ($nr): {issue: $na, subjects: [$nsub]}}},
   mode: "ok"}')"
 
-HELPER=$(command -v "docker-credential-$SUFFIX" || true)
-if [ -z "$HELPER" ]; then
-	fail "docker-credential-$SUFFIX is on PATH"
-	tap_summary
-	exit 1
-fi
-HELPER=$(readlink -f "$HELPER")
-mkdir -p "$W/run" "$W/tmp"
-chmod 700 "$W/run"
+cloud_e2e_helper "$SUFFIX" "$W"
 ALL_ERR="$W/stderr.all"
 : >"$ALL_ERR"
 # As the kubelet runs it: root, no HOME, no keyring; the stand-in CA trusted.

@@ -46,30 +46,10 @@
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
-E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SUPPORT_DIR=$(cd "$E2E_DIR/../support" && pwd)
-SELF="$E2E_DIR/$(basename "${BASH_SOURCE[0]}")"
-
-# shellcheck source=../support/sandbox.sh
-. "$SUPPORT_DIR/sandbox.sh"
-if [ $# -lt 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-	sandbox_usage "$SELF"
-fi
-sandbox_enter "$SELF" "$@"
-
-# shellcheck source=../support/tap.sh
-. "$SUPPORT_DIR/tap.sh"
-# shellcheck source=../support/registry.sh
-. "$SUPPORT_DIR/registry.sh"
-# shellcheck source=../support/keyring.sh
-. "$SUPPORT_DIR/keyring.sh"
-# shellcheck source=../support/dockerd.sh
-. "$SUPPORT_DIR/dockerd.sh"
-
-SUFFIX=$1
-shift
-STORES=("$@")
-[ ${#STORES[@]} -gt 0 ] || STORES=(default)
+# shellcheck source=../support/clients_e2e.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../support/clients_e2e.sh"
+# SELF, E2E_DIR, SUPPORT_DIR, SUFFIX, STORES, ORIG_PATH, HELPER_BIN
+clients_e2e_enter "${BASH_SOURCE[0]}" "$@"
 
 # Nothing from the caller's environment may configure a registry.
 for v in $(compgen -e); do
@@ -98,8 +78,6 @@ UNAUTHORIZED_RE='unauthorized|no basic auth credentials|authentication required'
 # (not "tls": that is the registry's name in the message)
 TLS_ERROR_RE='certificat|ssl|x509|verif|trust|issuer|self[- ]signed|handshake'
 
-ORIG_PATH=$PATH
-HELPER_BIN=$(command -v "docker-credential-$SUFFIX" || true)
 HAVE_STRACE=""
 command -v strace >/dev/null 2>&1 && HAVE_STRACE=1
 
@@ -332,22 +310,7 @@ keyring_check() {
 # ---------------------------------------------------------------------------------------------
 # Clients (no login: the credentials come from the helper's configuration).
 
-calls_mark() {
-	CALLS_MARK=$(wc -l <"$CALLS_LOG")
-}
-
-# calls_since_mark: "action server" per helper call since calls_mark, one per line.
-calls_since_mark() {
-	local argv input rest
-	tail -n "+$((CALLS_MARK + 1))" "$CALLS_LOG" | while IFS=$'\t' read -r argv input rest; do
-		: "$rest"
-		input=${input%\\n}
-		if [ "$argv" = store ]; then
-			input=$(printf '%s' "$input" | jq -r '.ServerURL' 2>/dev/null || printf '%s' "$input")
-		fi
-		printf '%s %s\n' "$argv" "$input"
-	done
-}
+# calls_mark, calls_since_mark: tests/support/clients_e2e.sh.
 
 docker_pull() {
 	docker rmi -f "$1" >/dev/null 2>&1 || true
@@ -849,13 +812,7 @@ run_store() {
 
 # ---------------------------------------------------------------------------------------------
 
-if [ -z "$HELPER_BIN" ]; then
-	fail "docker-credential-$SUFFIX is on PATH"
-	tap_summary
-	exit 1
-fi
-HELPER_BIN=$(readlink -f "$HELPER_BIN")
-log "helper under test: $HELPER_BIN; stores: ${STORES[*]}; workdir: $W"
+clients_e2e_helper "$W"
 
 # Preflight: without the feature there is nothing to test.
 if out=$(env HOME="$W" XDG_CONFIG_HOME="$W/preflight" XDG_DATA_HOME="$W/preflight" SSM_STORE=file \

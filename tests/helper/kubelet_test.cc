@@ -28,6 +28,7 @@ extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #include "providers/token_cache.h"
 #include "providers/tokens/mint.h"
 #include "store/memory_store.h"
+#include "support/memory_lookup.h"
 #include "support/temp_dir.h"
 
 namespace {
@@ -148,31 +149,15 @@ const char* const kRole = "arn:aws:iam::123456789012:role/pod-role";
 
 // A kubelet context over a memory store, registries from a fixed environment
 // and a memory token cache; minting answers a token for 12 hours and records.
-struct KubeletFixture {
-  explicit KubeletFixture(std::vector<std::string> env_lines = {}) : env_text(std::move(env_lines)) {
-    std::vector<char*> env;
-    for (std::string& e : env_text) env.push_back(e.data());
-    env.push_back(nullptr);
-    registries = ssm::LoadRegistries(nlohmann::json::object(), "/kubelet/config.json", env.data());
-    ssm::LookupSources sources;
-    sources.store = [this]() -> ssm::SecretStore& { return store; };
-    sources.registries = [this]() -> std::vector<ssm::ConfiguredRegistry>& { return registries; };
-    sources.token_cache = [this]() -> ssm::TokenCache* { return &cache; };
-    sources.provider_context = [this](ssm::TokenCache* c) {
-      ssm::ProviderContext pc;
-      pc.now = [] { return kNow; };
-      pc.cache = c;
-      pc.mint = [this](const ssm::MintRequest& r) {
-        minted.push_back(r);
-        ssm::MintedToken t;
-        t.username = r.kind == "gcr" ? "oauth2accesstoken" : r.kind == "acr" ? "00000000-0000-0000-0000-000000000000" : "AWS";
-        t.secret = ssm::SecretString("minted-" + r.kind + "-" + std::to_string(minted.size()));
-        t.expires_at = kNow + 12 * 3600;
-        return t;
-      };
-      return pc;
-    };
-    lookup = std::make_unique<ssm::CredentialLookup>(std::move(sources));
+struct KubeletFixture : ssm::test::MemoryLookup {
+  explicit KubeletFixture(std::vector<std::string> env_lines = {})
+      : MemoryLookup(std::move(env_lines), "/kubelet/config.json", kNow, [this](const ssm::MintRequest& r) {
+          ssm::MintedToken t;
+          t.username = r.kind == "gcr" ? "oauth2accesstoken" : r.kind == "acr" ? "00000000-0000-0000-0000-000000000000" : "AWS";
+          t.secret = ssm::SecretString("minted-" + r.kind + "-" + std::to_string(minted.size()));
+          t.expires_at = kNow + 12 * 3600;
+          return t;
+        }) {
     context.lookup = [this]() -> ssm::CredentialLookup& { return *lookup; };
     context.now = [] { return kNow; };
   }
@@ -183,12 +168,6 @@ struct KubeletFixture {
     return ReadStrictly(answer, api_version, image);
   }
 
-  std::vector<std::string> env_text;
-  std::vector<ssm::ConfiguredRegistry> registries;
-  ssm::MemoryStore store;
-  ssm::MemoryTokenCache cache;
-  std::vector<ssm::MintRequest> minted;
-  std::unique_ptr<ssm::CredentialLookup> lookup;
   ssm::KubeletContext context;
 };
 

@@ -7,6 +7,7 @@
 #include "providers/token_cache.h"
 #include "providers/tokens/mint.h"
 #include "store/memory_store.h"
+#include "support/memory_lookup.h"
 #include "support/temp_dir.h"
 
 namespace {
@@ -14,40 +15,17 @@ namespace {
 constexpr int64_t kNow = 1750000000;
 
 // A lookup over a memory store, registries from a fixed environment and a
-// memory token cache; minting answers a token for an hour and counts.
-struct LookupFixture {
-  explicit LookupFixture(std::vector<std::string> env_lines) : env_text(std::move(env_lines)) {
-    std::vector<char*> env;
-    for (std::string& e : env_text) env.push_back(e.data());
-    env.push_back(nullptr);
-    registries = ssm::LoadRegistries(nlohmann::json::object(), "/lookup/config.json", env.data());
-    ssm::LookupSources sources;
-    sources.store = [this]() -> ssm::SecretStore& { return store; };
-    sources.registries = [this]() -> std::vector<ssm::ConfiguredRegistry>& { return registries; };
-    sources.token_cache = [this]() -> ssm::TokenCache* { return &cache; };
-    sources.provider_context = [this](ssm::TokenCache* c) {
-      ssm::ProviderContext context;
-      context.now = [] { return kNow; };
-      context.cache = c;
-      context.mint = [this](const ssm::MintRequest& r) {
-        ++mints;
-        ssm::MintedToken t;
-        t.username = "AWS";
-        t.secret = ssm::SecretString("minted-" + r.registry_id);
-        t.expires_at = kNow + 3600;
-        return t;
-      };
-      return context;
-    };
-    lookup = std::make_unique<ssm::CredentialLookup>(std::move(sources));
-  }
-
-  std::vector<std::string> env_text;
-  std::vector<ssm::ConfiguredRegistry> registries;
-  ssm::MemoryStore store;
-  ssm::MemoryTokenCache cache;
-  int mints = 0;
-  std::unique_ptr<ssm::CredentialLookup> lookup;
+// memory token cache; minting answers a token for an hour (and is counted in
+// minted).
+struct LookupFixture : ssm::test::MemoryLookup {
+  explicit LookupFixture(std::vector<std::string> env_lines)
+      : MemoryLookup(std::move(env_lines), "/lookup/config.json", kNow, [](const ssm::MintRequest& r) {
+          ssm::MintedToken t;
+          t.username = "AWS";
+          t.secret = ssm::SecretString("minted-" + r.registry_id);
+          t.expires_at = kNow + 3600;
+          return t;
+        }) {}
 };
 
 ssm::Credential Cred(const std::string& user, const std::string& secret) {
@@ -89,7 +67,7 @@ TEST_CASE("lookup: stored login, other spelling, configured, implicit, in that o
   CHECK(ecr.expires_at == kNow + 3600);
   ssm::LookupAnswer again = f.lookup->Find(ssm::NormalizeServer(kEcrHost), false);
   CHECK(again.expires_at == kNow + 3600);
-  CHECK(f.mints == 1);
+  CHECK(f.minted.size() == 1);
 
   ssm::LookupAnswer none = f.lookup->Find(ssm::NormalizeServer("registry.example.com"), false);
   CHECK_FALSE(none.credential);

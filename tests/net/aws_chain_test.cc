@@ -11,6 +11,7 @@
 #include "common/time_text.h"
 #include "net/crypto/digest.h"
 #include "net/crypto/sigv4.h"
+#include "support/chain_fixture.h"
 #include "support/http_fakes.h"
 
 namespace {
@@ -18,39 +19,7 @@ namespace {
 using Kind = ssm::AwsBaseSource::Kind;
 constexpr int64_t kNow = 1764590400;  // 2025-12-01T12:00:00Z
 
-// Answers by "METHOD URL" in the order given, the last one again and again
-// until another is given; records every request. An answer with status 0
-// stands for "nothing there" (a transport error).
-class Services : public ssm::HttpClient {
- public:
-  std::vector<ssm::HttpRequest> sent;
-  std::map<std::string, std::vector<std::pair<long, std::string>>> answers;
-  std::map<std::string, bool> last_used;
-
-  void On(const std::string& key, long status, const std::string& body) {
-    if (last_used[key]) answers[key].clear();
-    last_used[key] = false;
-    answers[key].push_back({status, body});
-  }
-
-  ssm::HttpResponse Send(const ssm::HttpRequest& request) override {
-    sent.push_back(request);
-    std::string key = request.method + " " + request.url;
-    auto it = answers.find(key);
-    if (it == answers.end() || it->second.empty()) FAIL("unexpected request " + key);
-    auto [status, body] = it->second.front();
-    if (it->second.size() > 1) {
-      it->second.erase(it->second.begin());
-    } else {
-      last_used[key] = true;
-    }
-    if (status == 0) throw ssm::Error::Unavailable(request.what + ": " + request.url + ": timed out");
-    ssm::HttpResponse r;
-    r.status = status;
-    r.body = ssm::SecretString(body);
-    return r;
-  }
-};
+using Services = ssm::test::RecordedServices;
 
 class FakeProcesses : public ssm::ProcessRunner {
  public:
@@ -88,11 +57,7 @@ struct Fixture {
   Fixture() {
     context.http = &http;
     context.processes = &processes;
-    context.read_file = [this](const std::string& p) -> std::optional<std::string> {
-      auto it = files.find(p);
-      if (it == files.end()) return std::nullopt;
-      return it->second;
-    };
+    context.read_file = ssm::test::FileReader(files);
     context.now = kNow;
     context.home = "/home/u";
     context.sts_endpoint = "https://sts.eu-west-1.amazonaws.com";
@@ -101,13 +66,7 @@ struct Fixture {
   }
   std::optional<ssm::AwsSessionCredentials> Run(const ssm::AwsChainPlan& plan) { return ssm::RunAwsChain(plan, context); }
   std::string Refusal(const ssm::AwsChainPlan& plan) {
-    try {
-      ssm::RunAwsChain(plan, context);
-    } catch (const ssm::Error& e) {
-      return e.what();
-    }
-    FAIL("the chain did not fail");
-    return "";
+    return ssm::test::RefusalOf([&] { ssm::RunAwsChain(plan, context); });
   }
 };
 

@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "net/crypto/digest.h"
 #include "net/tokens/token_clients.h"
+#include "support/chain_fixture.h"
 #include "support/http_fakes.h"
 
 namespace {
@@ -27,60 +28,15 @@ const char* kImds =
     "containerregistry.azure.net";
 const char* kScope = "https://containerregistry.azure.net/.default";
 
-struct Answer {
-  long status;
-  std::string body;
-  std::multimap<std::string, std::string> headers;
-};
+using ssm::test::Answer;
 
-// Answers by "METHOD URL"; status 0 stands for nothing listening. Several
-// answers to one URL are given in turn.
-class Services : public ssm::HttpClient {
- public:
-  std::vector<ssm::HttpRequest> sent;
-  std::map<std::string, std::vector<Answer>> answers;
-  ssm::HttpResponse Send(const ssm::HttpRequest& request) override {
-    sent.push_back(request);
-    std::string key = request.method + " " + request.url;
-    auto it = answers.find(key);
-    if (it == answers.end() || it->second.empty()) FAIL("unexpected request " + key);
-    Answer a = it->second.front();
-    if (it->second.size() > 1) it->second.erase(it->second.begin());
-    if (a.status == 0) throw ssm::Error::Unavailable(request.what + ": " + request.url + ": no route");
-    ssm::HttpResponse r;
-    r.status = a.status;
-    r.body = ssm::SecretString(a.body);
-    r.headers = a.headers;
-    return r;
-  }
-};
-
-struct Fixture {
-  Services http;
-  std::map<std::string, std::string> files;
-  ssm::MintRequest request;
-  ssm::TextFileReader read = [this](const std::string& p) -> std::optional<std::string> {
-    if (p == "/unreadable") throw ssm::Error::Denied("permission denied");
-    auto it = files.find(p);
-    if (it == files.end()) return std::nullopt;
-    return it->second;
-  };
-  Fixture() {
-    request.kind = "acr";
-    request.what = "acr";
-    request.now = kNow;
-  }
+struct Fixture : ssm::test::ChainFixture {
+  Fixture() : ChainFixture("acr", kNow) {}
   std::optional<ssm::AzureAadToken> Run(const nlohmann::json& plan) {
     return ssm::RunAzureChain(plan, request, http, read);
   }
   std::string Refusal(const nlohmann::json& plan) {
-    try {
-      Run(plan);
-    } catch (const ssm::Error& e) {
-      return e.what();
-    }
-    FAIL("the chain did not fail");
-    return "";
+    return ssm::test::RefusalOf([&] { Run(plan); });
   }
 };
 

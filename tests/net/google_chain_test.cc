@@ -16,6 +16,7 @@
 #include "providers/ecr_provider.h"
 #include "providers/google/google_identity.h"
 #include "providers/provider_table.h"
+#include "support/chain_fixture.h"
 #include "support/http_fakes.h"
 #include "support/temp_dir.h"
 
@@ -23,58 +24,16 @@ namespace {
 
 constexpr int64_t kNow = 1764590400;  // 2025-12-01T12:00:00Z
 
-struct Answer {
-  long status;
-  std::string body;
-  std::multimap<std::string, std::string> headers;
-};
-
-// Answers by "METHOD URL"; status 0 stands for nothing listening.
-class Services : public ssm::HttpClient {
- public:
-  std::vector<ssm::HttpRequest> sent;
-  std::map<std::string, Answer> answers;
-  ssm::HttpResponse Send(const ssm::HttpRequest& request) override {
-    sent.push_back(request);
-    std::string key = request.method + " " + request.url;
-    auto it = answers.find(key);
-    if (it == answers.end()) FAIL("unexpected request " + key);
-    if (it->second.status == 0) throw ssm::Error::Unavailable(request.what + ": " + request.url + ": no route");
-    ssm::HttpResponse r;
-    r.status = it->second.status;
-    r.body = ssm::SecretString(it->second.body);
-    r.headers = it->second.headers;
-    return r;
-  }
-};
 
 const std::multimap<std::string, std::string> kGoogle = {{"metadata-flavor", "Google"}};
 
-struct Fixture {
-  Services http;
-  std::map<std::string, std::string> files;
-  ssm::MintRequest request;
-  ssm::TextFileReader read = [this](const std::string& p) -> std::optional<std::string> {
-    auto it = files.find(p);
-    if (it == files.end()) return std::nullopt;
-    return it->second;
-  };
-  Fixture() {
-    request.kind = "gcr";
-    request.what = "gcr";
-    request.now = kNow;
-  }
+struct Fixture : ssm::test::ChainFixture {
+  Fixture() : ChainFixture("gcr", kNow) {}
   std::optional<ssm::MintedToken> Run(const nlohmann::json& plan) {
     return ssm::RunGoogleChain(plan, request, http, read);
   }
   std::string Refusal(const nlohmann::json& plan) {
-    try {
-      Run(plan);
-    } catch (const ssm::Error& e) {
-      return e.what();
-    }
-    FAIL("the chain did not fail");
-    return "";
+    return ssm::test::RefusalOf([&] { Run(plan); });
   }
 };
 
@@ -122,7 +81,7 @@ const char* kAccessToken = R"({"access_token":"ya29.federated","expires_in":3599
 
 TEST_CASE("google: authorized_user is the refresh-token grant", "[google]") {
   Fixture f;
-  f.http.answers["POST https://oauth2.googleapis.com/token"] = {200, R"({"access_token":"ya29.user","expires_in":3599})", {}};
+  f.http.answers["POST https://oauth2.googleapis.com/token"] = {{200, R"({"access_token":"ya29.user","expires_in":3599})", {}}};
   auto token = f.Run(FilePlan(
       {{"type", "authorized_user"}, {"client_id", "cid.apps"}, {"client_secret", "csecret"}, {"refresh_token", "1//rt"}}));
   REQUIRE(token);
@@ -135,8 +94,8 @@ TEST_CASE("google: authorized_user is the refresh-token grant", "[google]") {
   CHECK(form["client_secret"] == "csecret");
   CHECK(form["refresh_token"] == "1//rt");
 
-  f.http.answers["POST https://oauth2.googleapis.com/token"] = {
-      400, R"({"error":"invalid_grant","error_description":"Token has been expired or revoked."})", {}};
+  f.http.answers["POST https://oauth2.googleapis.com/token"] = {{
+      400, R"({"error":"invalid_grant","error_description":"Token has been expired or revoked."})", {}}};
   std::string message = f.Refusal(FilePlan(
       {{"type", "authorized_user"}, {"client_id", "cid.apps"}, {"client_secret", "csecret"}, {"refresh_token", "1//rt"}}));
   CHECK(message.find("invalid_grant: Token has been expired or revoked.") != std::string::npos);
@@ -156,9 +115,9 @@ TEST_CASE("google: workload identity federation from a file, then impersonation"
       {"service_account_impersonation_url",
        "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/puller@p.iam.gserviceaccount.com:generateAccessToken"}};
   f.files["/var/run/oidc/token"] = "eyJ.subject.jwt\n";
-  f.http.answers[kStsUrl] = {200, kAccessToken, {}};
-  f.http.answers["POST " + adc["service_account_impersonation_url"].get<std::string>()] = {
-      200, R"({"accessToken":"ya29.impersonated","expireTime":"2025-12-01T13:00:00Z"})", {}};
+  f.http.answers[kStsUrl] = {{200, kAccessToken, {}}};
+  f.http.answers["POST " + adc["service_account_impersonation_url"].get<std::string>()] = {{
+      200, R"({"accessToken":"ya29.impersonated","expireTime":"2025-12-01T13:00:00Z"})", {}}};
   auto token = f.Run(FilePlan(adc));
   REQUIRE(token);
   CHECK(token->secret.str() == "ya29.impersonated");
@@ -185,7 +144,7 @@ TEST_CASE("google: workload identity federation from a file, then impersonation"
   f.files.clear();
   CHECK(f.Refusal(FilePlan(adc)) == "gcr: the subject token file /var/run/oidc/token does not exist");
   f.files["/var/run/oidc/token"] = "jwt";
-  f.http.answers[kStsUrl] = {400, R"({"error":"invalid_grant","error_description":"The audience does not match"})", {}};
+  f.http.answers[kStsUrl] = {{400, R"({"error":"invalid_grant","error_description":"The audience does not match"})", {}}};
   CHECK(f.Refusal(FilePlan(adc)).find("invalid_grant: The audience does not match") != std::string::npos);
 }
 
@@ -198,9 +157,9 @@ TEST_CASE("google: a url subject token with headers and a json format", "[google
                          {{"url", "http://169.254.169.254/metadata/identity/oauth2/token?resource=api://x"},
                           {"headers", {{"Metadata", "True"}}},
                           {"format", {{"type", "json"}, {"subject_token_field_name", "access_token"}}}}}};
-  f.http.answers["GET http://169.254.169.254/metadata/identity/oauth2/token?resource=api://x"] = {
-      200, R"({"access_token":"azure.jwt"})", {}};
-  f.http.answers[kStsUrl] = {200, kAccessToken, {}};
+  f.http.answers["GET http://169.254.169.254/metadata/identity/oauth2/token?resource=api://x"] = {{
+      200, R"({"access_token":"azure.jwt"})", {}}};
+  f.http.answers[kStsUrl] = {{200, kAccessToken, {}}};
   REQUIRE(f.Run(FilePlan(adc)));
   CHECK(ssm::test::HeaderValue(f.http.sent[0], "Metadata") == "True");
   CHECK(ssm::test::FormFields(f.http.sent[1].body.str())["subject_token"] == "azure.jwt");
@@ -220,12 +179,12 @@ TEST_CASE("google: impersonated_service_account and impersonate on top", "[googl
        "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/a@p.iam.gserviceaccount.com:generateAccessToken"},
       {"source_credentials",
        {{"type", "authorized_user"}, {"client_id", "c"}, {"client_secret", "s"}, {"refresh_token", "r"}}}};
-  f.http.answers["POST https://oauth2.googleapis.com/token"] = {200, R"({"access_token":"ya29.user","expires_in":3599})", {}};
-  f.http.answers["POST " + adc["service_account_impersonation_url"].get<std::string>()] = {
-      200, R"({"accessToken":"ya29.a","expireTime":"2025-12-01T13:00:00Z"})", {}};
+  f.http.answers["POST https://oauth2.googleapis.com/token"] = {{200, R"({"access_token":"ya29.user","expires_in":3599})", {}}};
+  f.http.answers["POST " + adc["service_account_impersonation_url"].get<std::string>()] = {{
+      200, R"({"accessToken":"ya29.a","expireTime":"2025-12-01T13:00:00Z"})", {}}};
   f.http.answers["POST https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/"
-                 "b%40p.iam.gserviceaccount.com:generateAccessToken"] = {
-      200, R"({"accessToken":"ya29.b","expireTime":"2025-12-01T12:30:00Z"})", {}};
+                 "b%40p.iam.gserviceaccount.com:generateAccessToken"] = {{
+      200, R"({"accessToken":"ya29.b","expireTime":"2025-12-01T12:30:00Z"})", {}}};
   nlohmann::json plan = FilePlan(adc);
   plan["impersonate"] = "b@p.iam.gserviceaccount.com";
   auto token = f.Run(plan);
@@ -236,8 +195,8 @@ TEST_CASE("google: impersonated_service_account and impersonate on top", "[googl
   CHECK(ssm::test::HeaderValue(f.http.sent[1], "Authorization") == "Bearer ya29.user");
   CHECK(ssm::test::HeaderValue(f.http.sent[2], "Authorization") == "Bearer ya29.a");
   f.http.answers["POST https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/"
-                 "b%40p.iam.gserviceaccount.com:generateAccessToken"] = {
-      403, R"({"error":{"code":403,"message":"Permission 'iam.serviceAccounts.getAccessToken' denied","status":"PERMISSION_DENIED"}})", {}};
+                 "b%40p.iam.gserviceaccount.com:generateAccessToken"] = {{
+      403, R"({"error":{"code":403,"message":"Permission 'iam.serviceAccounts.getAccessToken' denied","status":"PERMISSION_DENIED"}})", {}}};
   CHECK(f.Refusal(plan).find("impersonating b@p.iam.gserviceaccount.com") != std::string::npos);
   CHECK_THROWS_WITH(ssm::ParseImpersonationAnswer(R"({"accessToken":"x"})", "gcr"), Catch::Contains("expireTime"));
 }
@@ -250,9 +209,9 @@ TEST_CASE("google: the metadata server, its flavor, scopes and absence", "[googl
                          {"service_account", "default"}};
   const std::string base = "GET http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default";
   const std::string dns = "GET http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default";
-  f.http.answers[dns + "/token"] = {0, "", {}};
-  f.http.answers[base + "/token"] = {200, R"({"access_token":"ya29.gce","expires_in":3000,"token_type":"Bearer"})", kGoogle};
-  f.http.answers[base + "/scopes"] = {200, "https://www.googleapis.com/auth/devstorage.read_only\nhttps://www.googleapis.com/auth/logging.write\n", kGoogle};
+  f.http.answers[dns + "/token"] = {{0, "", {}}};
+  f.http.answers[base + "/token"] = {{200, R"({"access_token":"ya29.gce","expires_in":3000,"token_type":"Bearer"})", kGoogle}};
+  f.http.answers[base + "/scopes"] = {{200, "https://www.googleapis.com/auth/devstorage.read_only\nhttps://www.googleapis.com/auth/logging.write\n", kGoogle}};
   auto token = f.Run(plan);
   REQUIRE(token);
   CHECK(token->secret.str() == "ya29.gce");
@@ -265,24 +224,24 @@ TEST_CASE("google: the metadata server, its flavor, scopes and absence", "[googl
   }
 
   SECTION("no scope that reads a registry: refused with a line saying so") {
-    f.http.answers[base + "/scopes"] = {200, "https://www.googleapis.com/auth/logging.write\n", kGoogle};
+    f.http.answers[base + "/scopes"] = {{200, "https://www.googleapis.com/auth/logging.write\n", kGoogle}};
     CHECK(f.Refusal(plan).find("no scope that can read a registry") != std::string::npos);
   }
   SECTION("an answer without Metadata-Flavor is not Google's: nothing here") {
-    f.http.answers[base + "/token"] = {200, R"({"access_token":"evil","expires_in":3000})", {}};
+    f.http.answers[base + "/token"] = {{200, R"({"access_token":"evil","expires_in":3000})", {}}};
     CHECK_FALSE(f.Run(plan));
   }
   SECTION("nothing answers: nullopt") {
-    f.http.answers[base + "/token"] = {0, "", {}};
+    f.http.answers[base + "/token"] = {{0, "", {}}};
     CHECK_FALSE(f.Run(plan));
   }
   SECTION("a named service account that the instance lacks") {
-    f.http.answers[base + "/token"] = {404, "not found", kGoogle};
+    f.http.answers[base + "/token"] = {{404, "not found", kGoogle}};
     CHECK(f.Refusal(plan) == "gcr: the metadata server at 169.254.169.254 has no service account default");
   }
   SECTION("an instance with no service account at all: no identity here, not an error") {
     plan.erase("service_account");
-    f.http.answers[base + "/token"] = {404, "not found", kGoogle};
+    f.http.answers[base + "/token"] = {{404, "not found", kGoogle}};
     CHECK_FALSE(f.Run(plan));
   }
 }
@@ -350,13 +309,13 @@ TEST_CASE("google: a credentials file's URLs are redacted in debug lines and mes
   nlohmann::json user = {{"type", "authorized_user"}, {"client_id", "c"}, {"client_secret", "s"},
                          {"refresh_token", "r"},      {"token_uri", oauth}};
   f.files["/t"] = "jwt";
-  f.http.answers["POST " + sts] = {200, kAccessToken, {}};
-  f.http.answers["POST " + imp] = {403, R"({"error":{"code":403,"status":"PERMISSION_DENIED"}})", {}};
-  f.http.answers["POST " + oauth] = {400, R"({"error":"invalid_grant"})", {}};
+  f.http.answers["POST " + sts] = {{200, kAccessToken, {}}};
+  f.http.answers["POST " + imp] = {{403, R"({"error":{"code":403,"status":"PERMISSION_DENIED"}})", {}}};
+  f.http.answers["POST " + oauth] = {{400, R"({"error":"invalid_grant"})", {}}};
   std::string messages;
   DebugStderr capture(tmp.path() + "/stderr");
   messages += f.Refusal(FilePlan(adc)) + "\n";
-  f.http.answers["POST " + sts] = {400, R"({"error":"invalid_grant"})", {}};
+  f.http.answers["POST " + sts] = {{400, R"({"error":"invalid_grant"})", {}}};
   messages += f.Refusal(FilePlan(adc)) + "\n";
   messages += f.Refusal(FilePlan(user)) + "\n";
   std::string logged = capture.Text();
@@ -385,8 +344,8 @@ TEST_CASE("google: a pod's service account token (kubelet mode) is the subject t
   Fixture f;
   const std::string impersonation =
       "POST https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/puller@p.iam.gserviceaccount.com:generateAccessToken";
-  f.http.answers[kStsUrl] = {200, kAccessToken, {}};
-  f.http.answers[impersonation] = {200, R"({"accessToken":"ya29.pod","expireTime":"2025-12-01T13:00:00Z"})", {}};
+  f.http.answers[kStsUrl] = {{200, kAccessToken, {}}};
+  f.http.answers[impersonation] = {{200, R"({"accessToken":"ya29.pod","expireTime":"2025-12-01T13:00:00Z"})", {}}};
   auto token = f.Run(plan);
   REQUIRE(token);
   CHECK(token->secret.str() == "ya29.pod");

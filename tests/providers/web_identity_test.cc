@@ -27,21 +27,7 @@ const std::string kJwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOm8vcjpyZWYifQ.c2
 const std::string kRequestToken = "ghs-request-token-7f3a";
 const std::string kRequestUrl = "https://pipelines.actions.example/abc/idtoken?api-version=2.0";
 
-// Answers by "METHOD URL"; records every request.
-class Services : public ssm::HttpClient {
- public:
-  std::vector<ssm::HttpRequest> sent;
-  std::map<std::string, std::pair<long, std::string>> answers;
-  ssm::HttpResponse Send(const ssm::HttpRequest& request) override {
-    sent.push_back(request);
-    auto it = answers.find(request.method + " " + request.url);
-    if (it == answers.end()) FAIL("unexpected request " + request.method + " " + request.url);
-    ssm::HttpResponse r;
-    r.status = it->second.first;
-    r.body = ssm::SecretString(it->second.second);
-    return r;
-  }
-};
+using Services = ssm::test::RecordedServices;
 
 ssm::EnvLookup Env(std::map<std::string, std::string> vars) {
   return [vars](const std::string& name) -> std::optional<std::string> {
@@ -183,12 +169,12 @@ TEST_CASE("web identity: GitHub's token service asked with the bearer request to
   Services http;
   auto env = Env({{"ACTIONS_ID_TOKEN_REQUEST_URL", kRequestUrl}, {"ACTIONS_ID_TOKEN_REQUEST_TOKEN", kRequestToken}});
   const std::string token_url = kRequestUrl + "&audience=sts.amazonaws.com";
-  http.answers["GET " + token_url] = {200, "{\"count\":1,\"value\":\"" + kJwt + "\"}"};
-  http.answers["POST https://sts.eu-west-1.amazonaws.com/"] = {
+  http.answers["GET " + token_url] = {{200, "{\"count\":1,\"value\":\"" + kJwt + "\"}"}};
+  http.answers["POST https://sts.eu-west-1.amazonaws.com/"] = {{
       200, "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIACI"
            "</AccessKeyId><SecretAccessKey>cisecret</SecretAccessKey><SessionToken>citoken</SessionToken><Expiration>"
            "2025-12-01T13:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult>"
-           "</AssumeRoleWithWebIdentityResponse>"};
+           "</AssumeRoleWithWebIdentityResponse>"}};
   ssm::WebIdentity w = ssm::ParseWebIdentity("github", "ecr");
   w.audience = "sts.amazonaws.com";
   ssm::AwsChainPlan plan;
@@ -220,8 +206,8 @@ TEST_CASE("web identity: GitHub's token service asked with the bearer request to
   // A URL without a query gets ?audience=, escaped.
   Services plain;
   w.audience = "https://iam.googleapis.com/projects/1/x";
-  plain.answers["GET https://token.example/id?audience=https%3A%2F%2Fiam.googleapis.com%2Fprojects%2F1%2Fx"] = {
-      200, "{\"value\":\"" + kJwt + "\"}"};
+  plain.answers["GET https://token.example/id?audience=https%3A%2F%2Fiam.googleapis.com%2Fprojects%2F1%2Fx"] = {{
+      200, "{\"value\":\"" + kJwt + "\"}"}};
   CHECK(ssm::FetchIdToken(w, plain,
                           Env({{"ACTIONS_ID_TOKEN_REQUEST_URL", "https://token.example/id"},
                                {"ACTIONS_ID_TOKEN_REQUEST_TOKEN", kRequestToken}}),
@@ -241,14 +227,14 @@ TEST_CASE("web identity: each source failing is one line naming it, never a toke
   messages.push_back(FetchRefusal(github, http, Env({{"ACTIONS_ID_TOKEN_REQUEST_URL", "http://x/"},
                                                      {"ACTIONS_ID_TOKEN_REQUEST_TOKEN", kRequestToken}})));
   CHECK(messages.back().find("not an https:// URL") != std::string::npos);
-  http.answers[url] = {403, "{\"message\":\"" + kRequestToken + "\"}"};
+  http.answers[url] = {{403, "{\"message\":\"" + kRequestToken + "\"}"}};
   messages.push_back(FetchRefusal(github, http, env));
   CHECK(messages.back() == "ecr: the GitHub Actions ID token request to https://pipelines.actions.example/abc/idtoken "
                            "answered HTTP 403 (is `permissions: id-token: write` given to the job?)");
-  http.answers[url] = {200, "{\"token\":\"" + kJwt + "\"}"};
+  http.answers[url] = {{200, "{\"token\":\"" + kJwt + "\"}"}};
   messages.push_back(FetchRefusal(github, http, env));
   CHECK(messages.back().find("without a \"value\"") != std::string::npos);
-  http.answers[url] = {200, "{\"value\":\"not a jwt " + kRequestToken + "\"}"};
+  http.answers[url] = {{200, "{\"value\":\"not a jwt " + kRequestToken + "\"}"}};
   messages.push_back(FetchRefusal(github, http, env));
   CHECK(messages.back().find("is not a JWT") != std::string::npos);
 
@@ -325,10 +311,10 @@ TEST_CASE("web identity: gcr exchanges the job's token at Google's STS, then imp
   Services http;
   // The ID token's default audience is the provider's default allowed audience.
   http.answers["GET " + kRequestUrl + "&audience=https%3A%2F%2Fiam.googleapis.com%2Fprojects%2F123%2Flocations%2F"
-                                      "global%2FworkloadIdentityPools%2Fci%2Fproviders%2Fgh"] = {200, "{\"value\":\"" + kJwt + "\"}"};
-  http.answers["POST https://sts.googleapis.com/v1/token"] = {200, R"({"access_token":"ya29.federated","expires_in":3599})"};
-  http.answers["POST https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/" + kSa + ":generateAccessToken"] = {
-      200, R"({"accessToken":"ya29.impersonated","expireTime":"2025-12-01T13:00:00Z"})"};
+                                      "global%2FworkloadIdentityPools%2Fci%2Fproviders%2Fgh"] = {{200, "{\"value\":\"" + kJwt + "\"}"}};
+  http.answers["POST https://sts.googleapis.com/v1/token"] = {{200, R"({"access_token":"ya29.federated","expires_in":3599})"}};
+  http.answers["POST https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/" + kSa + ":generateAccessToken"] = {{
+      200, R"({"accessToken":"ya29.impersonated","expireTime":"2025-12-01T13:00:00Z"})"}};
   auto token = ssm::RunGoogleChain(nlohmann::json::parse(r.google_chain.str()), r, http,
                                    [](const std::string&) { return std::nullopt; });
   unsetenv("ACTIONS_ID_TOKEN_REQUEST_URL");
@@ -400,9 +386,9 @@ TEST_CASE("web identity: acr sends the job's token as the federated client asser
   ssm::test::ScopedEnv url("ACTIONS_ID_TOKEN_REQUEST_URL", kRequestUrl.c_str());
   ssm::test::ScopedEnv bearer("ACTIONS_ID_TOKEN_REQUEST_TOKEN", kRequestToken.c_str());
   Services http;
-  http.answers["GET " + kRequestUrl + "&audience=api%3A%2F%2FAzureADTokenExchange"] = {200, "{\"value\":\"" + kJwt + "\"}"};
-  http.answers["POST https://login.microsoftonline.com/tenant-1/oauth2/v2.0/token"] = {
-      200, R"({"token_type":"Bearer","expires_in":3599,"access_token":"aad-ci"})"};
+  http.answers["GET " + kRequestUrl + "&audience=api%3A%2F%2FAzureADTokenExchange"] = {{200, "{\"value\":\"" + kJwt + "\"}"}};
+  http.answers["POST https://login.microsoftonline.com/tenant-1/oauth2/v2.0/token"] = {{
+      200, R"({"token_type":"Bearer","expires_in":3599,"access_token":"aad-ci"})"}};
   auto token = ssm::RunAzureChain(plan, r, http, [](const std::string&) { return std::nullopt; });
   REQUIRE(token);
   REQUIRE(http.sent.size() == 2);
@@ -416,9 +402,9 @@ TEST_CASE("web identity: acr sends the job's token as the federated client asser
 
   // Refused by Azure AD: one line naming the source, never the token.
   Services refused;
-  refused.answers["GET " + kRequestUrl + "&audience=api%3A%2F%2FAzureADTokenExchange"] = {200, "{\"value\":\"" + kJwt + "\"}"};
-  refused.answers["POST https://login.microsoftonline.com/tenant-1/oauth2/v2.0/token"] = {
-      400, R"({"error":"invalid_client","error_description":"AADSTS70021: No matching federated identity record found."})"};
+  refused.answers["GET " + kRequestUrl + "&audience=api%3A%2F%2FAzureADTokenExchange"] = {{200, "{\"value\":\"" + kJwt + "\"}"}};
+  refused.answers["POST https://login.microsoftonline.com/tenant-1/oauth2/v2.0/token"] = {{
+      400, R"({"error":"invalid_client","error_description":"AADSTS70021: No matching federated identity record found."})"}};
   try {
     ssm::RunAzureChain(plan, r, refused, [](const std::string&) { return std::nullopt; });
     FAIL("no refusal");

@@ -31,21 +31,14 @@
 # credentials when the Authorization header equals "authorization" (none needed when null),
 # 401 otherwise.
 
-import argparse
 import datetime
-import hashlib
-import http.server
 import json
-import os
 import secrets
-import socket
 import sys
-import threading
 import time
 
-from standin_http import serve_listeners
+from standin_http import UTC, PlainHandler, StateDir, auth_fp, run_listeners
 
-UTC = datetime.timezone.utc
 CREDS_PATH = "/latest/meta-data/iam/security-credentials/"
 
 
@@ -53,84 +46,33 @@ def _iso(ts):
     return datetime.datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class MetadataServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, addr, kind, shared):
-        self.address_family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
-        super().__init__(addr, Handler)
-        self.kind = kind
-        self.shared = shared
-
-
-class Shared:
+class Shared(StateDir):
     def __init__(self, state):
-        self.state = state
-        self.lock = threading.Lock()
+        super().__init__(state)
         self.tokens = {}          # IMDS token -> expiry
-        self.config_id = None
         self.once_used = False    # 401-once progress for the current config
 
-    def config(self):
-        path = os.path.join(self.state, "config.json")
-        try:
-            with open(path, "rb") as f:
-                st = os.fstat(f.fileno())
-                cfg = json.loads(f.read())
-        except (OSError, ValueError):
-            cfg, st = {}, None
-        ident = (st.st_ino, st.st_mtime_ns) if st else None
-        with self.lock:
-            if ident != self.config_id:
-                self.config_id = ident
-                self.once_used = False
-        return cfg if isinstance(cfg, dict) else {}
-
-    def log(self, entry):
-        entry["time"] = datetime.datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        with self.lock:
-            with open(os.path.join(self.state, "requests.log"), "a") as f:
-                f.write(json.dumps(entry, sort_keys=True) + "\n")
+    def config_changed(self):
+        self.once_used = False
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(PlainHandler):
     server_version = "EC2ws"
-    sys_version = ""
-    timeout = 30
-
-    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
-        pass
 
     def do_GET(self):
         self._dispatch()
 
     do_PUT = do_POST = do_GET
 
-    def _answer(self, status, body, reason, ctype="text/plain", headers=()):
-        data = body.encode() if isinstance(body, str) else body
-        self._log(status, reason)
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _log(self, status, reason):
-        auth = self.headers.get("Authorization")
+    def record(self, status, reason):
         self.server.shared.log({
             "server": self.server.kind, "method": self.command, "path": self.path[:200],
             "status": status, "reason": reason,
             "token": self.headers.get("X-aws-ec2-metadata-token") is not None,
-            "auth_fp": hashlib.sha256(auth.encode()).hexdigest()[:12] if auth is not None else None})
+            "auth_fp": auth_fp(self.headers)})
 
     def _dispatch(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(min(length, 1 << 16))
+        self.drain_body()
         cfg = self.server.shared.config()
         if self.server.kind == "imds":
             self._imds(cfg.get("imds") or {})
@@ -143,23 +85,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         shared = self.server.shared
         mode = str(cfg.get("mode", "ok"))
         if mode.startswith("slow:"):
-            self._log(0, "mode %s: arrived, answering late" % mode)
+            self.record(0, "mode %s: arrived, answering late" % mode)
             time.sleep(float(mode[5:]))
             mode = "ok"
         if mode == "500":
-            self._answer(500, "Internal Server Error", "mode 500")
+            self.answer(500, "Internal Server Error", "mode 500")
             return
         path = self.path.split("?")[0]
         if path == "/latest/api/token":
             if self.command != "PUT":
-                self._answer(405, "", "token: not PUT")
+                self.answer(405, "", "token: not PUT")
                 return
             if mode.startswith("v1only"):
                 code = int(mode.partition(":")[2] or 405)
-                self._answer(code, "", "mode v1only: token refused %d" % code)
+                self.answer(code, "", "mode v1only: token refused %d" % code)
                 return
             if self.headers.get("X-Forwarded-For") is not None:
-                self._answer(403, "Forbidden", "token: X-Forwarded-For present")
+                self.answer(403, "Forbidden", "token: X-Forwarded-For present")
                 return
             ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds")
             try:
@@ -167,37 +109,37 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except (TypeError, ValueError):
                 seconds = 0
             if not 1 <= seconds <= 21600:
-                self._answer(400, "Bad Request", "token: missing or invalid TTL header")
+                self.answer(400, "Bad Request", "token: missing or invalid TTL header")
                 return
             token = secrets.token_urlsafe(40)
             with shared.lock:
                 shared.tokens[token] = time.time() + seconds
-            self._answer(200, token, "token issued",
+            self.answer(200, token, "token issued",
                          headers=[("X-aws-ec2-metadata-token-ttl-seconds", str(seconds))])
             return
         if self.command != "GET":
-            self._answer(405, "", "data: not GET")
+            self.answer(405, "", "data: not GET")
             return
         if not mode.startswith("v1only"):
             token = self.headers.get("X-aws-ec2-metadata-token")
             with shared.lock:
                 valid = token is not None and shared.tokens.get(token, 0) > time.time()
             if not valid:
-                self._answer(401, "", "data: no valid token (IMDSv2 required)")
+                self.answer(401, "", "data: no valid token (IMDSv2 required)")
                 return
         if mode == "401-once":
             with shared.lock:
                 first = not shared.once_used
                 shared.once_used = True
             if first:
-                self._answer(401, "", "mode 401-once")
+                self.answer(401, "", "mode 401-once")
                 return
         role = str(cfg.get("role", "e2e-instance-role"))
         if path == CREDS_PATH:
             if mode == "norole":
-                self._answer(404, "Not Found", "mode norole", "text/html")
+                self.answer(404, "Not Found", "mode norole", "text/html")
                 return
-            self._answer(200, role, "role list")
+            self.answer(200, role, "role list")
             return
         if path == CREDS_PATH + role:
             creds = cfg.get("credentials") or {}
@@ -208,25 +150,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "SecretAccessKey": creds.get("SecretAccessKey", ""),
                 "Token": creds.get("Token", ""),
                 "Expiration": _iso(now + float(cfg.get("expires_in", 21600)))}, indent=2)
-            self._answer(200, body, "credentials of " + role)
+            self.answer(200, body, "credentials of " + role)
             return
-        self._answer(404, "Not Found", "no such metadata path", "text/html")
+        self.answer(404, "Not Found", "no such metadata path", "text/html")
 
     # --- container credentials ----------------------------------------------------------------
 
     def _container(self, cfg):
         want_path = cfg.get("path")
         if self.command != "GET":
-            self._answer(405, "", "not GET")
+            self.answer(405, "", "not GET")
             return
         if want_path and self.path != want_path:
-            self._answer(404, json.dumps({"code": "NotFound", "message": "no such path"}),
+            self.answer(404, json.dumps({"code": "NotFound", "message": "no such path"}),
                          "wrong path", "application/json")
             return
         want = cfg.get("authorization")
         got = self.headers.get("Authorization")
         if want is not None and (got is None or not secrets.compare_digest(got, want)):
-            self._answer(401, json.dumps({"code": "AccessDenied", "message":
+            self.answer(401, json.dumps({"code": "AccessDenied", "message":
                                           "Authorization header missing or invalid"}),
                          "authorization missing" if got is None else "authorization mismatch",
                          "application/json")
@@ -237,19 +179,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                            "SecretAccessKey": creds.get("SecretAccessKey", ""),
                            "Token": creds.get("Token", ""), "AccountId": "123456789012",
                            "Expiration": _iso(now + 3600)})
-        self._answer(200, body, "credentials", "application/json")
+        self.answer(200, body, "credentials", "application/json")
 
 
 def main():
-    ap = argparse.ArgumentParser(description="AWS IMDS / container credentials stand-ins")
-    ap.add_argument("--state", required=True)
-    ap.add_argument("--listen", action="append", required=True, help="KIND@ADDR:PORT")
-    args = ap.parse_args()
-
-    def make_server(state):
-        shared = Shared(state)
-        return lambda addr, kind: MetadataServer(addr, kind, shared)
-    serve_listeners(ap, args, ("imds", "container"), make_server)
+    run_listeners("AWS IMDS / container credentials stand-ins", ("imds", "container"), Handler, Shared)
 
 
 if __name__ == "__main__":

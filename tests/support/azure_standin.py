@@ -4,11 +4,11 @@
 # (python3-cryptography) and the standard library.
 #
 #   /usr/bin/python3 azure_standin.py --state DIR --listen KIND@ADDR:PORT [...]
-#       KIND: aad | acr (TLS, DIR/server.crt + DIR/server.key) | imds | appservice (plain HTTP).
-#       PORT 0 = a free port. Appends "KIND ADDR PORT" per listener to DIR/listening, then
-#       writes DIR/pid; reads DIR/config.json on every request; appends one JSON line per
+#       KIND: aad | acr (TLS, DIR/server.crt + DIR/server.key) | imds | arc | appservice (plain
+#       HTTP). PORT 0 = a free port. Writes "KIND ADDR PORT" per listener to DIR/listening once
+#       all listen, then DIR/pid (standin_http.py's run_listeners); reads DIR/config.json on every request; appends one JSON line per
 #       request to DIR/requests.log: {"server", "method", "path" (no query), "status",
-#       "reason"}. Never a token, secret, assertion or header value.
+#       "reason", "time"}. Never a token, secret, assertion or header value.
 #
 #   aad         POST /<tenant>/oauth2/v2.0/token (Azure AD v2 client credentials): grant_type
 #               client_credentials, the configured client_id, scope
@@ -43,22 +43,20 @@
 #            "resource_id": null},
 #   "appservice": {"header"}, "refresh_token", "backend"}
 
-import argparse
 import base64
 import datetime
 import hashlib
 import hmac
 import http.client
-import http.server
 import json
 import os
-import signal
 import ssl
-import sys
 import threading
 import time
 import urllib.parse
 import uuid
+
+from standin_http import PlainHandler, run_listeners
 
 SCOPE = "https://containerregistry.azure.net/.default"
 RESOURCE = "https://containerregistry.azure.net"
@@ -106,36 +104,21 @@ def issue(tenant, lifetime=3600):
     return token
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
+class Handler(PlainHandler):
+    server_version = "BaseHTTP/0.6"
+    default_ctype = "application/json"
 
     def cfg(self):
-        try:
-            with open(os.path.join(self.server.state, "config.json")) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return {}
+        return self.server.shared.config()
 
     def record(self, status, reason):
-        line = {"server": self.server.kind, "method": self.command,
-                "path": self.path.partition("?")[0], "status": status, "reason": reason}
-        with LOCK, open(os.path.join(self.server.state, "requests.log"), "a") as f:
-            f.write(json.dumps(line) + "\n")
+        self.server.shared.log({"server": self.server.kind, "method": self.command,
+                                "path": self.path.partition("?")[0], "status": status, "reason": reason})
 
     def reply(self, status, body, reason, headers=()):
         data = json.dumps(body).encode() if not isinstance(body, bytes) else body
         # Logged before the client can see the answer (and send its next request).
-        self.record(status, reason)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        self.answer(status, data, reason, headers=headers)
 
     def aad_error(self, status, error, code, description, reason):
         self.reply(status, {"error": error, "error_description": "AADSTS%d: %s" % (code, description),
@@ -387,38 +370,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                          "resource": RESOURCE, "token_type": "Bearer", "client_id": "app-service-mi"}, "ok")
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--state", required=True)
-    ap.add_argument("--listen", action="append", required=True)
-    args = ap.parse_args()
-    servers = []
-    for spec in args.listen:
-        kind, _, addr = spec.partition("@")
-        host, _, port = addr.rpartition(":")
-        srv = Server((host, int(port)), Handler)
-        srv.kind, srv.state = kind, args.state
-        if kind in ("aad", "acr"):
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(os.path.join(args.state, "server.crt"), os.path.join(args.state, "server.key"))
-            srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-        servers.append(srv)
-        with open(os.path.join(args.state, "listening"), "a") as f:
-            f.write("%s %s %d\n" % (kind, host, srv.server_address[1]))
-    for srv in servers:
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-    with open(os.path.join(args.state, "pid"), "w") as f:
-        f.write(str(os.getpid()))
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *a: stop.set())
-    signal.signal(signal.SIGINT, lambda *a: stop.set())
-    stop.wait()
-    sys.exit(0)
+    run_listeners("Azure AD, ACR, IMDS, Azure Arc and App Service stand-ins",
+                  ("aad", "acr", "imds", "arc", "appservice"), Handler, tls_kinds=("aad", "acr"))
 
 
 if __name__ == "__main__":

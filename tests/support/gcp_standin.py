@@ -58,21 +58,15 @@
 #    listener answers any GET with {"value": JWT} when the Authorization header matches (a
 #    GitHub-Actions-like OIDC token URL), 401 otherwise.
 
-import argparse
 import base64
 import datetime
-import hashlib
-import http.server
 import json
-import os
 import secrets
-import socket
 import sys
-import threading
 import time
 import urllib.parse
 
-from standin_http import Reply, b64url_decode, first, read_form, serve_listeners
+from standin_http import PlainHandler, Reply, auth_fp, b64url_decode, first, read_form, run_listeners
 
 UTC = datetime.timezone.utc
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
@@ -435,53 +429,12 @@ def iam(req, endpoint, cfg, body, target, now):
 MD_PREFIX = "/computeMetadata/v1/instance/service-accounts/"
 
 
-class MetadataServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, addr, kind, shared):
-        self.address_family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
-        super().__init__(addr, Handler)
-        self.kind = kind
-        self.shared = shared
-
-
-class Shared:
-    def __init__(self, state):
-        self.state = state
-        self.lock = threading.Lock()
-
-    def config(self):
-        try:
-            with open(os.path.join(self.state, "config.json")) as f:
-                cfg = json.load(f)
-        except (OSError, ValueError):
-            cfg = {}
-        return cfg if isinstance(cfg, dict) else {}
-
-    def log(self, entry):
-        entry["time"] = datetime.datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        with self.lock:
-            with open(os.path.join(self.state, "requests.log"), "a") as f:
-                f.write(json.dumps(entry, sort_keys=True) + "\n")
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(PlainHandler):
     server_version = "Metadata Server for VM"
-    sys_version = ""
-    timeout = 30
-
-    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
-        pass
-
-    def version_string(self):
-        return self.server_version
+    default_ctype = "application/text"
 
     def do_GET(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(min(length, 1 << 16))
+        self.drain_body()
         cfg = self.server.shared.config()
         if self.server.kind == "metadata":
             self._metadata(cfg.get("metadata") or {})
@@ -490,87 +443,70 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_GET
 
-    def _log(self, status, reason):
-        auth = self.headers.get("Authorization")
+    def record(self, status, reason):
         self.server.shared.log({
             "server": self.server.kind, "method": self.command, "host": self.headers.get("Host"),
             "path": self.path.split("?")[0][:200], "status": status, "reason": reason,
             "flavor": self.headers.get("Metadata-Flavor") is not None,
-            "auth_fp": hashlib.sha256(auth.encode()).hexdigest()[:12] if auth is not None else None})
+            "auth_fp": auth_fp(self.headers)})
 
-    def _answer(self, status, body, reason, ctype="application/text"):
-        data = body.encode() if isinstance(body, str) else body
-        self._log(status, reason)
-        self.send_response(status)
-        if self.server.kind == "metadata":
-            self.send_header("Metadata-Flavor", "Google")
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+    def extra_headers(self):
+        return [("Metadata-Flavor", "Google")] if self.server.kind == "metadata" else []
 
     def _metadata(self, cfg):
         mode = str(cfg.get("mode", "ok"))
         if mode.startswith("slow:"):
-            self._log(0, "mode %s: arrived, answering late" % mode)
+            self.record(0, "mode %s: arrived, answering late" % mode)
             time.sleep(float(mode[5:]))
             mode = "ok"
         if self.headers.get("X-Forwarded-For") is not None:
-            self._answer(403, "Request denied: X-Forwarded-For header present.\n", "X-Forwarded-For present",
+            self.answer(403, "Request denied: X-Forwarded-For header present.\n", "X-Forwarded-For present",
                          "text/html")
             return
         if self.headers.get("Metadata-Flavor") != "Google":
-            self._answer(403, "Missing required header \"Metadata-Flavor\": \"Google\"\n",
+            self.answer(403, "Missing required header \"Metadata-Flavor\": \"Google\"\n",
                          "no Metadata-Flavor: Google", "text/html")
             return
         if mode == "500":
-            self._answer(500, "Internal Server Error\n", "mode 500", "text/html")
+            self.answer(500, "Internal Server Error\n", "mode 500", "text/html")
             return
         if self.command != "GET":
-            self._answer(405, "", "not GET", "text/html")
+            self.answer(405, "", "not GET", "text/html")
             return
         path = self.path.split("?")[0]
         if not path.startswith(MD_PREFIX) or path.count("/") != MD_PREFIX.count("/") + 1:
-            self._answer(404, "Not Found\n", "no such metadata path", "text/html")
+            self.answer(404, "Not Found\n", "no such metadata path", "text/html")
             return
         account, _, item = path[len(MD_PREFIX):].partition("/")
         account = urllib.parse.unquote(account)
         email = str(cfg.get("email", "e2e-vm@e2e-proj.iam.gserviceaccount.com"))
         if account not in ["default", email] + list(cfg.get("accounts") or []):
-            self._answer(404, "Not Found\n", "no such service account", "text/html")
+            self.answer(404, "Not Found\n", "no such service account", "text/html")
             return
         if item == "token":
             body = json.dumps({"access_token": cfg.get("token", "ya29.gce"),
                                "expires_in": int(cfg.get("expires_in", 3599)), "token_type": "Bearer"})
-            self._answer(200, body, "token of %s" % account[:80], "application/json")
+            self.answer(200, body, "token of %s" % account[:80], "application/json")
         elif item == "email":
-            self._answer(200, email, "email")
+            self.answer(200, email, "email")
         elif item == "scopes":
-            self._answer(200, "".join(s + "\n" for s in cfg.get("scopes") or [CLOUD_PLATFORM]), "scopes")
+            self.answer(200, "".join(s + "\n" for s in cfg.get("scopes") or [CLOUD_PLATFORM]), "scopes")
         else:
-            self._answer(404, "Not Found\n", "no such metadata item", "text/html")
+            self.answer(404, "Not Found\n", "no such metadata item", "text/html")
 
     def _subject(self, cfg):
         want = cfg.get("authorization")
         got = self.headers.get("Authorization")
         if want is not None and (got is None or not secrets.compare_digest(got, want)):
-            self._answer(401, json.dumps({"message": "Bad credentials"}), "authorization mismatch",
+            self.answer(401, json.dumps({"message": "Bad credentials"}), "authorization mismatch",
                          "application/json")
             return
-        self._answer(200, json.dumps({"count": 1, "value": cfg.get("value", "")}), "subject token",
+        self.answer(200, json.dumps({"count": 1, "value": cfg.get("value", "")}), "subject token",
                      "application/json")
 
 
 def main():
-    ap = argparse.ArgumentParser(description="GCE metadata server and subject token URL stand-ins")
-    ap.add_argument("--state", required=True)
-    ap.add_argument("--listen", action="append", required=True, help="KIND@ADDR:PORT")
-    args = ap.parse_args()
-
-    def make_server(state):
-        shared = Shared(state)
-        return lambda addr, kind: MetadataServer(addr, kind, shared)
-    serve_listeners(ap, args, ("metadata", "subject"), make_server)
+    run_listeners("GCE metadata server and subject token URL stand-ins", ("metadata", "subject"), Handler)
 
 
 if __name__ == "__main__":
