@@ -1,11 +1,9 @@
 #include "providers/google/google_identity.h"
 
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "common/inputs.h"
-#include "common/log.h"
 #include "common/secret_json.h"
 #include "common/text.h"
 #include "providers/source_table.h"
