@@ -116,9 +116,7 @@ void CheckRegistries(Report& report, DoctorContext& ctx, const Config& config) {
       continue;
     }
     std::optional<std::string> probe = r.provider->ProbeServer(r.config);
-    bool mints = r.provider->FindVariable("endpoint") || r.provider->FindVariable("tokenurl") ||
-                 r.config.Has("tenantid");
-    if (!mints) {
+    if (!r.provider->DoctorMintsToken(r.config)) {
       report.Ok(id + where + ": variables complete");
       continue;
     }

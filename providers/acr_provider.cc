@@ -4,6 +4,7 @@
 #include "providers/azure/azure_identity.h"
 #include "providers/ci/web_identity_config.h"
 #include "providers/host_match.h"
+#include "providers/source_table.h"
 
 namespace ssm {
 
@@ -30,10 +31,7 @@ std::vector<std::string> AcrProvider::Hosts(const RegistryConfig& c) const { ret
 
 bool AcrProvider::ServesUnconfigured(const ServerKey& server) const { return IsAcrHost(server); }
 
-std::string AcrProvider::IdentitySource(const RegistryConfig& c) const {
-  if (c.Has("clientsecret")) return "";
-  return AzureIdentitySource(c);
-}
+std::string AcrProvider::IdentitySource(const RegistryConfig& c) const { return AzureIdentitySource(c); }
 
 void AcrProvider::Validate(const RegistryConfig& c) const {
   ValidateWebIdentity(c);
@@ -85,9 +83,13 @@ void AcrProvider::Validate(const RegistryConfig& c) const {
 
 std::optional<Credential> AcrProvider::Credentials(const RegistryConfig& c, const ServerKey& server,
                                                    ProviderContext& context) const {
-  // A pod's token (kubelet mode) replaces the registry's own service principal.
-  bool pod = c.Has(kPodWebIdentityToken);
-  if (!pod && c.Has("clientsecret") && !c.Has("tenantid")) return MakeCredential(c.Get("clientid"), c.Get("clientsecret"));
+  // A source that gives a login as it is (a service principal without a
+  // tenant) needs no token; a pod's token (kubelet mode) comes first.
+  EnvLookup env = ProcessEnv;
+  SourceQuery query{c, env};
+  if (const CredentialSource* source = ChooseSource("azure", query)) {
+    if (std::optional<Credential> login = source->Login(query)) return login;
+  }
   return TokenProvider::Credentials(c, server, context);
 }
 
@@ -109,19 +111,11 @@ std::optional<MintRequest> AcrProvider::Prepare(const RegistryConfig& c, const S
   r.registry = server.key;
   r.exchange_url = c.Has("exchangeurl") ? c.Get("exchangeurl") : "https://" + server.key + "/oauth2/exchange";
   r.ca_pem = c.Get("cacert");
-  if (!c.Has("clientsecret") || c.Has(kPodWebIdentityToken)) {
-    if (!PrepareAzureIdentity(c, &r)) {
-      NothingToMintWith(c);  // throws for a configured registry
-      return std::nullopt;
-    }
-    return r;
+  // The first Azure source that applies (providers/source_table.cc).
+  if (!PrepareAzureIdentity(c, &r)) {
+    NothingToMintWith(c);  // throws for a configured registry
+    return std::nullopt;
   }
-  r.tenant = c.Get("tenantid");
-  r.client_id = c.Get("clientid");
-  r.client_secret = SecretString(c.Get("clientsecret"));
-  r.endpoint = c.Has("authorityurl") ? c.Get("authorityurl") : "https://login.microsoftonline.com";
-  while (!r.endpoint.empty() && r.endpoint.back() == '/') r.endpoint.pop_back();
-  r.scope = "https://management.azure.com/.default";
   return r;
 }
 

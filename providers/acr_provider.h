@@ -27,6 +27,9 @@ class AcrProvider : public TokenProvider {
   std::string ListedUser(const RegistryConfig& config) const override;
   bool ServesUnconfigured(const ServerKey& server) const override;
   std::string IdentitySource(const RegistryConfig& config) const override;
+  // With tenantid (an exchanged token); a service principal's login or the
+  // environment's Azure identity is only checked for its variables.
+  bool DoctorMintsToken(const RegistryConfig& config) const override { return config.Has("tenantid"); }
 
  protected:
   std::optional<MintRequest> Prepare(const RegistryConfig& config, const ServerKey& server) const override;

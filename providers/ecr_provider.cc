@@ -4,6 +4,7 @@
 #include "providers/aws/aws_identity.h"
 #include "providers/ci/web_identity_config.h"
 #include "providers/host_match.h"
+#include "providers/source_table.h"
 
 namespace ssm {
 namespace {
@@ -154,11 +155,10 @@ std::optional<MintRequest> EcrProvider::Prepare(const RegistryConfig& c, const S
 
 std::string EcrProvider::IdentitySource(const RegistryConfig& c) const {
   if (public_ && c.sources.empty()) return "";  // anonymous unless configured
-  MintRequest r;
-  if (!PrepareAwsIdentity(c, "us-east-1", "amazonaws.com", &r)) {
-    return "none (no AWS source; instance metadata switched off by AWS_EC2_METADATA_DISABLED)";
-  }
-  return r.aws.source;
+  EnvLookup env = ProcessEnv;
+  std::optional<std::string> source = DescribeIdentity("aws", SourceQuery{c, env});
+  if (!source) return "none (no AWS source; instance metadata switched off by AWS_EC2_METADATA_DISABLED)";
+  return *source;
 }
 
 std::optional<Credential> EcrProvider::NothingToMintWith(const RegistryConfig& c) const {

@@ -121,6 +121,9 @@ class Provider {
   // that this provider serves would use ("" when it serves none). Throws
   // Error when the source is there but malformed (a missing AWS profile).
   virtual std::string IdentitySource(const RegistryConfig&) const { return ""; }
+  // Whether doctor tries to mint a token for this configuration (at
+  // ProbeServer) rather than only checking its variables.
+  virtual bool DoctorMintsToken(const RegistryConfig&) const { return false; }
 
   // The user name `list` shows, from non-secret variables only.
   virtual std::string ListedUser(const RegistryConfig& config) const;

@@ -14,6 +14,7 @@ class TokenProvider : public Provider {
   std::optional<Credential> Credentials(const RegistryConfig& config, const ServerKey& server,
                                         ProviderContext& context) const override;
   bool NeedsNetwork(const RegistryConfig& config, const ServerKey& server, ProviderContext& context) const override;
+  bool DoctorMintsToken(const RegistryConfig&) const override { return true; }
 
  protected:
   // What to mint for server; nullopt when there is nothing to mint with and

@@ -9,6 +9,8 @@
 
 #include <string>
 
+#include "providers/aws/aws_chain_plan.h"
+#include "providers/credential_source.h"
 #include "providers/provider.h"
 #include "providers/tokens/mint.h"
 
@@ -18,15 +20,28 @@ namespace ssm {
 inline constexpr const char* kAwsWebIdentityAudience = "sts.amazonaws.com";
 
 // Fills request->aws or request->aws_chain for a registry in region/partition
-// (dns_suffix "amazonaws.com", "amazonaws.com.cn", ...). False when the chain
-// has no source at all (instance metadata switched off and nothing else).
-// Throws Error::BadInput for what the AWS SDKs refuse in the shared files.
-// A registry configuration carrying kPodWebIdentityToken (provider.h) uses
-// the pod's web identity for the role kPodRoleArn, the token in memory only,
-// instead of the configured keys or the node's chain; with no role for the
-// pod, there is no source (never the node's identity).
+// (dns_suffix "amazonaws.com", "amazonaws.com.cn", ...) with the first "aws"
+// source of providers/source_table.cc that applies: a pod's web identity
+// (kPodWebIdentityToken, provider.h: the role kPodRoleArn, the token in
+// memory only; with no role for the pod, no source, never the node's
+// identity), the configuration's webidentity, its accesskey, else the SDKs'
+// default chain (PlanAwsChain with the configuration's profile). False when
+// there is no source at all (instance metadata switched off and nothing
+// else). Throws Error::BadInput for what the AWS SDKs refuse in the shared
+// files.
 bool PrepareAwsIdentity(const RegistryConfig& config, const std::string& region, const std::string& dns_suffix,
                         MintRequest* request);
+
+// The shared end of every AWS source (providers/sources/aws_*.cc): the
+// configuration's rolearn assumed on top of the base plan (not for
+// webidentity, whose role is the base), then plain keys into request->aws,
+// or the chain into request->aws_chain with identity_key. Returns where the
+// credentials come from (request->aws.source).
+std::string FinishAwsIdentity(const SourceQuery& query, AwsChainPlan plan, MintRequest* request);
+
+// The home directory, or "" where there is none (a node's kubelet): then the
+// shared files are simply absent.
+std::string AwsHomeOrEmpty();
 
 // AWS_CA_BUNDLE: the file of the only CAs trusted for ECR, STS and SSO, as in
 // the SDKs, or "". Read by the network module when it mints (MintRequest::

@@ -24,6 +24,7 @@
 // AZURE_TENANT_ID): nothing of the node's; no client id is no source.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -42,7 +43,10 @@ inline constexpr const char* kAzureImdsTokenUrl = "http://169.254.169.254/metada
 inline constexpr const char* kAzureWebIdentityAudience = "api://AzureADTokenExchange";
 
 // Fills request->azure_chain, identity_key, tenant, client_id and scope for
-// config with env. The cloud of request->registry (set first) picks the
+// config with env, from the first "azure" source of providers/source_table.cc
+// that applies: a pod's token, the configuration's service principal
+// (clientsecret: request->client_secret and the exchange, no chain), its
+// webidentity, else the environment chain (AzurePlanner::Environment). The cloud of request->registry (set first) picks the
 // default Azure AD and the token's audience: *.azurecr.io the public cloud
 // and ACR's own (https://containerregistry.azure.net); .cn, .us and .de their
 // national cloud's login host and Resource Manager audience. Returns the source's description ("workload identity (client
@@ -56,7 +60,45 @@ std::optional<std::string> PlanAzureIdentity(const RegistryConfig& config, const
 // The same with the process environment.
 std::optional<std::string> PrepareAzureIdentity(const RegistryConfig& config, MintRequest* request);
 
-// For doctor and registry list/test: the description, or "none (...)".
+// For doctor and registry list/test: the description, "" for a configured
+// service principal, or "none (...)".
 std::string AzureIdentitySource(const RegistryConfig& config);
+
+// What every Azure source's plan is made of (providers/sources/azure_*.cc),
+// for a configuration, an environment and the registry host (its cloud).
+class AzurePlanner {
+ public:
+  AzurePlanner(const RegistryConfig& config, const EnvLookup& env, const std::string& registry);
+
+  // The environment chain: the source `identity` pins, else a service
+  // principal from the variables, workload identity, managed identity (see
+  // above); nullopt when none is there.
+  std::optional<nlohmann::json> Environment() const;
+
+  std::string Env(const char* name) const;  // "" when unset
+  std::string ClientId() const;             // clientid, else AZURE_CLIENT_ID
+  std::string TenantId() const;             // tenantid, else AZURE_TENANT_ID
+  // authorityurl, else AZURE_AUTHORITY_HOST, else the cloud's; https only.
+  std::string Authority() const;
+  // A plan's common fields: source, pinned, strict, scope and resource.
+  nlohmann::json Base(const char* source, bool pinned) const;
+  [[noreturn]] void Refuse(const std::string& why) const;  // Error::BadInput "<id>: why"
+
+ private:
+  bool TenantAndClient(bool pinned, const char* source) const;
+  std::optional<nlohmann::json> ServicePrincipal(bool pinned) const;
+  std::optional<nlohmann::json> Workload(bool pinned) const;
+  std::optional<nlohmann::json> Managed(bool pinned) const;
+
+  const RegistryConfig& c_;
+  const EnvLookup& env_;
+  const char* authority_;
+  const char* resource_;
+};
+
+// Moves plan into request: azure_chain, identity_key (one Azure AD token per
+// identity), tenant, client_id, scope, endpoint. The plan is wiped; returns
+// its description.
+std::string SetAzureChain(nlohmann::json& plan, MintRequest* request);
 
 }  // namespace ssm

@@ -1,16 +1,12 @@
 #include "providers/google/google_identity.h"
 
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
-#include "common/files.h"
 #include "common/inputs.h"
-#include "common/log.h"
-#include "common/paths.h"
 #include "common/secret_json.h"
 #include "common/text.h"
-#include "providers/ci/web_identity_config.h"
+#include "providers/source_table.h"
 
 namespace ssm {
 namespace {
@@ -18,69 +14,6 @@ namespace {
 std::string Text(const nlohmann::json& doc, const char* key) {
   auto it = doc.find(key);
   return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-struct Source {
-  std::string kind;         // keyjson, file, gcloud, metadata
-  std::string description;  // names it for messages, never a value
-  SecretString json;        // the credentials file's text (not metadata)
-};
-
-// The first source of Application Default Credentials for c, or nullopt.
-std::optional<Source> FindSource(const RegistryConfig& c) {
-  if (c.Has("privatekey")) {
-    nlohmann::json key = {{"type", "service_account"},
-                          {"client_email", c.Get("clientemail")},
-                          {"private_key", c.Get("privatekey")}};
-    if (c.Has("tokenurl")) key["token_uri"] = c.Get("tokenurl");
-    Source source{"keyjson", c.Id() + " service account key", SecretString(key.dump())};
-    WipeJson(key);
-    return source;
-  }
-  if (c.Has("keyjson")) return Source{"keyjson", c.Id() + " keyjson", SecretString(c.Get("keyjson"))};
-  if (c.Has("webidentity")) {
-    // Workload identity federation from a CI job: the external_account
-    // credentials Google's tools would write, with the job's ID token as the
-    // subject token (the plan's "web_identity" names where it comes from).
-    std::string provider = WorkloadProviderName(c.Get("workloadprovider"));
-    nlohmann::json adc = {{"type", "external_account"},
-                          {"audience", provider},
-                          {"subject_token_type", "urn:ietf:params:oauth:token-type:jwt"},
-                          {"token_url", "https://sts.googleapis.com/v1/token"}};
-    std::string description = "workload identity federation (" + provider + ") with " +
-                              WebIdentityFor(c, "https:" + provider, ProcessEnv).Describe();
-    if (c.Has("serviceaccount")) {
-      adc["service_account_impersonation_url"] = "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/" +
-                                                 c.Get("serviceaccount") + ":generateAccessToken";
-      description += ", then service account " + c.Get("serviceaccount");
-    }
-    return Source{"webidentity", description, SecretString(adc.dump())};
-  }
-  std::string path = EnvText("GOOGLE_APPLICATION_CREDENTIALS");
-  if (!path.empty()) {
-    std::optional<std::string> text = ReadTextFile(path, 1u << 20);
-    if (!text) throw Error::BadInput("GOOGLE_APPLICATION_CREDENTIALS names " + path + ", which does not exist");
-    return Source{"file", "GOOGLE_APPLICATION_CREDENTIALS (" + path + ")", SecretString(std::move(*text))};
-  }
-  std::string dir = EnvText("CLOUDSDK_CONFIG");
-  if (dir.empty()) {
-    try {
-      dir = HomeDir() + "/.config/gcloud";
-    } catch (const Error&) {
-      dir.clear();  // no home (a node's kubelet): no gcloud file
-    }
-  }
-  if (!dir.empty()) {
-    std::string well_known = dir + "/application_default_credentials.json";
-    if (std::optional<std::string> text = ReadTextFile(well_known, 1u << 20)) {
-      return Source{"gcloud", "gcloud's " + well_known, SecretString(std::move(*text))};
-    }
-  }
-  if (AsciiLower(EnvText("NO_GCE_CHECK")) == "true") return std::nullopt;
-  std::string host = EnvText("GCE_METADATA_HOST");
-  std::string hosts = host.empty() ? "metadata.google.internal, 169.254.169.254" : host;
-  std::string account = c.Has("serviceaccount") ? c.Get("serviceaccount") : "default";
-  return Source{"metadata", "the metadata server (" + hosts + "), service account " + account, SecretString()};
 }
 
 }  // namespace
@@ -145,81 +78,83 @@ void ValidateGoogleCredentials(const std::string& json, const std::string& what)
   }
 }
 
-namespace {
-
-// A pod's service account token exchanged at Google's STS for the workload
-// identity provider its annotation names, then (when named) impersonation of
-// a service account: external_account with the token inline, never a file.
-bool PreparePodGoogleIdentity(const RegistryConfig& c, MintRequest* r) {
-  if (!c.Has(kPodGoogleAudience)) {
-    SSM_DEBUG(c.Id() + ": google: the pod's service account names no workload identity provider; no source");
-    return false;
-  }
-  nlohmann::json adc = {{"type", "external_account"},
-                        {"audience", c.Get(kPodGoogleAudience)},
-                        {"subject_token_type", "urn:ietf:params:oauth:token-type:jwt"},
-                        {"credential_source", {{"subject_token", c.Get(kPodWebIdentityToken)}}}};
-  if (c.Has(kPodGoogleServiceAccount)) {
-    adc["service_account_impersonation_url"] = "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/" +
-                                               c.Get(kPodGoogleServiceAccount) + ":generateAccessToken";
-  }
-  nlohmann::json plan = {{"source", "pod"},
-                         {"description", "the pod's service account token for " + c.Get(kPodGoogleAudience)},
-                         {"impersonate", c.Get("impersonate")},
-                         {"adc", std::move(adc)}};
-  r->google_chain = SecretString(plan.dump());
-  WipeJson(plan);
-  return true;
+bool LooksLikePemKey(const std::string& text) {
+  return text.find("-----BEGIN ") != std::string::npos && text.find("PRIVATE KEY-----") != std::string::npos;
 }
 
-}  // namespace
+GoogleServiceAccountKey ParseServiceAccountKeyJson(const RegistryConfig& c) {
+  nlohmann::json doc = ParseJsonOrDiscarded(c.Get("keyjson"));
+  auto refuse = [&](const std::string& why) -> GoogleServiceAccountKey {
+    throw Error::BadInput(c.Id() + ": keyjson " + why);
+  };
+  if (!doc.is_object()) return refuse("is not a JSON object (give the service account's JSON key file)");
+  // Not doc.value(): it throws nlohmann's type_error when a field has another type.
+  auto text = [&](const char* key) -> std::string {
+    auto it = doc.find(key);
+    if (it == doc.end() || it->is_null()) return "";
+    if (!it->is_string()) throw Error::BadInput(c.Id() + ": keyjson has a " + key + " that is not a string");
+    return it->get<std::string>();
+  };
+  if (text("type") != "service_account") return refuse("is not a service account key (type service_account)");
+  // (other types are Application Default Credentials: providers/sources/google_credentials.cc)
+  GoogleServiceAccountKey sa;
+  if (!doc.contains("client_email") || !doc["client_email"].is_string()) return refuse("has no client_email");
+  if (!doc.contains("private_key") || !doc["private_key"].is_string()) return refuse("has no private_key");
+  sa.client_email = doc["client_email"].get<std::string>();
+  sa.private_key = SecretString(doc["private_key"].get<std::string>());
+  Cleanse(doc["private_key"].get_ref<std::string&>());
+  sa.private_key_id = text("private_key_id");
+  sa.token_uri = text("token_uri");
+  if (!LooksLikePemKey(sa.private_key.str())) return refuse("has a private_key that is not a PEM key");
+  return sa;
+}
 
-bool PrepareGoogleIdentity(const RegistryConfig& c, MintRequest* r) {
-  if (c.Has(kPodWebIdentityToken)) return PreparePodGoogleIdentity(c, r);
-  std::optional<Source> source = FindSource(c);
-  if (!source) {
-    SSM_DEBUG(c.Id() + ": google: no credentials file and the metadata server is switched off (NO_GCE_CHECK)");
-    return false;
+bool IsServiceAccountKeyJson(const RegistryConfig& c) {
+  nlohmann::json doc = ParseJsonOrDiscarded(c.Get("keyjson"));
+  bool yes = doc.is_object() && doc.value("type", nlohmann::json()).is_string() && doc["type"] == "service_account";
+  for (auto& [key, value] : doc.items()) {
+    if (value.is_string()) Cleanse(value.get_ref<std::string&>());
   }
-  SSM_DEBUG(c.Id() + ": google: credentials from " + source->description);
-  nlohmann::json plan = {{"source", source->kind}, {"description", source->description},
-                         {"impersonate", c.Get("impersonate")}};
-  if (source->kind == "webidentity") {
-    // The ID token's default audience is the provider's default allowed
-    // audience: https: and the provider's name.
-    std::string provider = WorkloadProviderName(c.Get("workloadprovider"));
-    WebIdentity identity = WebIdentityFor(c, "https:" + provider, ProcessEnv);
-    plan["adc"] = nlohmann::json::parse(source->json.str());
-    plan["web_identity"] = WebIdentityToJson(identity);
-  } else if (source->kind == "metadata") {
-    std::string host = EnvText("GCE_METADATA_HOST");
-    plan["metadata_hosts"] = host.empty() ? nlohmann::json{"metadata.google.internal", "169.254.169.254"}
-                                          : nlohmann::json{host};
-    // Named only when configured: the instance's default account may be absent.
-    if (c.Has("serviceaccount")) plan["service_account"] = c.Get("serviceaccount");
-  } else {
-    ValidateGoogleCredentials(source->json.str(), source->description);
-    plan["adc"] = nlohmann::json::parse(source->json.str());
-  }
+  return yes;
+}
+
+nlohmann::json GooglePlan(const RegistryConfig& c, const char* kind, const std::string& description) {
+  return {{"source", kind}, {"description", description}, {"impersonate", c.Get("impersonate")}};
+}
+
+std::string SetGoogleChain(nlohmann::json& plan, MintRequest* r) {
+  std::string description = plan["description"].get<std::string>();
   r->google_chain = SecretString(plan.dump());
   WipeJson(plan);
-  return true;
+  return description;
+}
+
+std::string DescribeGoogleFile(const RegistryConfig& c, const std::string& description, const std::string& json) {
+  std::string out = description;
+  nlohmann::json doc = ParseJsonOrDiscarded(json);
+  if (doc.is_object()) out += " (" + Text(doc, "type") + ")";
+  WipeJson(doc);
+  if (c.Has("impersonate")) out += ", then impersonating " + c.Get("impersonate");
+  return out;
+}
+
+std::string DescribeGoogleService(const RegistryConfig& c, const std::string& description) {
+  std::string out = description;
+  if (c.sources.empty()) out += ", if there is one; else anonymous";
+  if (c.Has("impersonate")) out += ", then impersonating " + c.Get("impersonate");
+  return out;
+}
+
+bool PrepareGoogleIdentity(const RegistryConfig& c, MintRequest* r) {
+  EnvLookup env = ProcessEnv;
+  return PlanIdentity("google", SourceQuery{c, env}, r).has_value();
 }
 
 std::string GoogleIdentitySource(const RegistryConfig& c) {
-  if (c.Has("privatekey") && !c.Has("impersonate")) return "";
-  std::optional<Source> source = FindSource(c);
+  EnvLookup env = ProcessEnv;
+  std::optional<std::string> source = DescribeIdentity("google", SourceQuery{c, env});
   if (!source) return "none (no credentials file; the metadata server is switched off by NO_GCE_CHECK)";
-  std::string out = source->description;
-  if (source->kind != "metadata" && source->kind != "webidentity") {
-    nlohmann::json doc = ParseJsonOrDiscarded(source->json.str());
-    if (doc.is_object()) out += " (" + Text(doc, "type") + ")";
-    WipeJson(doc);
-  } else if (c.sources.empty()) {
-    out += ", if there is one; else anonymous";
-  }
-  if (c.Has("impersonate")) out += ", then impersonating " + c.Get("impersonate");
-  return out;
+  return *source;
 }
 
 }  // namespace ssm

@@ -47,3 +47,13 @@ TEST_CASE("the table lists the documented providers with their variables", "[pro
   // PROVIDERS.md: hub, ghcr, gcr, ecr public and quay are anonymous by default.
   CHECK(anonymous == std::set<std::string>{"hub", "ghcr", "quay", "gcr", "ecrpublic"});
 }
+
+TEST_CASE("doctor mints a token for ECR, ECR Public and GCR, for ACR only with tenantid", "[providers]") {
+  std::set<std::string> minting;
+  for (const ssm::Provider* p : ssm::ProviderTable()) {
+    if (p->DoctorMintsToken(ssm::RegistryConfig{})) minting.insert(p->Name());
+  }
+  CHECK(minting == std::set<std::string>{"gcr", "ecr", "ecrpublic"});
+  CHECK(ssm::FindProvider("acr")->DoctorMintsToken(Make("acr", {{"clientid", "c"}, {"clientsecret", "s"}, {"tenantid", "t"}})));
+  CHECK_FALSE(ssm::FindProvider("acr")->DoctorMintsToken(Make("acr", {{"clientid", "c"}, {"clientsecret", "s"}})));
+}
