@@ -16,6 +16,7 @@
 #include "common/server_key.h"
 #include "helper/protocol.h"
 #include "providers/provider.h"
+#include "providers/provider_table.h"
 
 namespace ssm {
 namespace {
@@ -355,14 +356,10 @@ std::string KubeletAnswer(const std::string& request_text, KubeletContext& conte
 std::string KubeletProviderConfig(const std::vector<std::string>& configured_hosts) {
   // The hosts the providers serve unconfigured or by pattern, then the
   // configured ones (kubelet globs: '*' stands for part of one DNS label).
-  std::vector<std::string> images = {
-      "*.dkr.ecr.*.amazonaws.com",      "*.dkr.ecr-fips.*.amazonaws.com", "*.dkr.ecr.*.amazonaws.com.cn",
-      "*.dkr.ecr.*.amazonaws.eu",       "*.dkr.ecr.*.c2s.ic.gov",         "*.dkr.ecr.*.sc2s.sgov.gov",
-      "*.dkr.ecr.*.cloud.adc-e.uk",     "*.dkr.ecr.*.csp.hci.ic.gov",     "*.dkr-ecr.*.on.aws",
-      "*.dkr-ecr-fips.*.on.aws",        "public.ecr.aws",                 "gcr.io",
-      "*.gcr.io",                       "*-docker.pkg.dev",               "docker.*.rep.pkg.dev",
-      "*.azurecr.io",                   "*.azurecr.cn",                   "*.azurecr.us",
-      "ghcr.io"};
+  std::vector<std::string> images;
+  for (const Provider* p : ProviderTable()) {
+    for (const std::string& glob : p->KubeletImages()) images.push_back(glob);
+  }
   std::set<std::string> seen(images.begin(), images.end());
   for (const std::string& h : configured_hosts) {
     // Docker Hub's key is a URL; the kubelet names its images docker.io/...

@@ -124,6 +124,11 @@ std::string AcrProvider::ListedUser(const RegistryConfig& c) const {
   return c.Has("clientsecret") ? Provider::ListedUser(c) : "00000000-0000-0000-0000-000000000000";
 }
 
+std::vector<std::string> AcrProvider::KubeletImages() const {
+  // Azure Germany's registries (azurecr.de) are gone with its cloud.
+  return {"*.azurecr.io", "*.azurecr.cn", "*.azurecr.us"};
+}
+
 std::string AcrProvider::HostsDescription(const RegistryConfig& c) const { return c.Has("url") ? Provider::HostsDescription(c) : std::string("*.azurecr.io *.azurecr.cn *.azurecr.us *.azurecr.de"); }
 
 }  // namespace ssm

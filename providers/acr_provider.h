@@ -22,6 +22,7 @@ class AcrProvider : public TokenProvider {
   std::vector<std::string> Hosts(const RegistryConfig& config) const override;
   void Validate(const RegistryConfig& config) const override;
   std::string HostsDescription(const RegistryConfig& config) const override;
+  std::vector<std::string> KubeletImages() const override;
   std::optional<Credential> Credentials(const RegistryConfig& config, const ServerKey& server,
                                         ProviderContext& context) const override;
   std::string ListedUser(const RegistryConfig& config) const override;

@@ -173,6 +173,15 @@ std::optional<Credential> EcrProvider::NothingToMintWith(const RegistryConfig& c
                        "(instance profile, ECS task role, EKS IRSA or Pod Identity)");
 }
 
+std::vector<std::string> EcrProvider::KubeletImages() const {
+  if (public_) return {"public.ecr.aws"};
+  // Every partition, FIPS and dual-stack (providers/host_match.h).
+  return {"*.dkr.ecr.*.amazonaws.com",  "*.dkr.ecr-fips.*.amazonaws.com", "*.dkr.ecr.*.amazonaws.com.cn",
+          "*.dkr.ecr.*.amazonaws.eu",   "*.dkr.ecr.*.c2s.ic.gov",         "*.dkr.ecr.*.sc2s.sgov.gov",
+          "*.dkr.ecr.*.cloud.adc-e.uk", "*.dkr.ecr.*.csp.hci.ic.gov",     "*.dkr-ecr.*.on.aws",
+          "*.dkr-ecr-fips.*.on.aws"};
+}
+
 std::string EcrProvider::HostsDescription(const RegistryConfig& c) const { return public_ ? "public.ecr.aws ecr-public.aws.com" : (c.Has("account") ? c.Get("account") + ".dkr.ecr.*" : std::string("*.dkr.ecr.*.amazonaws.com (all partitions, FIPS, dual-stack)")); }
 
 }  // namespace ssm

@@ -23,6 +23,7 @@ class EcrProvider : public TokenProvider {
   std::vector<std::string> Hosts(const RegistryConfig& config) const override;
   void Validate(const RegistryConfig& config) const override;
   std::string HostsDescription(const RegistryConfig& config) const override;
+  std::vector<std::string> KubeletImages() const override;
   // The configured account's registry in its region (us-east-1 by default).
   std::optional<std::string> ProbeServer(const RegistryConfig& config) const override;
   std::string ListedUser(const RegistryConfig&) const override { return "AWS"; }

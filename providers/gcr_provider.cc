@@ -29,6 +29,10 @@ std::vector<std::string> GcrProvider::Hosts(const RegistryConfig&) const { retur
 
 bool GcrProvider::ServesUnconfigured(const ServerKey& server) const { return IsGcrHost(server); }
 
+std::vector<std::string> GcrProvider::KubeletImages() const {
+  return {"gcr.io", "*.gcr.io", "*-docker.pkg.dev", "docker.*.rep.pkg.dev"};
+}
+
 std::string GcrProvider::IdentitySource(const RegistryConfig& c) const { return GoogleIdentitySource(c); }
 
 void GcrProvider::Validate(const RegistryConfig& c) const {

@@ -21,6 +21,7 @@ class GcrProvider : public TokenProvider {
   std::vector<std::string> Hosts(const RegistryConfig& config) const override;
   void Validate(const RegistryConfig& config) const override;
   std::string HostsDescription(const RegistryConfig& config) const override;
+  std::vector<std::string> KubeletImages() const override;
   std::optional<std::string> ProbeServer(const RegistryConfig&) const override { return std::string("gcr.io"); }
   std::string ListedUser(const RegistryConfig&) const override { return "oauth2accesstoken"; }
   bool ServesUnconfigured(const ServerKey& server) const override;

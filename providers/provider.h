@@ -125,6 +125,11 @@ class Provider {
   // ProbeServer) rather than only checking its variables.
   virtual bool DoctorMintsToken(const RegistryConfig&) const { return false; }
 
+  // The kubelet's matchImages globs for the hosts this provider serves with
+  // no configuration or by pattern ('*' stands for part of one DNS label);
+  // `kubelet config` lists them before the configured hosts.
+  virtual std::vector<std::string> KubeletImages() const { return {}; }
+
   // The user name `list` shows, from non-secret variables only.
   virtual std::string ListedUser(const RegistryConfig& config) const;
 

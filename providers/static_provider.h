@@ -5,6 +5,7 @@
 // returns its StaticProvider, and one row in providers/provider_table.cc.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "providers/provider.h"
@@ -42,6 +43,7 @@ struct StaticProviderSpec {
   const char* default_url = nullptr;
   std::vector<const char*> more_urls;  // other variables that must be URLs
   LoginRule login;
+  std::vector<std::string> kubelet_images;  // Provider::KubeletImages
 };
 
 class StaticProvider : public Provider {
@@ -58,6 +60,7 @@ class StaticProvider : public Provider {
   std::optional<Credential> Credentials(const RegistryConfig& config, const ServerKey& server,
                                         ProviderContext& context) const override;
   std::string ListedUser(const RegistryConfig& config) const override;
+  std::vector<std::string> KubeletImages() const override { return spec_.kubelet_images; }
 
  private:
   // The server key of the URL variable (or its default), when it parses.

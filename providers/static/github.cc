@@ -23,7 +23,13 @@ StaticProviderSpec GithubSpec(const char* name, const char* host, const char* de
 }  // namespace
 
 const Provider& GhcrProvider() {
-  static const StaticProvider provider(GithubSpec("ghcr", "ghcr.io", "GitHub Container Registry", false));
+  // In the kubelet's list for the logins of GitHub Actions jobs and pods
+  // pulling from private packages.
+  static const StaticProvider provider([] {
+    StaticProviderSpec spec = GithubSpec("ghcr", "ghcr.io", "GitHub Container Registry", false);
+    spec.kubelet_images = {"ghcr.io"};
+    return spec;
+  }());
   return provider;
 }
 

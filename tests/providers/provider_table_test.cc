@@ -57,3 +57,29 @@ TEST_CASE("doctor mints a token for ECR, ECR Public and GCR, for ACR only with t
   CHECK(ssm::FindProvider("acr")->DoctorMintsToken(Make("acr", {{"clientid", "c"}, {"clientsecret", "s"}, {"tenantid", "t"}})));
   CHECK_FALSE(ssm::FindProvider("acr")->DoctorMintsToken(Make("acr", {{"clientid", "c"}, {"clientsecret", "s"}})));
 }
+
+TEST_CASE("kubelet images: the providers that serve hosts unconfigured or by pattern name their globs", "[providers]") {
+  std::set<std::string> with_images;
+  for (const ssm::Provider* p : ssm::ProviderTable()) {
+    INFO(p->Name());
+    for (const std::string& glob : p->KubeletImages()) {
+      with_images.insert(p->Name());
+      // A kubelet glob: a host[:port], no scheme and no path.
+      CHECK(glob.find("://") == std::string::npos);
+      CHECK(glob.find('/') == std::string::npos);
+      CHECK_FALSE(glob.empty());
+    }
+  }
+  CHECK(with_images == std::set<std::string>{"ghcr", "gcr", "ecr", "ecrpublic", "acr"});
+  // Each unconfigured host of a provider is among its globs' matches (the
+  // kubelet's matching is tested in tests/helper/kubelet_test.cc).
+  for (const char* host : {"123456789012.dkr.ecr.eu-west-1.amazonaws.com", "eu.gcr.io", "myregistry.azurecr.io"}) {
+    INFO(host);
+    const ssm::Provider* serving = nullptr;
+    for (const ssm::Provider* p : ssm::ProviderTable()) {
+      if (p->ServesUnconfigured(ssm::NormalizeServer(host))) serving = p;
+    }
+    REQUIRE(serving != nullptr);
+    CHECK_FALSE(serving->KubeletImages().empty());
+  }
+}
