@@ -13,11 +13,11 @@ namespace {
 
 constexpr char kAppDir[] = "/docker-credential-ssm";
 
-std::string FromXdg(const char* variable, const char* fallback_below_home) {
+std::string XdgHome(const char* variable, const char* fallback_below_home) {
   const char* v = std::getenv(variable);
   // The spec says relative paths are invalid and must be ignored.
-  if (v != nullptr && v[0] == '/') return std::string(v) + kAppDir;
-  return HomeDir() + fallback_below_home + kAppDir;
+  if (v != nullptr && v[0] == '/') return v;
+  return HomeDir() + fallback_below_home;
 }
 
 }  // namespace
@@ -30,12 +30,17 @@ std::string HomeDir() {
   throw Error::Failure("cannot find the home folder: HOME is not set and the user has no entry");
 }
 
-std::string ConfigDir() { return FromXdg("XDG_CONFIG_HOME", "/.config"); }
-std::string DataDir() { return FromXdg("XDG_DATA_HOME", "/.local/share"); }
+std::string ConfigDir() { return XdgHome("XDG_CONFIG_HOME", "/.config") + kAppDir; }
+std::string DataHome() { return XdgHome("XDG_DATA_HOME", "/.local/share"); }
+std::string DataDir() { return DataHome() + kAppDir; }
+
+std::string SessionBusAddress() {
+  const char* address = std::getenv("DBUS_SESSION_BUS_ADDRESS");
+  return address != nullptr ? address : "";
+}
 
 bool SessionBusConfigured() {
-  const char* address = std::getenv("DBUS_SESSION_BUS_ADDRESS");
-  if (address != nullptr && *address != '\0') return true;
+  if (!SessionBusAddress().empty()) return true;
   const char* runtime = std::getenv("XDG_RUNTIME_DIR");
   if (runtime == nullptr || *runtime == '\0') return false;
   struct stat st;

@@ -10,6 +10,11 @@ namespace ssm {
 std::string HomeDir();
 std::string ConfigDir();  // .../docker-credential-ssm
 std::string DataDir();    // .../docker-credential-ssm
+// $XDG_DATA_HOME (else ~/.local/share) itself, where gnome-keyring keeps keyrings/.
+std::string DataHome();
+
+// $DBUS_SESSION_BUS_ADDRESS, "" when unset.
+std::string SessionBusAddress();
 
 // Whether a D-Bus session bus can be found the way GLib finds it without
 // autolaunching: $DBUS_SESSION_BUS_ADDRESS, or the socket $XDG_RUNTIME_DIR/bus.
