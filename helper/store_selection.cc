@@ -26,7 +26,7 @@ StoreChoice ParseChoice(const std::string& value, const std::string& where) {
 StoreOptions FileStoreOptions(const Settings& settings) {
   StoreOptions options;
   options.data_dir = DataDir();
-  options.file_key = settings.file_store_key();
+  if (!settings.file_store_key().empty()) options.file_key = settings.file_store_key();
   return options;
 }
 
