@@ -30,7 +30,8 @@ std::string HomeDir() {
   throw Error::Failure("cannot find the home folder: HOME is not set and the user has no entry");
 }
 
-std::string ConfigDir() { return XdgHome("XDG_CONFIG_HOME", "/.config") + kAppDir; }
+std::string ConfigHome() { return XdgHome("XDG_CONFIG_HOME", "/.config"); }
+std::string ConfigDir() { return ConfigHome() + kAppDir; }
 std::string DataHome() { return XdgHome("XDG_DATA_HOME", "/.local/share"); }
 std::string DataDir() { return DataHome() + kAppDir; }
 
@@ -39,12 +40,17 @@ std::string SessionBusAddress() {
   return address != nullptr ? address : "";
 }
 
+std::string RuntimeDirVariable() {
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  return runtime != nullptr ? runtime : "";
+}
+
 bool SessionBusConfigured() {
   if (!SessionBusAddress().empty()) return true;
-  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-  if (runtime == nullptr || *runtime == '\0') return false;
+  std::string runtime = RuntimeDirVariable();
+  if (runtime.empty()) return false;
   struct stat st;
-  return stat((std::string(runtime) + "/bus").c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+  return stat((runtime + "/bus").c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
 }  // namespace ssm

@@ -82,10 +82,9 @@ std::string DockerConfigPath() {
 std::vector<std::string> PodmanAuthPaths() {
   if (const char* file = NonEmptyEnv("REGISTRY_AUTH_FILE")) return {file};
   std::vector<std::string> paths;
-  const char* config = NonEmptyEnv("XDG_CONFIG_HOME");
-  paths.push_back((config != nullptr && config[0] == '/' ? std::string(config) : HomeDir() + "/.config") +
-                  "/containers/auth.json");
-  if (const char* runtime = NonEmptyEnv("XDG_RUNTIME_DIR")) paths.push_back(std::string(runtime) + "/containers/auth.json");
+  paths.push_back(ConfigHome() + "/containers/auth.json");
+  std::string runtime = RuntimeDirVariable();
+  if (!runtime.empty()) paths.push_back(runtime + "/containers/auth.json");
   return paths;
 }
 
