@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "common/inputs.h"
+
 namespace ssm {
 namespace {
 
@@ -15,8 +17,7 @@ LogLevel CurrentLevel() {
   int level = g_level.load(std::memory_order_relaxed);
   if (level == kLevelUnset) {
     // A module (or a test): the level the binary exported.
-    const char* v = std::getenv("SSM_LOG");
-    level = static_cast<int>(ParseLogLevel(v != nullptr ? v : ""));
+    level = static_cast<int>(ParseLogLevel(ProcessEnv("SSM_LOG").value_or("")));
     g_level.store(level, std::memory_order_relaxed);
   }
   return static_cast<LogLevel>(level);
@@ -43,8 +44,8 @@ double NowMs() {
 // SSM_LOG_T0, set by StartLogClock in the binary and read by the modules too.
 double ClockBase() {
   static double base = [] {
-    const char* v = std::getenv("SSM_LOG_T0");
-    return v != nullptr ? std::strtod(v, nullptr) : NowMs();
+    std::optional<std::string> v = ProcessEnv("SSM_LOG_T0");
+    return v ? std::strtod(v->c_str(), nullptr) : NowMs();
   }();
   return base;
 }

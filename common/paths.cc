@@ -4,9 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
-
 #include "common/error.h"
+#include "common/inputs.h"
 
 namespace ssm {
 namespace {
@@ -14,17 +13,17 @@ namespace {
 constexpr char kAppDir[] = "/docker-credential-ssm";
 
 std::string XdgHome(const char* variable, const char* fallback_below_home) {
-  const char* v = std::getenv(variable);
+  std::string v = ProcessEnv(variable).value_or("");
   // The spec says relative paths are invalid and must be ignored.
-  if (v != nullptr && v[0] == '/') return v;
+  if (!v.empty() && v[0] == '/') return v;
   return HomeDir() + fallback_below_home;
 }
 
 }  // namespace
 
 std::string HomeDir() {
-  const char* home = std::getenv("HOME");
-  if (home != nullptr && home[0] == '/') return home;
+  std::string home = ProcessEnv("HOME").value_or("");
+  if (!home.empty() && home[0] == '/') return home;
   struct passwd* pw = getpwuid(geteuid());
   if (pw != nullptr && pw->pw_dir != nullptr && pw->pw_dir[0] == '/') return pw->pw_dir;
   throw Error::Failure("cannot find the home folder: HOME is not set and the user has no entry");
@@ -35,15 +34,9 @@ std::string ConfigDir() { return ConfigHome() + kAppDir; }
 std::string DataHome() { return XdgHome("XDG_DATA_HOME", "/.local/share"); }
 std::string DataDir() { return DataHome() + kAppDir; }
 
-std::string SessionBusAddress() {
-  const char* address = std::getenv("DBUS_SESSION_BUS_ADDRESS");
-  return address != nullptr ? address : "";
-}
+std::string SessionBusAddress() { return ProcessEnv("DBUS_SESSION_BUS_ADDRESS").value_or(""); }
 
-std::string RuntimeDirVariable() {
-  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-  return runtime != nullptr ? runtime : "";
-}
+std::string RuntimeDirVariable() { return ProcessEnv("XDG_RUNTIME_DIR").value_or(""); }
 
 bool SessionBusConfigured() {
   if (!SessionBusAddress().empty()) return true;

@@ -75,12 +75,14 @@ std::string PodmanKey(const std::string& host) {
 }  // namespace
 
 std::string DockerConfigPath() {
-  if (const char* dir = NonEmptyEnv("DOCKER_CONFIG")) return std::string(dir) + "/config.json";
+  std::string dir = ProcessEnv("DOCKER_CONFIG").value_or("");
+  if (!dir.empty()) return dir + "/config.json";
   return HomeDir() + "/.docker/config.json";
 }
 
 std::vector<std::string> PodmanAuthPaths() {
-  if (const char* file = NonEmptyEnv("REGISTRY_AUTH_FILE")) return {file};
+  std::string file = ProcessEnv("REGISTRY_AUTH_FILE").value_or("");
+  if (!file.empty()) return {file};
   std::vector<std::string> paths;
   paths.push_back(ConfigHome() + "/containers/auth.json");
   std::string runtime = RuntimeDirVariable();

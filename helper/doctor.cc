@@ -10,6 +10,7 @@
 #include "common/secret_json.h"
 #include "common/file_cache.h"
 #include "common/files.h"
+#include "common/inputs.h"
 #include "helper/client_config.h"
 #include "helper/config.h"
 #include "helper/protocol.h"
@@ -37,9 +38,9 @@ class Report {
 };
 
 bool OnPath(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::string p = path;
+  std::optional<std::string> path = ProcessEnv("PATH");
+  if (!path) return false;
+  const std::string& p = *path;
   size_t start = 0;
   while (start <= p.size()) {
     size_t colon = p.find(':', start);
