@@ -111,7 +111,6 @@ class Session {
  public:
   explicit Session(Settings& settings) : settings_(settings) {}
 
-  Settings& settings() { return settings_; }
   const Config& config() {
     if (!config_) config_ = config_path_.empty() ? LoadConfig() : LoadConfigFrom(config_path_);
     return *config_;

@@ -356,6 +356,8 @@ TEST_CASE("kubelet: the request's apiVersion is answered; bad requests are error
   f.Use({{"SSM_KUBELET_TIMEOUT", "30"}});
   CHECK(ssm::RunKubelet({}, f.context) == 1);
   alarm(0);
+  // Each remote call bounded well inside the deadline (SSM_HTTP_TIMEOUT unset).
+  CHECK(f.settings.HttpTimeoutMs(20000) == 10000);
   CHECK(out.str().empty());
   CHECK(err.str() == "docker-credential-ssm: kubelet: stdin is not a JSON CredentialProviderRequest\n");
 }
