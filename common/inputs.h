@@ -17,6 +17,9 @@ inline std::optional<std::string> ProcessEnv(const std::string& name) {
   return std::string(v);
 }
 
+// NonEmptyEnv and EnvText: left for the cloud planners and the network
+// module until they take an EnvLookup; new code calls ProcessEnv (or better,
+// takes an EnvLookup, or the helper's own settings, common/settings.h).
 // The value when set and not empty, else nullptr (points into the
 // environment: copy it before the environment changes).
 inline const char* NonEmptyEnv(const char* name) {

@@ -1,26 +1,26 @@
 #include "common/log.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <ctime>
+
+#include "common/inputs.h"
 
 namespace ssm {
 namespace {
 
-LogLevel LevelFromEnvironment() {
-  const char* v = std::getenv("SSM_LOG");
-  if (v == nullptr || *v == '\0') return LogLevel::kWarn;
-  if (std::strcmp(v, "debug") == 0 || std::strcmp(v, "trace") == 0) return LogLevel::kDebug;
-  if (std::strcmp(v, "info") == 0) return LogLevel::kInfo;
-  if (std::strcmp(v, "error") == 0) return LogLevel::kError;
-  if (std::strcmp(v, "off") == 0 || std::strcmp(v, "none") == 0) return LogLevel::kOff;
-  return LogLevel::kWarn;
-}
+constexpr int kLevelUnset = -1;
+std::atomic<int> g_level{kLevelUnset};
 
-LogLevel& CurrentLevel() {
-  static LogLevel level = LevelFromEnvironment();
-  return level;
+LogLevel CurrentLevel() {
+  int level = g_level.load(std::memory_order_relaxed);
+  if (level == kLevelUnset) {
+    // A module (or a test): the level the binary exported.
+    level = static_cast<int>(ParseLogLevel(ProcessEnv("SSM_LOG").value_or("")));
+    g_level.store(level, std::memory_order_relaxed);
+  }
+  return static_cast<LogLevel>(level);
 }
 
 const char* LevelName(LogLevel level) {
@@ -44,13 +44,21 @@ double NowMs() {
 // SSM_LOG_T0, set by StartLogClock in the binary and read by the modules too.
 double ClockBase() {
   static double base = [] {
-    const char* v = std::getenv("SSM_LOG_T0");
-    return v != nullptr ? std::strtod(v, nullptr) : NowMs();
+    std::optional<std::string> v = ProcessEnv("SSM_LOG_T0");
+    return v ? std::strtod(v->c_str(), nullptr) : NowMs();
   }();
   return base;
 }
 
 }  // namespace
+
+LogLevel ParseLogLevel(const std::string& v) {
+  if (v == "debug" || v == "trace") return LogLevel::kDebug;
+  if (v == "info") return LogLevel::kInfo;
+  if (v == "error") return LogLevel::kError;
+  if (v == "off" || v == "none") return LogLevel::kOff;
+  return LogLevel::kWarn;
+}
 
 void StartLogClock() {
   if (!LogEnabled(LogLevel::kDebug)) return;
@@ -61,7 +69,7 @@ void StartLogClock() {
 
 bool LogEnabled(LogLevel level) { return level >= CurrentLevel() && level != LogLevel::kOff; }
 
-void SetLogLevel(LogLevel level) { CurrentLevel() = level; }
+void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level), std::memory_order_relaxed); }
 
 void Log(LogLevel level, const std::string& message) {
   if (!LogEnabled(level)) return;

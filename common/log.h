@@ -9,8 +9,15 @@ namespace ssm {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3, kOff = 4 };
 
+// The level SSM_LOG names: "debug" (or "trace"), "info", "warn", "error",
+// "off" (or "none"); empty or anything else: warn.
+LogLevel ParseLogLevel(const std::string& text);
+
 bool LogEnabled(LogLevel level);
-void SetLogLevel(LogLevel level);  // --debug on the command line
+// The binary sets the level first thing (common/settings.h, then --debug);
+// a module, which is never told, reads SSM_LOG (exported by the binary for
+// --debug) on its first log.
+void SetLogLevel(LogLevel level);
 // With debug logging on, debug lines say when they happened (ms since this
 // call); main() calls it first, modules inherit the base through SSM_LOG_T0.
 void StartLogClock();

@@ -6,9 +6,8 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include <cstdlib>
-
 #include "common/error.h"
+#include "common/paths.h"
 
 namespace ssm {
 namespace {
@@ -59,12 +58,12 @@ bool IsOwnDir(const std::string& dir, unsigned forbidden_mode, std::string* prob
 
 RuntimeDir PrivateRuntimeDir() {
   std::string why;
-  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-  if (runtime != nullptr && runtime[0] == '/') {
-    if (IsOwnDir(runtime, 022, &why)) return OwnFolder(std::string(runtime) + "/" + kFolder);
+  std::string runtime = RuntimeDirVariable();
+  if (!runtime.empty() && runtime[0] == '/') {
+    if (IsOwnDir(runtime, 022, &why)) return OwnFolder(runtime + "/" + kFolder);
     why = "XDG_RUNTIME_DIR: " + why;
   } else {
-    why = runtime == nullptr || runtime[0] == '\0' ? "XDG_RUNTIME_DIR is not set" : "XDG_RUNTIME_DIR is not absolute";
+    why = runtime.empty() ? "XDG_RUNTIME_DIR is not set" : "XDG_RUNTIME_DIR is not absolute";
   }
   std::string uid = std::to_string(geteuid());
   std::string run_user = "/run/user/" + uid;

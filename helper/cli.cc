@@ -109,12 +109,16 @@ bool PromptSecret(const std::string& prompt, std::string* value) {
 // Lazily opened pieces shared by the protocol and the commands.
 class Session {
  public:
+  explicit Session(Settings& settings) : settings_(settings) {}
+
   const Config& config() {
     if (!config_) config_ = config_path_.empty() ? LoadConfig() : LoadConfigFrom(config_path_);
     return *config_;
   }
+  // SSM_STORE, else the config file's "store".
+  StoreDecision store_choice() { return ChooseStore(settings_, config()); }
   SecretStore& store() {
-    if (!store_) store_ = no_store_ ? std::make_unique<EmptyStore>() : OpenStore(ChooseStore(config()));
+    if (!store_) store_ = no_store_ ? std::make_unique<EmptyStore>() : OpenStore(store_choice().choice, settings_);
     return *store_;
   }
   // kubelet mode: another config file, no store.
@@ -133,15 +137,15 @@ class Session {
       sources.store = [this]() -> SecretStore& { return store(); };
       sources.registries = [this]() -> std::vector<ConfiguredRegistry>& { return registries(); };
       sources.token_cache = [this] { return token_cache(); };
-      sources.provider_context = SystemProviderContext;
-      sources.open_thread_cache = [] { return OpenTokenCache(); };
+      sources.provider_context = [this](TokenCache* cache) { return SystemProviderContext(cache, settings_); };
+      sources.open_thread_cache = [this] { return OpenTokenCache(settings_); };
       lookup_ = std::make_unique<CredentialLookup>(std::move(sources));
     }
     return *lookup_;
   }
 
   TokenCache* token_cache() {
-    if (!token_cache_) token_cache_ = OpenTokenCache();
+    if (!token_cache_) token_cache_ = OpenTokenCache(settings_);
     return token_cache_.get();
   }
 
@@ -162,6 +166,7 @@ class Session {
   }
 
  private:
+  Settings& settings_;
   std::optional<Config> config_;
   std::unique_ptr<SecretStore> store_;
   std::optional<std::vector<ConfiguredRegistry>> registries_;
@@ -189,13 +194,13 @@ std::vector<std::string> CommandArgs(int argc, char** argv, int first) {
 
 }  // namespace
 
-int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err);
+int RunCommand(int argc, char** argv, Settings& settings, std::istream& in, std::ostream& out, std::ostream& err);
 
-int RunCommandLine(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err) {
+int RunCommandLine(int argc, char** argv, Settings& settings, std::istream& in, std::ostream& out, std::ostream& err) {
   // The boundary for the commands people run; the protocol has its own, which
   // puts the line on stdout where clients read it.
   try {
-    return RunCommand(argc, argv, in, out, err);
+    return RunCommand(argc, argv, settings, in, out, err);
   } catch (const Error& e) {
     err << "docker-credential-ssm: " << e.what() << "\n";
     return e.exit_status();
@@ -205,9 +210,9 @@ int RunCommandLine(int argc, char** argv, std::istream& in, std::ostream& out, s
   }
 }
 
-int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err) {
+int RunCommand(int argc, char** argv, Settings& settings, std::istream& in, std::ostream& out, std::ostream& err) {
   std::string program = BaseName(argc > 0 ? argv[0] : nullptr);
-  Session session;
+  Session session(settings);
   std::string command = argc >= 2 ? argv[1] : "";
   if (command == "configure" || command == "unconfigure") {
     ClientConfigContext ctx;
@@ -232,14 +237,15 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
     ctx.out = &out;
     ctx.store = [&]() -> SecretStore& { return session.store(); };
     ctx.store_description = [&]() {
-      StoreChoice choice = ChooseStore(session.config());
-      std::string how = std::getenv("SSM_STORE") != nullptr ? "SSM_STORE" : session.config().store.empty() ? "default" : "config file";
-      return "the " + session.store().Name() + " store (" + StoreChoiceName(choice) + ", from " + how + ")";
+      StoreDecision decision = session.store_choice();
+      return "the " + session.store().Name() + " store (" + StoreChoiceName(decision.choice) + ", from " + decision.how +
+             ")";
     };
-    ctx.idle_logins = [&]() { return IdleStoreLogins(ChooseStore(session.config())); };
+    ctx.idle_logins = [&]() { return IdleStoreLogins(session.store_choice().choice, settings); };
     ctx.config_path = ConfigPath();
     ctx.environment = environ;
-    ctx.provider_context = [&]() { return SystemProviderContext(session.token_cache()); };
+    ctx.provider_context = [&]() { return SystemProviderContext(session.token_cache(), settings); };
+    ctx.settings = &settings;
     return RunDoctor(CommandArgs(argc, argv, 2), ctx);
   }
   if (argc >= 2 && std::string(argv[1]) == "registry") {
@@ -252,6 +258,7 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
     ctx.out = &out;
     ctx.err = &err;
     ctx.prompt = PromptSecret;
+    ctx.settings = &settings;
     return RunRegistryCommand(CommandArgs(argc, argv, 2), ctx);
   }
   if (command == "kubelet") {
@@ -259,7 +266,7 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
     // names one (a node has no keyring; none is the default).
     std::vector<std::string> args = CommandArgs(argc, argv, 2);
     std::vector<std::string> rest;
-    std::string config_file = std::getenv("SSM_CONFIG") != nullptr ? std::getenv("SSM_CONFIG") : "";
+    std::string config_file = settings.config_file();
     for (size_t i = 0; i < args.size(); ++i) {
       if (args[i] == "--config" && i + 1 < args.size()) {
         config_file = args[++i];
@@ -270,8 +277,7 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
       }
     }
     if (!config_file.empty()) session.UseConfigFile(config_file);
-    const char* store_choice = std::getenv("SSM_STORE");
-    if (store_choice == nullptr || *store_choice == '\0' || std::string(store_choice) == "none") session.UseNoStore();
+    if (settings.store().empty() || settings.store() == "none") session.UseNoStore();
     KubeletContext ctx;
     ctx.lookup = [&]() -> CredentialLookup& { return session.lookup(); };
     ctx.now = [] { return static_cast<int64_t>(std::time(nullptr)); };
@@ -283,6 +289,7 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
     ctx.in = &in;
     ctx.out = &out;
     ctx.err = &err;
+    ctx.settings = &settings;
     return RunKubelet(rest, ctx);
   }
   if (argc >= 2 && std::string(argv[1]) == "store-key") {
@@ -299,7 +306,7 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
       err << "Usage: " << program << " store-key rotate\n";
       return 2;
     }
-    std::string done = RotateFileStoreKey();
+    std::string done = RotateFileStoreKey(settings);
     out << "the file store key was replaced and the data re-encrypted: " << done << "\n";
     return 0;
   }
@@ -341,10 +348,8 @@ int RunCommand(int argc, char** argv, std::istream& in, std::ostream& out, std::
   }
   // get: the whole lookup (helper/lookup.h), with the parallel mint unless
   // SSM_PARALLEL=off.
-  const char* parallel = std::getenv("SSM_PARALLEL");
-  bool with_parallel_mint = parallel == nullptr || std::string(parallel) != "off";
   Protocol protocol([&]() -> SecretStore& { return session.store(); },
-                    [&](const ServerKey& server) { return session.lookup().Find(server, with_parallel_mint).credential; },
+                    [&](const ServerKey& server) { return session.lookup().Find(server, settings.parallel()).credential; },
                     [&]() { return session.ConfiguredHosts(); });
   return protocol.Run(action, in, out);
 }

@@ -75,17 +75,18 @@ std::string PodmanKey(const std::string& host) {
 }  // namespace
 
 std::string DockerConfigPath() {
-  if (const char* dir = NonEmptyEnv("DOCKER_CONFIG")) return std::string(dir) + "/config.json";
+  std::string dir = ProcessEnv("DOCKER_CONFIG").value_or("");
+  if (!dir.empty()) return dir + "/config.json";
   return HomeDir() + "/.docker/config.json";
 }
 
 std::vector<std::string> PodmanAuthPaths() {
-  if (const char* file = NonEmptyEnv("REGISTRY_AUTH_FILE")) return {file};
+  std::string file = ProcessEnv("REGISTRY_AUTH_FILE").value_or("");
+  if (!file.empty()) return {file};
   std::vector<std::string> paths;
-  const char* config = NonEmptyEnv("XDG_CONFIG_HOME");
-  paths.push_back((config != nullptr && config[0] == '/' ? std::string(config) : HomeDir() + "/.config") +
-                  "/containers/auth.json");
-  if (const char* runtime = NonEmptyEnv("XDG_RUNTIME_DIR")) paths.push_back(std::string(runtime) + "/containers/auth.json");
+  paths.push_back(ConfigHome() + "/containers/auth.json");
+  std::string runtime = RuntimeDirVariable();
+  if (!runtime.empty()) paths.push_back(runtime + "/containers/auth.json");
   return paths;
 }
 

@@ -6,11 +6,11 @@
 #include <memory>
 #include <ostream>
 
-#include "common/cache_settings.h"
 #include "common/error.h"
 #include "common/secret_json.h"
 #include "common/file_cache.h"
 #include "common/files.h"
+#include "common/inputs.h"
 #include "helper/client_config.h"
 #include "helper/config.h"
 #include "helper/protocol.h"
@@ -38,9 +38,9 @@ class Report {
 };
 
 bool OnPath(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::string p = path;
+  std::optional<std::string> path = ProcessEnv("PATH");
+  if (!path) return false;
+  const std::string& p = *path;
   size_t start = 0;
   while (start <= p.size()) {
     size_t colon = p.find(':', start);
@@ -141,10 +141,10 @@ void CheckRegistries(Report& report, DoctorContext& ctx, const Config& config) {
 }
 
 // Where the cache lives, or why there is none.
-void CheckCache(Report& report) {
+void CheckCache(Report& report, const Settings& all_settings) {
   CacheSettings settings;
   try {
-    settings = CacheSettings::FromEnvironment();
+    settings = all_settings.Cache();
   } catch (const Error& e) {
     report.Problem(e.what(), "set it to off or on, or unset it");
     return;
@@ -303,7 +303,7 @@ int RunDoctor(const std::vector<std::string>& args, DoctorContext& ctx) {
                        : e.kind() == Error::Kind::kDenied ? "unlock the keyring, or fix the file permissions named"
                                                           : "see the message; nothing was changed");
   }
-  CheckCache(report);
+  CheckCache(report, ctx.settings != nullptr ? *ctx.settings : Settings());
   CheckRegistries(report, ctx, config);
   CheckClients(report);
   *ctx.out << (report.problems() == 0 ? "all is well\n" : std::to_string(report.problems()) + " problem(s)\n");

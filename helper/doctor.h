@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/settings.h"
 #include "providers/provider.h"
 #include "store/secret_store.h"
 
@@ -25,6 +26,7 @@ struct DoctorContext {
   std::string config_path;
   char** environment = nullptr;
   std::function<ProviderContext()> provider_context;
+  const Settings* settings = nullptr;  // the cache's; nullptr: every variable unset
 };
 
 int RunDoctor(const std::vector<std::string>& args, DoctorContext& context);

@@ -119,13 +119,15 @@ bool IsDigest(const std::string& d) {
   return true;
 }
 
-std::string EnvOr(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v == nullptr || *v == '\0' ? fallback : std::string(v);
+const Settings::Kubelet& KubeletSettings(const KubeletContext& context) {
+  static const Settings::Kubelet unset;
+  return context.settings != nullptr ? context.settings->kubelet() : unset;
 }
 
-int64_t StaticCacheSeconds() {
-  std::string text = EnvOr("SSM_KUBELET_CACHE_DURATION", "");
+std::string Or(const std::string& value, const char* fallback) { return value.empty() ? fallback : value; }
+
+int64_t StaticCacheSeconds(const KubeletContext& context) {
+  const std::string& text = KubeletSettings(context).cache_duration;
   if (text.empty()) return kDefaultStaticCacheSeconds;
   int64_t seconds = 0;
   if (!ParseGoDuration(text, &seconds)) {
@@ -144,11 +146,9 @@ const std::string* ReadStringField(const nlohmann::json& doc, const char* name, 
   return &it->get_ref<const std::string&>();
 }
 
-// The value of the pod's annotation named by variable (else fallback), or "";
-// *key (when given) is set to that annotation's key.
-std::string PodAnnotation(const nlohmann::json& request, const char* variable, const char* fallback,
-                          std::string* key = nullptr) {
-  std::string name = EnvOr(variable, fallback);
+// The value of the pod's annotation name, or ""; *key (when given) is set to
+// that annotation's key.
+std::string PodAnnotation(const nlohmann::json& request, const std::string& name, std::string* key = nullptr) {
   if (key != nullptr) *key = name;
   auto it = request.find("serviceAccountAnnotations");
   if (it == request.end() || it->is_null()) return "";
@@ -167,8 +167,8 @@ extern "C" void KubeletTimedOut(int) {
 
 // Bounds the whole answer (a token service that hangs included) well under
 // the kubelet's one-minute limit.
-void ArmDeadline() {
-  std::string text = EnvOr("SSM_KUBELET_TIMEOUT", "");
+void ArmDeadline(KubeletContext& context) {
+  const std::string& text = KubeletSettings(context).timeout;
   int seconds = kDefaultTimeoutSeconds;
   if (!text.empty()) {
     if (text.size() > 3 || text.find_first_not_of("0123456789") != std::string::npos || std::atoi(text.c_str()) < 1) {
@@ -177,9 +177,7 @@ void ArmDeadline() {
     seconds = std::atoi(text.c_str());
   }
   // Each remote call well inside the deadline, unless set otherwise.
-  if (std::getenv("SSM_HTTP_TIMEOUT") == nullptr) {
-    setenv("SSM_HTTP_TIMEOUT", std::to_string(seconds < 30 ? (seconds + 2) / 3 : 10).c_str(), 1);
-  }
+  if (context.settings != nullptr) context.settings->UseHttpTimeoutDefault((seconds < 30 ? (seconds + 2) / 3 : 10) * 1000L);
   struct sigaction sa;
   std::memset(&sa, 0, sizeof sa);
   sa.sa_handler = KubeletTimedOut;
@@ -298,16 +296,17 @@ std::string KubeletAnswer(const std::string& request_text, KubeletContext& conte
   RegistryConfig pod;
   if (sa_token != nullptr && !sa_token->empty()) {
     // Empty values leave that cloud with no source (never the node's identity).
-    pod.values[kPodRoleArn] = PodAnnotation(request, "SSM_KUBELET_AWS_ROLE_ANNOTATION", kDefaultRoleAnnotation,
+    const Settings::Kubelet& names = KubeletSettings(context);
+    pod.values[kPodRoleArn] = PodAnnotation(request, Or(names.aws_role_annotation, kDefaultRoleAnnotation),
                                             &pod.values[kPodRoleArnAnnotation]);
     pod.values[kPodGoogleAudience] =
-        PodAnnotation(request, "SSM_KUBELET_GCP_PROVIDER_ANNOTATION", kDefaultGoogleProviderAnnotation);
+        PodAnnotation(request, Or(names.gcp_provider_annotation, kDefaultGoogleProviderAnnotation));
     pod.values[kPodGoogleServiceAccount] =
-        PodAnnotation(request, "SSM_KUBELET_GCP_SERVICE_ACCOUNT_ANNOTATION", kDefaultGoogleAccountAnnotation);
-    pod.values[kPodAzureClientId] = PodAnnotation(request, "SSM_KUBELET_AZURE_CLIENT_ID_ANNOTATION",
-                                                  kDefaultAzureClientAnnotation, &pod.values[kPodAzureClientIdAnnotation]);
-    pod.values[kPodAzureTenantId] = PodAnnotation(request, "SSM_KUBELET_AZURE_TENANT_ID_ANNOTATION",
-                                                  kDefaultAzureTenantAnnotation, &pod.values[kPodAzureTenantIdAnnotation]);
+        PodAnnotation(request, Or(names.gcp_account_annotation, kDefaultGoogleAccountAnnotation));
+    pod.values[kPodAzureClientId] = PodAnnotation(request, Or(names.azure_client_annotation, kDefaultAzureClientAnnotation),
+                                                  &pod.values[kPodAzureClientIdAnnotation]);
+    pod.values[kPodAzureTenantId] = PodAnnotation(request, Or(names.azure_tenant_annotation, kDefaultAzureTenantAnnotation),
+                                                  &pod.values[kPodAzureTenantIdAnnotation]);
     pod.secrets[kPodWebIdentityToken] = SecretString(*sa_token);
   }
 
@@ -337,7 +336,7 @@ std::string KubeletAnswer(const std::string& request_text, KubeletContext& conte
   answer["cacheKeyType"] = "Registry";
   int64_t cache_seconds = 0;
   if (found.credential) {
-    cache_seconds = found.minted ? (found.expires_at - now) / 2 : StaticCacheSeconds();
+    cache_seconds = found.minted ? (found.expires_at - now) / 2 : StaticCacheSeconds(context);
   }
   answer["cacheDuration"] = GoDuration(cache_seconds);
   answer["auth"] = nlohmann::ordered_json::object();
@@ -401,7 +400,7 @@ int RunKubelet(const std::vector<std::string>& args, KubeletContext& context) {
       PrintUsage(err);
       return 2;
     }
-    ArmDeadline();
+    ArmDeadline(context);
     std::string request = ReadBoundedInput(*context.in, "kubelet");
     std::string text = KubeletAnswer(request, context);
     Cleanse(request);

@@ -47,6 +47,7 @@
 #include <string>
 #include <vector>
 
+#include "common/settings.h"
 #include "helper/lookup.h"
 
 namespace ssm {
@@ -59,6 +60,9 @@ struct KubeletContext {
   std::istream* in = nullptr;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
+  // SSM_KUBELET_* and the HTTP timeout RunKubelet bounds (common/settings.h);
+  // nullptr: every variable unset.
+  Settings* settings = nullptr;
 };
 
 // args: what follows "kubelet" (--config is taken by the caller). Returns the

@@ -402,8 +402,10 @@ int Test(std::vector<std::string> args, CommandContext& ctx, Config& config) {
   }
   std::string identity = r->provider->IdentitySource(r->config);
   if (!identity.empty()) *ctx.out << target.Id() << ": credentials from " << identity << "\n";
-  std::unique_ptr<TokenCache> cache = OpenTokenCache();
-  ProviderContext provider_context = SystemProviderContext(cache.get());
+  Settings unset;
+  const Settings& settings = ctx.settings != nullptr ? *ctx.settings : unset;
+  std::unique_ptr<TokenCache> cache = OpenTokenCache(settings);
+  ProviderContext provider_context = SystemProviderContext(cache.get(), settings);
   std::optional<Credential> credential = r->provider->Credentials(r->config, server, provider_context);
   std::string scheme = "https://";
   if (r->config.Has("url") && r->config.Get("url").rfind("http://", 0) == 0) scheme = "http://";

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/settings.h"
 #include "net/net_module.h"
 #include "store/secret_store.h"
 
@@ -27,6 +28,9 @@ struct CommandContext {
   std::ostream* err = nullptr;
   // Reads a secret from the terminal without echo; nullptr when there is none.
   std::function<bool(const std::string& prompt, std::string* value)> prompt;
+  // The token cache's and HTTP settings of `registry test`; nullptr: every
+  // variable unset.
+  const Settings* settings = nullptr;
 };
 
 // args: what follows "registry". Returns the exit status (0, 1, or 2 for usage).

@@ -2,11 +2,8 @@
 
 #include <sys/stat.h>
 
-#include <cstdlib>
 #include <functional>
-#include <cstring>
 
-#include "common/cache_settings.h"
 #include "common/error.h"
 #include "common/file_cache.h"
 #include "common/log.h"
@@ -26,17 +23,15 @@ StoreChoice ParseChoice(const std::string& value, const std::string& where) {
   throw Error::BadInput(where + " must be auto, secretservice or file, not \"" + value + "\"");
 }
 
-StoreOptions FileStoreOptions() {
+StoreOptions FileStoreOptions(const Settings& settings) {
   StoreOptions options;
   options.data_dir = DataDir();
-  if (const char* key = std::getenv("SSM_FILE_STORE_KEY"); key != nullptr && *key != '\0') {
-    options.file_key = SecretString(key);
-  }
+  if (!settings.file_store_key().empty()) options.file_key = settings.file_store_key();
   return options;
 }
 
-std::unique_ptr<SecretStore> OpenFile() {
-  return OpenModuleStore("ssm-store-file.so", FileStoreOptions());
+std::unique_ptr<SecretStore> OpenFile(const Settings& settings) {
+  return OpenModuleStore("ssm-store-file.so", FileStoreOptions(settings));
 }
 
 std::unique_ptr<SecretStore> OpenSecretService() {
@@ -50,17 +45,22 @@ bool FileStoreExists() {
 
 // auto with a session bus: the Secret Service, and the file store beside it
 // (see store/layered_store.h).
-std::unique_ptr<LayeredStore> OpenLayered() {
-  return std::make_unique<LayeredStore>(OpenSecretService, OpenFile, FileStoreExists);
+std::unique_ptr<LayeredStore> OpenLayered(const Settings& settings) {
+  return std::make_unique<LayeredStore>(OpenSecretService, [&settings] { return OpenFile(settings); }, FileStoreExists);
 }
 
 }  // namespace
 
-StoreChoice ChooseStore(const Config& config) {
-  if (const char* env = std::getenv("SSM_STORE"); env != nullptr && *env != '\0') {
-    return ParseChoice(env, "SSM_STORE");
+StoreDecision ChooseStore(const Settings& settings, const Config& config) {
+  StoreDecision decision;
+  if (!settings.store().empty()) {
+    decision.choice = ParseChoice(settings.store(), "SSM_STORE");
+    decision.how = "SSM_STORE";
+  } else if (!config.store.empty()) {
+    decision.choice = ParseChoice(config.store, "\"store\" in " + config.path);
+    decision.how = "config file";
   }
-  return ParseChoice(config.store, "\"store\" in " + config.path);
+  return decision;
 }
 
 const char* StoreChoiceName(StoreChoice choice) {
@@ -74,10 +74,10 @@ const char* StoreChoiceName(StoreChoice choice) {
 
 namespace {
 
-std::unique_ptr<SecretStore> OpenUncached(StoreChoice choice) {
+std::unique_ptr<SecretStore> OpenUncached(StoreChoice choice, const Settings& settings) {
   switch (choice) {
     case StoreChoice::kFile:
-      return OpenFile();
+      return OpenFile(settings);
     case StoreChoice::kSecretService:
       return OpenSecretService();
     case StoreChoice::kAuto:
@@ -86,9 +86,9 @@ std::unique_ptr<SecretStore> OpenUncached(StoreChoice choice) {
   if (!SessionBusConfigured()) {
     // No bus, so no Secret Service: skip loading GLib and libsecret at all.
     SSM_DEBUG("store: no D-Bus session bus; using the file store");
-    return OpenFile();
+    return OpenFile(settings);
   }
-  return OpenLayered();
+  return OpenLayered(settings);
 }
 
 std::string StatStamp(const std::string& path) {
@@ -103,21 +103,18 @@ std::string StatStamp(const std::string& path) {
 
 // What identifies the store a command would use and the state it is in; any
 // write to it changes the stamp.
-std::string StoreStamp(StoreChoice choice) {
+std::string StoreStamp(StoreChoice choice, const Settings& settings) {
   std::string stamp = StoreChoiceName(choice);
   if (choice != StoreChoice::kFile) {
-    const char* bus = std::getenv("DBUS_SESSION_BUS_ADDRESS");
-    const char* data = std::getenv("XDG_DATA_HOME");
-    std::string keyrings = (data != nullptr && data[0] == '/' ? std::string(data) : HomeDir() + "/.local/share") + "/keyrings";
+    std::string keyrings = DataHome() + "/keyrings";
     // gnome-keyring replaces its keyring files by rename: the folder's mtime moves.
-    stamp += "|bus=" + std::string(bus != nullptr ? bus : "") + "|keyrings=" + StatStamp(keyrings);
+    stamp += "|bus=" + SessionBusAddress() + "|keyrings=" + StatStamp(keyrings);
   }
   if (choice != StoreChoice::kSecretService) {
     std::string dir = DataDir();
-    const char* key = std::getenv("SSM_FILE_STORE_KEY");
     stamp += "|file=" + dir + "|" + StatStamp(dir) + "|" + StatStamp(dir + "/credentials.enc") + "|" + StatStamp(dir + "/credentials.key") + "|" +
              StatStamp(dir + "/credentials.gen") +
-             "|envkey=" + std::to_string(std::hash<std::string>()(key != nullptr ? key : ""));
+             "|envkey=" + std::to_string(std::hash<std::string>()(settings.file_store_key().str()));
   }
   return stamp;
 }
@@ -132,30 +129,31 @@ long CacheTtl(const CacheSettings& settings, StoreChoice choice) {
 
 }  // namespace
 
-std::string RotateFileStoreKey() {
-  OpenFile();
+std::string RotateFileStoreKey(const Settings& settings) {
+  OpenFile(settings);
   nlohmann::json answer = CallModule("ssm-store-file.so", {{"op", "rotate_key"}});
   return DataDir() + "/credentials.key (generation " + std::to_string(answer.value("generation", 0ull)) + ")";
 }
 
-std::map<std::string, std::string> IdleStoreLogins(StoreChoice choice) {
+std::map<std::string, std::string> IdleStoreLogins(StoreChoice choice, const Settings& settings) {
   if (choice != StoreChoice::kAuto || !SessionBusConfigured() || !FileStoreExists()) return {};
-  return OpenLayered()->ListIdle();
+  return OpenLayered(settings)->ListIdle();
 }
 
-std::unique_ptr<SecretStore> OpenStore(StoreChoice choice) {
-  CacheSettings settings = CacheSettings::FromEnvironment();
+std::unique_ptr<SecretStore> OpenStore(StoreChoice choice, const Settings& settings) {
+  CacheSettings cache_settings = settings.Cache();
   if (choice == StoreChoice::kAuto && !SessionBusConfigured()) choice = StoreChoice::kFile;
-  long ttl = settings.store_answers ? CacheTtl(settings, choice) : 0;
-  if (ttl == 0) return OpenUncached(choice);
+  long ttl = cache_settings.store_answers ? CacheTtl(cache_settings, choice) : 0;
+  if (ttl == 0) return OpenUncached(choice, settings);
   std::string problem;
   std::shared_ptr<Cache> cache = FileCache::OpenUserCache(&problem);
   if (!cache) {
     SSM_DEBUG("store: no cache: " + problem);
-    return OpenUncached(choice);
+    return OpenUncached(choice, settings);
   }
-  return std::make_unique<CachingStore>([choice] { return OpenUncached(choice); },
-                                        [choice] { return StoreStamp(choice); }, ttl, std::move(cache));
+  return std::make_unique<CachingStore>([choice, &settings] { return OpenUncached(choice, settings); },
+                                        [choice, &settings] { return StoreStamp(choice, settings); }, ttl,
+                                        std::move(cache));
 }
 
 }  // namespace ssm

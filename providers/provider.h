@@ -58,6 +58,7 @@ inline constexpr char kPodAzureTenantIdAnnotation[] = "pod-azure-tenant-id-annot
 
 class TokenCache;
 class MintLock;
+class Settings;
 struct MintRequest;
 struct MintedToken;
 
@@ -69,13 +70,16 @@ struct ProviderContext {
   TokenCache* cache = nullptr;   // nullptr: no caching
   std::function<std::unique_ptr<MintLock>(const std::string& key)> lock;  // may be empty
   std::function<MintedToken(const MintRequest&)> mint;
+  // The HTTP timeouts of a mint (common/settings.h); nullptr: the request's own.
+  const Settings* settings = nullptr;
   // Out: set by a token-minting provider to the expiry of the token it
   // answered with (cached or new); left alone by the others.
   int64_t token_expires_at = 0;
 };
 
-// The real context: system clock, the given token cache, flock, ssm-net.
-ProviderContext SystemProviderContext(TokenCache* cache);
+// The real context: system clock, the given token cache, flock, ssm-net, and
+// the settings (which must outlive it).
+ProviderContext SystemProviderContext(TokenCache* cache, const Settings& settings);
 
 class Provider {
  public:

@@ -8,7 +8,6 @@
 #include <cstring>
 #include <vector>
 
-#include "common/cache_settings.h"
 #include "common/error.h"
 #include "common/file_cache.h"
 #include "common/files.h"
@@ -16,6 +15,7 @@
 #include "common/log.h"
 #include "common/paths.h"
 #include "common/runtime_dir.h"
+#include "common/settings.h"
 
 namespace ssm {
 namespace {
@@ -99,8 +99,8 @@ int64_t CachedToken::RefreshAt() const {
 TokenCache::~TokenCache() = default;
 MintLock::~MintLock() = default;
 
-std::unique_ptr<TokenCache> OpenTokenCache() {
-  if (!CacheSettings::FromEnvironment().tokens) return std::make_unique<NullTokenCache>();
+std::unique_ptr<TokenCache> OpenTokenCache(const Settings& settings) {
+  if (!settings.Cache().tokens) return std::make_unique<NullTokenCache>();
   std::string problem;
   std::shared_ptr<Cache> cache = FileCache::OpenUserCache(&problem);
   if (!cache) {

@@ -3,7 +3,7 @@
 // (common/file_cache.h: files in the private runtime folder, each bound to
 // its kind and key, dead at the token's expiry), reached by system calls
 // alone, so a warm `get` loads no library. SSM_TOKEN_CACHE=off or
-// SSM_CACHE=off (common/cache_settings.h) turns it off. Virtual so tests can
+// SSM_CACHE=off (common/settings.h, Settings::Cache) turns it off. Virtual so tests can
 // use memory and inspect what was kept.
 #pragma once
 
@@ -17,6 +17,8 @@
 #include "common/secure.h"
 
 namespace ssm {
+
+class Settings;
 
 struct CachedToken {
   std::string username;
@@ -49,7 +51,7 @@ class MintLock {
 // The user's cache, or a no-op one when the settings turn it off or there is
 // no private runtime folder (common/runtime_dir.h). Throws Error::BadInput for
 // a bad setting.
-std::unique_ptr<TokenCache> OpenTokenCache();
+std::unique_ptr<TokenCache> OpenTokenCache(const Settings& settings);
 // Tokens kept in the given cache (tests).
 std::unique_ptr<TokenCache> OpenTokenCache(std::shared_ptr<Cache> cache);
 // An flock on <dir>/mint-<fingerprint of key>.lock; dir is the private

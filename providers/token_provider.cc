@@ -1,8 +1,6 @@
 #include "providers/token_provider.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdlib>
 #include <ctime>
 #include <string>
 #include <type_traits>
@@ -10,6 +8,7 @@
 #include "common/error.h"
 #include "common/fingerprint.h"
 #include "common/log.h"
+#include "common/settings.h"
 #include "net/net_module.h"
 #include "providers/token_cache.h"
 #include "providers/tokens/mint_codec.h"
@@ -18,22 +17,6 @@ namespace ssm {
 namespace {
 
 constexpr int64_t kMaxTokenLifetime = 24 * 3600;
-constexpr double kMinTimeoutSeconds = 0.1;
-constexpr double kMaxTimeoutSeconds = 600;
-
-long EnvMillis(const char* name, long fallback) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return fallback;
-  char* end = nullptr;
-  double seconds = std::strtod(v, &end);
-  // Not NaN (every comparison false) nor so small that it rounds to 0 ms,
-  // which libcurl takes as "no timeout".
-  if (end == v || *end != '\0' || !std::isfinite(seconds) || seconds < kMinTimeoutSeconds ||
-      seconds > kMaxTimeoutSeconds) {
-    throw Error::BadInput(std::string(name) + " must be a number of seconds from 0.1 to 600");
-  }
-  return static_cast<long>(seconds * 1000);
-}
 
 std::string When(int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
@@ -105,8 +88,10 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
   if (!request) return std::nullopt;
   int64_t now = context.now ? context.now() : static_cast<int64_t>(std::time(nullptr));
   request->now = now;
-  request->total_timeout_ms = EnvMillis("SSM_HTTP_TIMEOUT", request->total_timeout_ms);
-  request->connect_timeout_ms = EnvMillis("SSM_HTTP_CONNECT_TIMEOUT", request->connect_timeout_ms);
+  if (context.settings != nullptr) {
+    request->total_timeout_ms = context.settings->HttpTimeoutMs(request->total_timeout_ms);
+    request->connect_timeout_ms = context.settings->HttpConnectTimeoutMs(request->connect_timeout_ms);
+  }
   std::string key = TokenCacheKey(*request, server.key);
 
   std::optional<CachedToken> cached;
@@ -188,8 +173,9 @@ std::optional<Credential> TokenProvider::Credentials(const RegistryConfig& confi
   return FromCache(fresh, context);
 }
 
-ProviderContext SystemProviderContext(TokenCache* cache) {
+ProviderContext SystemProviderContext(TokenCache* cache, const Settings& settings) {
   ProviderContext context;
+  context.settings = &settings;
   context.now = [] { return static_cast<int64_t>(std::time(nullptr)); };
   context.cache = cache;
   context.lock = [](const std::string& key) { return LockMint(key); };

@@ -85,6 +85,12 @@ jq 'del(.auths)' "$WORK/podman.orig" >"$HOME/.config/containers/auth.json"
 RC=0; out=$("$BIN" doctor 2>&1) || RC=$?
 case "$RC/$out" in 0/*"all is well"*) pass "doctor on a healthy setup: all is well" ;; *) fail "doctor on a healthy setup" "$RC/$out" ;; esac
 case $out in *"[ok]      custom/lab (registry.lab:5000): variables complete"*) pass "doctor lists the configured registry" ;; *) fail "doctor lists the configured registry" "$out" ;; esac
+# Which store and from where: an empty SSM_STORE is unset, as for the choice itself.
+case $out in *"secret store: the file store (auto, from default)"*) pass "doctor: the store chosen by default" ;; *) fail "doctor: the store chosen by default" "$out" ;; esac
+out=$(SSM_STORE= "$BIN" doctor 2>&1)
+case $out in *"secret store: the file store (auto, from default)"*) pass "doctor: an empty SSM_STORE is the default, not SSM_STORE" ;; *) fail "doctor: an empty SSM_STORE is the default" "$out" ;; esac
+out=$(SSM_STORE=file "$BIN" doctor 2>&1)
+case $out in *"secret store: the file store (file, from SSM_STORE)"*) pass "doctor: the store named by SSM_STORE" ;; *) fail "doctor: the store named by SSM_STORE" "$out" ;; esac
 # Where the cache lives, or why there is none.
 mkdir -m 700 "$WORK/run"
 out=$(SSM_CACHE=on XDG_RUNTIME_DIR="$WORK/run" "$BIN" doctor 2>&1)

@@ -25,6 +25,7 @@ extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #include <sstream>
 
 #include "common/error.h"
+#include "support/map_env.h"
 #include "providers/token_cache.h"
 #include "providers/tokens/mint.h"
 #include "store/memory_store.h"
@@ -159,6 +160,7 @@ struct KubeletFixture : ssm::test::MemoryLookup {
           return t;
         }) {
     context.lookup = [this]() -> ssm::CredentialLookup& { return *lookup; };
+    context.settings = &settings;
     context.now = [] { return kNow; };
   }
 
@@ -168,6 +170,10 @@ struct KubeletFixture : ssm::test::MemoryLookup {
     return ReadStrictly(answer, api_version, image);
   }
 
+  // SSM_KUBELET_* for the next questions.
+  void Use(std::map<std::string, std::string> vars) { settings = ssm::Settings(ssm::test::MapEnv(std::move(vars))); }
+
+  ssm::Settings settings;
   ssm::KubeletContext context;
 };
 
@@ -257,9 +263,9 @@ TEST_CASE("kubelet: a static login per provider kind, cached for the configured 
     CHECK(j["auth"][c.key]["username"] == c.user);
     CHECK(j["auth"][c.key]["password"] == c.password);
   }
-  ssm::test::ScopedEnv longer{"SSM_KUBELET_CACHE_DURATION", "1h"};
+  f.Use({{"SSM_KUBELET_CACHE_DURATION", "1h"}});
   CHECK(f.Ask("ghcr.io/octocat/app")["cacheDuration"] == "1h0m0s");
-  ssm::test::ScopedEnv broken{"SSM_KUBELET_CACHE_DURATION", "forever"};
+  f.Use({{"SSM_KUBELET_CACHE_DURATION", "forever"}});
   CHECK_THROWS_AS(f.Ask("ghcr.io/octocat/app"), ssm::Error);
 }
 
@@ -326,9 +332,11 @@ TEST_CASE("kubelet: the request's apiVersion is answered; bad requests are error
   f.context.in = &in;
   f.context.out = &out;
   f.context.err = &err;
-  ssm::test::ScopedEnv timeout{"SSM_KUBELET_TIMEOUT", "30"};
+  f.Use({{"SSM_KUBELET_TIMEOUT", "30"}});
   CHECK(ssm::RunKubelet({}, f.context) == 1);
   alarm(0);
+  // Each remote call bounded well inside the deadline (SSM_HTTP_TIMEOUT unset).
+  CHECK(f.settings.HttpTimeoutMs(20000) == 10000);
   CHECK(out.str().empty());
   CHECK(err.str() == "docker-credential-ssm: kubelet: stdin is not a JSON CredentialProviderRequest\n");
 }
@@ -456,12 +464,13 @@ TEST_CASE("kubelet: a pod's service account token for ACR: Azure workload identi
   CHECK(f.minted.size() == 3);
   // Annotation keys of one's own.
   {
-    ssm::test::ScopedEnv key{"SSM_KUBELET_AZURE_CLIENT_ID_ANNOTATION", "example.com/azure-app"};
+    f.Use({{"SSM_KUBELET_AZURE_CLIENT_ID_ANNOTATION", "example.com/azure-app"}});
     CHECK(AskAzure(f, "eyJh.pod-a.c2ln", "pod-client", "pod-tenant")["auth"] == nlohmann::json::object());
     nlohmann::json r = nlohmann::json::parse(AzurePodRequest("eyJh.pod-a.c2ln", "", "pod-tenant"));
     r["serviceAccountAnnotations"]["example.com/azure-app"] = "own-client";
     CHECK(nlohmann::json::parse(ssm::KubeletAnswer(r.dump(), f.context))["auth"].size() == 1);
     CHECK(nlohmann::json::parse(f.minted.back().azure_chain.str())["client_id"] == "own-client");
+    f.Use({});
   }
   // Without a token: the node's identity.
   CHECK(f.Ask(kAcrImage)["auth"].size() == 1);
@@ -499,9 +508,10 @@ TEST_CASE("kubelet: a configured ACR or ECR registry the pod names no identity f
         "ecr: the pod's service account has no eks.amazonaws.com/role-arn annotation: no AWS role for its token (a "
         "pod never gets the node's identity)");
   {
-    ssm::test::ScopedEnv key{"SSM_KUBELET_AWS_ROLE_ANNOTATION", "example.com/role"};
+    f.Use({{"SSM_KUBELET_AWS_ROLE_ANNOTATION", "example.com/role"}});
     CHECK(KubeletError(f, Request(kEcrImage, "credentialprovider.kubelet.k8s.io/v1", "pod-token", kRole))
               .find("no example.com/role annotation") != std::string::npos);
+    f.Use({});
   }
   CHECK(f.minted.size() == 1);
 }

@@ -7,10 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/settings.h"
 #include "providers/ecr_provider.h"
 #include "providers/gcr_provider.h"
 #include "providers/provider_table.h"
 #include "providers/token_cache.h"
+#include "support/map_env.h"
 #include "support/temp_dir.h"
 
 namespace {
@@ -22,10 +24,12 @@ struct Fixture {
   int64_t lifetime = 43200;
   std::optional<ssm::Error> fail;
   ssm::ProviderContext context;
+  ssm::Settings settings;
 
   Fixture() {
     context.now = [this] { return clock; };
     context.cache = &cache;
+    context.settings = &settings;
     context.mint = [this](const ssm::MintRequest& r) {
       if (fail) throw *fail;
       minted.push_back(r);
@@ -145,12 +149,12 @@ TEST_CASE("SSM_HTTP_TIMEOUT and SSM_HTTP_CONNECT_TIMEOUT: finite, 0.1 to 600 sec
     for (const char* bad : {"nan", "NAN", "inf", "0.0001", "0", "-1", "601", "5s", "1e-9"}) {
       INFO(name << "=" << bad);
       Fixture f;
-      ssm::test::ScopedEnv env{name, bad};
+      f.settings = ssm::Settings(ssm::test::MapEnv({{name, bad}}));
       CHECK_THROWS_WITH(f.Get(Ecr(), kHost), std::string(name) + " must be a number of seconds from 0.1 to 600");
       CHECK(f.minted.empty());
     }
     Fixture f;
-    ssm::test::ScopedEnv env{name, "0.1"};
+    f.settings = ssm::Settings(ssm::test::MapEnv({{name, "0.1"}}));
     REQUIRE(f.Get(Ecr(), kHost));
     CHECK((std::string(name) == "SSM_HTTP_TIMEOUT" ? f.minted[0].total_timeout_ms : f.minted[0].connect_timeout_ms) ==
           100);
