@@ -10,27 +10,12 @@
 namespace ssm {
 
 // The one reader of the process environment (setenv is never called while
-// another thread reads it). Unset: nullopt.
+// another thread reads it). Unset: nullopt. Code that can take an EnvLookup
+// (below) or the helper's settings (common/settings.h) takes those instead.
 inline std::optional<std::string> ProcessEnv(const std::string& name) {
   const char* v = std::getenv(name.c_str());
   if (v == nullptr) return std::nullopt;
   return std::string(v);
-}
-
-// NonEmptyEnv and EnvText: left for the cloud planners and the network
-// module until they take an EnvLookup; new code calls ProcessEnv (or better,
-// takes an EnvLookup, or the helper's own settings, common/settings.h).
-// The value when set and not empty, else nullptr (points into the
-// environment: copy it before the environment changes).
-inline const char* NonEmptyEnv(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? v : nullptr;
-}
-
-// The value, "" when unset.
-inline std::string EnvText(const std::string& name) {
-  const char* v = std::getenv(name.c_str());
-  return v != nullptr ? v : "";
 }
 
 // The value of an environment variable, or nullopt when unset.

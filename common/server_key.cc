@@ -4,13 +4,12 @@
 
 #include "common/error.h"
 #include "common/protocol_strings.h"
+#include "common/text.h"
 
 namespace ssm {
 namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string Quote(std::string_view raw) {
   // Only quote what is printable and short; anything else is described. A
@@ -78,7 +77,7 @@ ServerKey NormalizeServer(std::string_view raw) {
   size_t scheme_end = rest.find("://");
   if (scheme_end != std::string_view::npos) {
     std::string scheme;
-    for (char c : rest.substr(0, scheme_end)) scheme.push_back(Lower(c));
+    for (char c : rest.substr(0, scheme_end)) scheme.push_back(AsciiLower(c));
     if (scheme != "https" && scheme != "http") Malformed(s, "the scheme must be https or http");
     rest.remove_prefix(scheme_end + 3);
   } else if (rest.substr(0, 2) == "//") {
@@ -95,7 +94,7 @@ ServerKey NormalizeServer(std::string_view raw) {
 
   ServerKey out;
   std::string auth;
-  for (char c : authority) auth.push_back(Lower(c));
+  for (char c : authority) auth.push_back(AsciiLower(c));
   std::string port_text;
   if (auth[0] == '[') {
     size_t close = auth.find(']');

@@ -6,10 +6,11 @@
 
 namespace ssm {
 
+// The one ASCII lower-casing (hosts, header and variable names, JSON keys).
+inline char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 inline std::string AsciiLower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  for (char& c : s) c = AsciiLower(c);
   return s;
 }
 

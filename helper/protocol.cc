@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/protocol_strings.h"
 #include "common/secret_json.h"
+#include "common/text.h"
 #include "helper/lookup.h"
 
 #ifndef SSM_VERSION
@@ -16,15 +17,6 @@
 
 namespace ssm {
 namespace {
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string LowerAscii(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) out.push_back(Lower(c));
-  return out;
-}
 
 // Reads a string field the way Go's encoding/json fills a struct: keys match
 // case-insensitively, null leaves the field empty, anything else is an error.
@@ -121,7 +113,7 @@ void Protocol::Store(std::istream& in) {
   std::string server_url, username;
   Credential credential;
   for (auto& [name, value] : doc.items()) {
-    std::string lower = LowerAscii(name);
+    std::string lower = AsciiLower(name);
     if (lower == "serverurl") {
       TakeString("ServerURL", value, &server_url);
     } else if (lower == "username") {

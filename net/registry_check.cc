@@ -2,14 +2,10 @@
 
 #include "common/base64.h"
 #include "common/error.h"
+#include "common/text.h"
 
 namespace ssm {
 namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-  return s;
-}
 
 std::string BasicHeader(const Credential& c) {
   std::string pair = c.username + ":" + c.secret.str();
@@ -34,14 +30,14 @@ Challenge ParseChallenge(const std::string& header) {
   size_t i = 0;
   while (i < header.size() && header[i] == ' ') ++i;
   size_t sp = header.find(' ', i);
-  ch.scheme = Lower(header.substr(i, sp == std::string::npos ? std::string::npos : sp - i));
+  ch.scheme = AsciiLower(header.substr(i, sp == std::string::npos ? std::string::npos : sp - i));
   if (sp == std::string::npos) return ch;
   i = sp + 1;
   while (i < header.size()) {
     while (i < header.size() && (header[i] == ' ' || header[i] == ',')) ++i;
     size_t eq = header.find('=', i);
     if (eq == std::string::npos) break;
-    std::string key = Lower(header.substr(i, eq - i));
+    std::string key = AsciiLower(header.substr(i, eq - i));
     i = eq + 1;
     std::string value;
     if (i < header.size() && header[i] == '"') {

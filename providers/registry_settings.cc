@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "common/secret_json.h"
 #include "common/files.h"
+#include "common/text.h"
 #include "providers/provider_table.h"
 
 namespace ssm {
@@ -14,11 +15,6 @@ namespace {
 constexpr char kEnvPrefix[] = "SSM_REGISTRY_";
 constexpr char kFileSuffix[] = "__FILE";
 constexpr size_t kMaxValueFileBytes = 1u << 20;
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-  return s;
-}
 
 ConfiguredRegistry& Entry(std::vector<ConfiguredRegistry>& all, const Provider* provider, const std::string& name) {
   for (ConfiguredRegistry& r : all) {
@@ -48,7 +44,7 @@ void FromEnvironment(const std::string& variable, const char* raw_value, std::ve
   }
   size_t first = body.find('_');
   size_t last = body.rfind('_');
-  std::string provider_name = Lower(body.substr(0, first));
+  std::string provider_name = AsciiLower(body.substr(0, first));
   const Provider* provider = FindProvider(provider_name);
   if (provider == nullptr) {
     throw Error::BadInput(variable + ": unknown provider \"" + provider_name + "\" (known: " + ProviderNames() + ")");
@@ -56,8 +52,8 @@ void FromEnvironment(const std::string& variable, const char* raw_value, std::ve
   if (first == std::string::npos) {
     throw Error::BadInput(variable + ": name a variable, as in " + kEnvPrefix + body + "_<VARIABLE>");
   }
-  std::string var = Lower(body.substr(last + 1));
-  std::string name = last > first ? Lower(body.substr(first + 1, last - first - 1)) : "";
+  std::string var = AsciiLower(body.substr(last + 1));
+  std::string name = last > first ? AsciiLower(body.substr(first + 1, last - first - 1)) : "";
   auto spec = provider->FindVariable(var);
   if (!spec) {
     std::string known;

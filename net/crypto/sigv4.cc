@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/text.h"
 #include "net/crypto/digest.h"
 
 namespace ssm {
@@ -46,11 +47,6 @@ std::string UriDecode(const std::string& s) {
     }
   }
   return out;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-  return s;
 }
 
 // Trims and folds runs of white space (including line breaks of folded
@@ -144,7 +140,7 @@ SigV4Result SignV4(const SigV4Request& request, const AwsCredentials& credential
   // in the order they came.
   std::map<std::string, std::string> headers;
   auto add = [&](const std::string& name, const std::string& value) {
-    std::string key = Lower(name);
+    std::string key = AsciiLower(name);
     std::string folded = FoldSpaces(value);
     auto it = headers.find(key);
     if (it == headers.end()) {

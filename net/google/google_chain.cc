@@ -125,12 +125,7 @@ class Chain {
     SecretString subject;
     if (auto job = plan_.find("web_identity"); job != plan_.end()) {
       // A CI job's ID token (a registry's webidentity), never from a file's JSON.
-      EnvLookup env = [](const std::string& name) -> std::optional<std::string> {
-        const char* v = std::getenv(name.c_str());
-        if (v == nullptr) return std::nullopt;
-        return std::string(v);
-      };
-      subject = FetchIdToken(WebIdentityFromJson(*job), http_, env, read_file_, request_.what);
+      subject = FetchIdToken(WebIdentityFromJson(*job), http_, ProcessEnv, read_file_, request_.what);
     } else {
       auto source = adc.find("credential_source");
       if (source == adc.end() || !source->is_object()) Malformed(plan_, "has no credential_source");

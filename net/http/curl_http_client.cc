@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/inputs.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "net/http/http_client.h"
 
 namespace ssm {
@@ -50,7 +51,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   size_t colon = line.find(':');
   if (colon != std::string::npos) {
     std::string name = line.substr(0, colon);
-    for (char& c : name) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+    name = AsciiLower(std::move(name));
     std::string value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.pop_back();
@@ -74,8 +75,8 @@ bool Retryable(long status) { return status == 429 || status >= 500; }
 // A default Trust leaves libcurl's built-in bundle and path as they are.
 struct Trust {
   bool set = false;            // use file and dir below instead of libcurl's defaults
-  const char* file = nullptr;  // CURLOPT_CAINFO; nullptr: none
-  const char* dir = nullptr;   // CURLOPT_CAPATH; nullptr: none
+  std::string file;            // CURLOPT_CAINFO; "": none
+  std::string dir;             // CURLOPT_CAPATH; "": none
   bool can_fall_back = false;  // the directory was chosen over the built-in bundle
 };
 
@@ -86,10 +87,10 @@ bool IsDirectory(const char* path) {
 
 Trust SystemTrust() {
   Trust t;
-  const char* file = NonEmptyEnv("SSL_CERT_FILE");
-  if (file == nullptr) file = NonEmptyEnv("CURL_CA_BUNDLE");
-  const char* dir = NonEmptyEnv("SSL_CERT_DIR");
-  if (file != nullptr || dir != nullptr) {
+  std::string file = ProcessEnv("SSL_CERT_FILE").value_or("");
+  if (file.empty()) file = ProcessEnv("CURL_CA_BUNDLE").value_or("");
+  std::string dir = ProcessEnv("SSL_CERT_DIR").value_or("");
+  if (!file.empty() || !dir.empty()) {
     t.set = true;
     t.file = file;
     t.dir = dir;
@@ -195,8 +196,8 @@ class CurlHttpClient : public HttpClient {
       ca.flags = CURL_BLOB_COPY;
       curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
     } else if (trust.set) {
-      curl_easy_setopt(c, CURLOPT_CAINFO, trust.file);
-      curl_easy_setopt(c, CURLOPT_CAPATH, trust.dir);
+      curl_easy_setopt(c, CURLOPT_CAINFO, trust.file.empty() ? nullptr : trust.file.c_str());
+      curl_easy_setopt(c, CURLOPT_CAPATH, trust.dir.empty() ? nullptr : trust.dir.c_str());
     }
     if (request.method == "POST") {
       curl_easy_setopt(c, CURLOPT_POST, 1L);

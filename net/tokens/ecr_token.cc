@@ -89,11 +89,7 @@ std::optional<AwsCredentials> SigningKeys(const MintRequest& request, HttpClient
     std::optional<std::string> text = ReadTextFile(path, 64u << 10);
     return text;
   };
-  context.env = [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  };
+  context.env = ProcessEnv;
   context.now = request.now;
   context.home = settings.home;
   context.process_timeout_ms = settings.process_timeout_ms;

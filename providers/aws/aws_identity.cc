@@ -16,10 +16,13 @@
 namespace ssm {
 namespace {
 
+// The variable's value, "" when unset.
+std::string EnvValue(const std::string& name) { return ProcessEnv(name).value_or(""); }
+
 // SSM_AWS_PROCESS_TIMEOUT: whole seconds a credential_process may run (1..3600,
 // default 30); anything else is refused with one line.
 long ProcessTimeoutMs() {
-  std::string v = EnvText("SSM_AWS_PROCESS_TIMEOUT");
+  std::string v = EnvValue("SSM_AWS_PROCESS_TIMEOUT");
   if (v.empty()) return 30000;
   if (v.size() > 4 || v.find_first_not_of("0123456789") != std::string::npos || std::stol(v) < 1 ||
       std::stol(v) > 3600) {
@@ -39,12 +42,12 @@ std::string AwsHomeOrEmpty() {
   }
 }
 
-std::string AwsCaBundlePath() { return EnvText("AWS_CA_BUNDLE"); }
+std::string AwsCaBundlePath() { return EnvValue("AWS_CA_BUNDLE"); }
 
 std::string AwsEndpointOverride(const std::string& service_variable) {
-  if (AsciiLower(EnvText("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) == "true") return "";
-  std::string v = EnvText(service_variable);
-  if (v.empty()) v = EnvText("AWS_ENDPOINT_URL");
+  if (AsciiLower(EnvValue("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) == "true") return "";
+  std::string v = EnvValue(service_variable);
+  if (v.empty()) v = EnvValue("AWS_ENDPOINT_URL");
   while (!v.empty() && v.back() == '/') v.pop_back();
   return v;
 }
